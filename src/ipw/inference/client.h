@@ -1,0 +1,92 @@
+#pragma once
+// The inference Client interface: send one request to a server, stream the answer,
+// and stamp send / first token / every token / last byte on the monotonic clock.
+// HTTP details live in the implementations; callers see only this header.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipw/common/clock.h"
+#include "ipw/common/expected.h"
+
+namespace ipw::inference {
+
+// Named default timeouts (seconds); every one is a CLI flag.
+inline constexpr double kDefaultConnectTimeoutS = 10.0;
+inline constexpr double kDefaultFirstTokenTimeoutS = 120.0;
+inline constexpr double kDefaultTotalTimeoutS = 600.0;
+
+struct ClientOptions {
+  std::string base_url;  // e.g. http://127.0.0.1:8080 (no trailing /v1)
+  std::string api_key;   // sent as a bearer token; never logged or stored
+  double connect_timeout_s = kDefaultConnectTimeoutS;
+  double first_token_timeout_s = kDefaultFirstTokenTimeoutS;
+  double total_timeout_s = kDefaultTotalTimeoutS;
+};
+
+struct Request {
+  std::string model;
+  std::string prompt;       // the user message (chat) or the raw prompt (completion)
+  bool chat = true;         // chat endpoint (/v1/chat/completions, /api/chat) vs completion
+  int max_tokens = 256;
+  double temperature = 0.6;  // the IPW paper's decoding defaults
+  double top_p = 0.95;
+  int top_k = 20;
+  std::optional<std::int64_t> seed;
+};
+
+struct Response {
+  std::string text;                 // the concatenated streamed content
+  std::int64_t t_send_ns = 0;       // just before the request is handed to the transport
+  std::int64_t t_first_token_ns = 0;  // first non-empty content delta (0: none arrived)
+  std::int64_t t_last_byte_ns = 0;  // the last byte of the response body
+  std::vector<std::int64_t> token_times_ns;  // one stamp per content delta
+  std::optional<int> input_tokens;   // from the server's usage fields only
+  std::optional<int> output_tokens;
+  std::string finish_reason;
+  nlohmann::json server_timings;     // engine-reported timings (llama.cpp `timings`, Ollama durations)
+};
+
+enum class FailureKind {
+  connect,              // could not connect / resolve
+  timeout_connect,
+  timeout_first_token,
+  timeout_total,
+  http_status,          // non-2xx
+  protocol,             // malformed stream, server-side error event
+  cancelled,            // interrupted by the user (Ctrl-C)
+};
+const char* to_string(FailureKind k);
+
+struct Failure {
+  FailureKind kind = FailureKind::protocol;
+  std::string message;       // says what happened and to which URL
+  int http_status = 0;
+  Response partial;          // whatever had arrived (timestamps, text) before the failure
+};
+
+using Result = Expected<Response, Failure>;
+
+// Called for each content delta as it arrives (for live progress); may be empty.
+using TokenCallback = std::function<void(std::string_view text, std::int64_t t_ns)>;
+
+class Client {
+ public:
+  virtual ~Client() = default;
+  virtual Result complete(const Request& req, const TokenCallback& on_token = {}) = 0;
+  // Ask a running complete() to stop (thread-safe); it returns FailureKind::cancelled.
+  virtual void cancel() = 0;
+};
+
+// Registry: "openai" (any OpenAI-compatible server, SSE) or "ollama" (native NDJSON).
+// Throws std::invalid_argument for an unknown api name.
+std::unique_ptr<Client> make_client(const std::string& api, const ClientOptions& opts,
+                                    const Clock& clock = steady_clock());
+std::vector<std::string> client_names();
+
+}  // namespace ipw::inference
