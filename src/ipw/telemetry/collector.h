@@ -2,11 +2,14 @@
 // The Collector interface: one per energy source (NVML, RAPL, estimator, replay…).
 // A collector reports one Reading per domain each time it is read. "Not measured"
 // is an empty optional, never 0: a missing power figure must not look like 0 W.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace ipw::telemetry {
 
@@ -53,6 +56,17 @@ class Collector {
   virtual void read(std::int64_t t_ns, std::vector<Reading>& out) = 0;
   // Minimum sensible sampling period (the source's update period), ns; 0 = unknown.
   virtual std::int64_t update_period_ns() const { return 0; }
+  // Facts for the run manifest (device names, UUIDs, driver versions, which
+  // power reading is used, measured per-domain update periods). {} = nothing to add.
+  virtual nlohmann::json describe() const { return nlohmann::json::object(); }
+  // Indices into domains() whose energies can be summed without double counting
+  // (RAPL: packages + dram, never psys with package or package with core; Jetson:
+  // the input rail, not the rails it feeds). Default: every domain.
+  virtual std::vector<std::size_t> summable_domains() const {
+    std::vector<std::size_t> all(domains().size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+  }
 };
 
 }  // namespace ipw::telemetry
