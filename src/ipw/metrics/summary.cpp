@@ -1,0 +1,122 @@
+#include "ipw/metrics/summary.h"
+
+namespace ipw::metrics {
+namespace {
+
+int provenance_rank(const std::string& source) {
+  if (source == "estimated") return 2;
+  if (source == "integrated") return 1;
+  return 0;
+}
+
+nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+nlohmann::json to_json(const Distribution& d) {
+  return {{"n", d.n}, {"mean", opt(d.mean)}, {"p50", opt(d.p50)}, {"p90", opt(d.p90)},
+          {"p99", opt(d.p99)}};
+}
+
+}  // namespace
+
+std::optional<double> tpot_s(const run::QueryRecord& q) {
+  if (!q.ok() || q.t_first_token_ns == 0 || !q.output_tokens || *q.output_tokens < 2) {
+    return std::nullopt;
+  }
+  return static_cast<double>(q.t_end_ns - q.t_first_token_ns) * 1e-9 / (*q.output_tokens - 1);
+}
+
+RunSummary summarize(const std::vector<run::QueryRecord>& queries) {
+  RunSummary s;
+  std::vector<double> energy, power, net_energy, net_power, ttft, tpot, latency;
+  double out_tokens = 0, decode_s = 0, token_energy_j = 0, energy_tokens = 0;
+  int worst = -1;
+  for (const auto& q : queries) {
+    ++s.queries;
+    if (!q.ok()) ++s.errors;
+    if (q.correct) {
+      ++s.scored;
+      if (*q.correct) ++s.correct;
+    }
+    if (!q.ok()) continue;
+    latency.push_back(q.latency_s());
+    if (auto t = q.ttft_s()) ttft.push_back(*t);
+    if (auto t = tpot_s(q)) tpot.push_back(*t);
+    if (q.output_tokens && q.t_end_ns > q.t_start_ns) {
+      out_tokens += *q.output_tokens;
+      decode_s += q.latency_s();
+    }
+    if (!q.energy_j) continue;
+    ++s.energy_queries;
+    worst = std::max(worst, provenance_rank(q.energy_source));
+    energy.push_back(*q.energy_j);
+    if (auto p = q.power_w()) power.push_back(*p);
+    if (q.net_energy_j) {
+      net_energy.push_back(*q.net_energy_j);
+      if (q.latency_s() > 0) net_power.push_back(*q.net_energy_j / q.latency_s());
+    }
+    if (q.output_tokens && *q.output_tokens > 0) {
+      token_energy_j += *q.energy_j;
+      energy_tokens += *q.output_tokens;
+    }
+  }
+  if (s.scored > 0) {
+    s.accuracy = static_cast<double>(s.correct) / static_cast<double>(s.scored);
+    s.accuracy_ci95 = wilson_interval(s.correct, s.scored);
+  }
+  s.mean_energy_j = mean(energy);
+  s.mean_power_w = mean(power);
+  s.mean_net_energy_j = mean(net_energy);
+  s.mean_net_power_w = mean(net_power);
+  auto ratio = [](std::optional<double> num, std::optional<double> den) -> std::optional<double> {
+    if (!num || !den || *den <= 0) return std::nullopt;
+    return *num / *den;
+  };
+  s.ipw = ratio(s.accuracy, s.mean_power_w);
+  s.ipj = ratio(s.accuracy, s.mean_energy_j);
+  s.ipw_net = ratio(s.accuracy, s.mean_net_power_w);
+  s.ipj_net = ratio(s.accuracy, s.mean_net_energy_j);
+  if (!energy.empty()) {
+    double total = 0;
+    for (double e : energy) total += e;
+    s.total_energy_j = total;
+  }
+  if (energy_tokens > 0) s.j_per_output_token = token_energy_j / energy_tokens;
+  if (out_tokens > 0 && decode_s > 0) s.output_tokens_per_s = out_tokens / decode_s;
+  s.ttft_s = describe(ttft);
+  s.tpot_s = describe(tpot);
+  s.latency_s = describe(latency);
+  static const char* const kNames[] = {"counter", "integrated", "estimated"};
+  s.energy_source = worst < 0 ? "none" : kNames[worst];
+  return s;
+}
+
+nlohmann::json to_json(const RunSummary& s) {
+  nlohmann::json ci;
+  if (s.accuracy_ci95) ci = {s.accuracy_ci95->lo, s.accuracy_ci95->hi};
+  return {
+      {"queries", s.queries},
+      {"errors", s.errors},
+      {"scored", s.scored},
+      {"correct", s.correct},
+      {"accuracy", opt(s.accuracy)},
+      {"accuracy_ci95", ci},
+      {"energy_queries", s.energy_queries},
+      {"energy_source", s.energy_source},
+      {"mean_energy_j", opt(s.mean_energy_j)},
+      {"mean_power_w", opt(s.mean_power_w)},
+      {"mean_net_energy_j", opt(s.mean_net_energy_j)},
+      {"mean_net_power_w", opt(s.mean_net_power_w)},
+      {"ipw", opt(s.ipw)},
+      {"ipj", opt(s.ipj)},
+      {"ipw_net", opt(s.ipw_net)},
+      {"ipj_net", opt(s.ipj_net)},
+      {"total_energy_j", opt(s.total_energy_j)},
+      {"j_per_output_token", opt(s.j_per_output_token)},
+      {"output_tokens_per_s", opt(s.output_tokens_per_s)},
+      {"ttft_s", to_json(s.ttft_s)},
+      {"tpot_s", to_json(s.tpot_s)},
+      {"latency_s", to_json(s.latency_s)},
+  };
+}
+
+}  // namespace ipw::metrics

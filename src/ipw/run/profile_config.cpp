@@ -1,0 +1,50 @@
+#include "ipw/run/profile_config.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace ipw::run {
+
+// One list of fields drives both directions, so a new flag cannot be stored but
+// not restored (or the reverse).
+#define IPW_CONFIG_FIELDS(X)                                                               \
+  X(server) X(api) X(model) X(engine) X(engine_model_path) X(engine_args) X(api_key_env)  \
+  X(chat) X(dataset) X(max_queries) X(repeat) X(warmup) X(max_tokens) X(temperature)      \
+  X(top_p) X(top_k) X(telemetry) X(domains) X(sample_period_ms) X(idle_seconds)           \
+  X(connect_timeout_s) X(first_token_timeout_s) X(total_timeout_s)                        \
+  X(max_consecutive_failures) X(connect_retries) X(out)
+
+nlohmann::json to_json(const ProfileConfig& c) {
+  nlohmann::json j;
+#define IPW_TO(f) j[#f] = c.f;
+  IPW_CONFIG_FIELDS(IPW_TO)
+#undef IPW_TO
+  j["seed"] = c.seed ? nlohmann::json(*c.seed) : nlohmann::json();
+  return j;
+}
+
+ProfileConfig merge_config(ProfileConfig base, const nlohmann::json& j) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    try {
+      if (key == "seed") {
+        base.seed = it->is_null() ? std::nullopt : std::optional<std::int64_t>(it->get<std::int64_t>());
+        continue;
+      }
+#define IPW_FROM(f)                          \
+  if (key == #f) {                           \
+    base.f = it->get<decltype(base.f)>();    \
+    continue;                                \
+  }
+      IPW_CONFIG_FIELDS(IPW_FROM)
+#undef IPW_FROM
+    } catch (const nlohmann::json::exception& e) {
+      throw std::invalid_argument(fmt::format("config field '{}': {}", key, e.what()));
+    }
+    throw std::invalid_argument(fmt::format("unknown config field '{}'", key));
+  }
+  return base;
+}
+
+}  // namespace ipw::run

@@ -1,0 +1,58 @@
+#pragma once
+// Everything that defines a profiling run. Stored in the manifest so that
+// `--resume` can rebuild the run; flags given again on resume override it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ipw::run {
+
+struct ProfileConfig {
+  // Inference target: an external server, or an engine ipw starts itself.
+  std::string server;           // base URL; empty when `engine` is set
+  std::string api = "openai";   // openai | ollama
+  std::string model;
+  std::string engine;           // "" or "llama.cpp": ipw launches the server
+  std::string engine_model_path;
+  std::vector<std::string> engine_args;
+  std::string api_key_env;      // name of the env variable holding the key (never the key)
+  bool chat = true;
+
+  // Workload.
+  std::string dataset = "builtin";
+  int max_queries = 0;  // 0: all
+  int repeat = 1;
+  int warmup = 1;       // warm-up requests before the idle baseline, excluded from results
+
+  // Decoding (the IPW paper's defaults).
+  int max_tokens = 256;
+  double temperature = 0.6;
+  double top_p = 0.95;
+  int top_k = 20;
+  std::optional<std::int64_t> seed;
+
+  // Telemetry.
+  std::string telemetry = "auto";
+  std::string domains = "all";
+  double sample_period_ms = 10.0;
+  double idle_seconds = 10.0;
+
+  // Robustness.
+  double connect_timeout_s = 10.0;
+  double first_token_timeout_s = 120.0;
+  double total_timeout_s = 600.0;
+  int max_consecutive_failures = 10;  // then the run stops (resumable)
+  int connect_retries = 3;
+
+  std::string out = "runs";
+};
+
+nlohmann::json to_json(const ProfileConfig& c);
+// Overlays the keys present in `j` onto `base` (unknown keys are an error, so a
+// typo in a stored manifest cannot be silently ignored).
+ProfileConfig merge_config(ProfileConfig base, const nlohmann::json& j);
+
+}  // namespace ipw::run

@@ -1,0 +1,54 @@
+#pragma once
+// One profiled query as stored in run.db and read back by metrics and exports.
+// Times are nanoseconds since the session's time origin (the instant its sampler
+// started, t=0 of a replay trace); energies are joules summed over the run's
+// selected domains (per-domain figures are in DomainEnergy rows).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ipw::run {
+
+struct DomainEnergy {
+  int domain_index = 0;
+  std::optional<double> energy_j, prefill_energy_j, decode_energy_j;
+  std::string source;  // counter | integrated | estimated
+  std::uint32_t flags = 0;
+  int samples = 0;
+};
+
+struct QueryRecord {
+  int seq = 0;              // position in the workload (0-based); unique with `repeat`
+  int repeat = 0;
+  int session = 0;          // which profiling session (1 + number of resumes) ran it
+  std::string item_id, category, source, kind;
+  std::string prompt, reference, response, extracted;
+  std::optional<bool> correct;  // empty: not scored (no scorer / judge for this kind)
+  std::string score_method;
+  std::optional<int> input_tokens, output_tokens;
+  std::int64_t t_start_ns = 0, t_first_token_ns = 0, t_end_ns = 0;  // 0 first token: none
+  std::vector<std::int64_t> token_times_ns;
+  std::string error_kind, error_message;  // empty when the query succeeded
+  std::optional<double> energy_j, prefill_energy_j, decode_energy_j, net_energy_j;
+  std::optional<double> peak_power_w, mean_temperature_c, max_memory_mb;
+  std::string energy_source;  // weakest provenance among the summed domains
+  std::uint32_t energy_flags = 0;
+  std::string server_timings_json;  // engine-reported timings, verbatim JSON
+  std::optional<double> server_cpu_s;  // CPU time of an ipw-launched server in the window
+  std::vector<DomainEnergy> domains;
+
+  bool ok() const { return error_kind.empty(); }
+  double latency_s() const { return static_cast<double>(t_end_ns - t_start_ns) * 1e-9; }
+  std::optional<double> ttft_s() const {
+    if (t_first_token_ns == 0) return std::nullopt;
+    return static_cast<double>(t_first_token_ns - t_start_ns) * 1e-9;
+  }
+  // Mean power over the query's window, P_q = E_q / tau_q (the IPW denominator).
+  std::optional<double> power_w() const {
+    if (!energy_j || t_end_ns <= t_start_ns) return std::nullopt;
+    return *energy_j / latency_s();
+  }
+};
+
+}  // namespace ipw::run

@@ -1,0 +1,96 @@
+#pragma once
+// The run store: one SQLite database (run.db, WAL) per run directory holding the
+// manifest, every query, every telemetry sample and per-session bookkeeping.
+// Each query is committed together with the samples taken up to its end, so a
+// crash or kill -9 loses at most the query in flight, and --resume can continue.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipw/run/query_record.h"
+#include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/sample.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace ipw::run {
+
+// Schema version written to PRAGMA user_version, and the oldest this build reads.
+inline constexpr int kSchemaVersion = 1;
+inline constexpr int kOldestReadableSchema = 1;
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct SessionInfo {
+  int id = 0;
+  std::string started_utc;
+  std::int64_t t0_monotonic_ns = 0;  // sampler start on the monotonic clock
+  std::string command_line;
+  std::string status;  // running | completed | interrupted | failed
+  nlohmann::json idle;  // {"seconds":…, "power_w":{domain:W}, "total_power_w":W}
+  nlohmann::json totals;  // {"t_end_ns":…, "energy_j":{domain:J}} for overhead energy
+};
+
+struct DomainRow {
+  int index = 0;
+  telemetry::DomainInfo info;
+  std::int64_t period_ns = 0;
+};
+
+class RunStore {
+ public:
+  // Creates run.db in `dir` (which must exist and hold no run.db yet).
+  static RunStore create(const std::string& dir);
+  // Opens an existing run; throws StoreError naming the file if it is missing,
+  // not an ipw run, or newer/older than this build can read.
+  static RunStore open(const std::string& dir, bool read_only = false);
+  RunStore(RunStore&&) noexcept;
+  RunStore& operator=(RunStore&&) noexcept;
+  ~RunStore();
+
+  const std::string& dir() const { return dir_; }
+
+  // Manifest: a JSON document, written once at creation and updated on resume.
+  void write_manifest(const nlohmann::json& manifest);
+  nlohmann::json manifest() const;
+
+  // Domains are registered once per run; a resumed session must report the same set.
+  void write_domains(const std::vector<DomainRow>& domains);
+  std::vector<DomainRow> domains() const;
+
+  int begin_session(const SessionInfo& info);  // returns the new session id
+  void update_session(const SessionInfo& info);
+  std::vector<SessionInfo> sessions() const;
+
+  // One transaction: the query row, its per-domain energies, and new samples.
+  void commit_query(const QueryRecord& q, int session,
+                    const std::vector<telemetry::Sample>& new_samples);
+  void append_samples(int session, const std::vector<telemetry::Sample>& samples);
+
+  // (seq, repeat) pairs already stored: resume skips these.
+  std::set<std::pair<int, int>> completed_keys() const;
+  std::vector<QueryRecord> queries() const;
+  std::size_t query_count() const;
+  // Visits samples in (session, t_ns) order without materialising all of them.
+  void for_each_sample(const std::function<void(int session, const telemetry::Sample&)>& fn) const;
+
+ private:
+  RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);
+  void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
+  std::string dir_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace ipw::run
