@@ -1,0 +1,57 @@
+#pragma once
+// How often does a sensor actually change? RAPL counters tick every ~1 ms,
+// NVML's energy counter every few to ~100 ms, hwmon power averages every
+// ~1 s. Sampling faster than that only re-reads the same value, and a window
+// shorter than it cannot be measured from the counter. So at start we read
+// the source back-to-back until its value has changed N times and keep the
+// median interval between changes.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipw/common/clock.h"
+#include "ipw/telemetry/collector.h"
+
+namespace ipw::telemetry {
+
+struct UpdatePeriodOptions {
+  int changes = 6;                              // changes to observe (changes-1 intervals)
+  std::int64_t timeout_ns = 2'500'000'000;      // give up after this long
+  std::int64_t poll_ns = 100'000;               // pause between reads (0 = spin)
+};
+
+struct UpdatePeriod {
+  std::optional<std::int64_t> period_ns;  // median interval between changes; empty if < 2 changes
+  int changes_seen = 0;
+  std::string note;                        // why it is empty or less certain
+};
+
+// Sleeps for ns; tests pass one that advances a fake clock.
+using Sleeper = std::function<void(std::int64_t ns)>;
+Sleeper real_sleeper();
+
+// Pure part: median of the intervals between change instants (needs >= 2).
+std::optional<std::int64_t> median_interval_ns(const std::vector<std::int64_t>& change_times_ns);
+
+// One value source (e.g. a single counter file).
+UpdatePeriod detect_update_period(const std::function<std::optional<double>()>& read_value,
+                                  const Clock& clock, const Sleeper& sleep,
+                                  const UpdatePeriodOptions& opts = {});
+
+// Every domain of a collector at once: one read() per poll, a domain's value is
+// its energy counter when it has one, else its power. Result is per domain.
+std::vector<UpdatePeriod> detect_update_periods(Collector& collector, const Clock& clock,
+                                                const Sleeper& sleep,
+                                                const UpdatePeriodOptions& opts = {});
+
+// The period a sampler must respect for the whole collector: the slowest known
+// domain (never sample faster than any domain changes); 0 when none is known.
+std::int64_t slowest_period_ns(const std::vector<UpdatePeriod>& periods);
+
+nlohmann::json to_json(const UpdatePeriod& p);
+
+}  // namespace ipw::telemetry

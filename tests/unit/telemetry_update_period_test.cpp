@@ -1,0 +1,106 @@
+// Update-period detection: median of change intervals, scripted sources on a
+// fake clock, timeouts, and the per-collector variant.
+#include <gtest/gtest.h>
+
+#include "ipw/telemetry/update_period.h"
+#include "telemetry_hw_fakes.h"
+
+namespace ipw::telemetry {
+namespace {
+
+using hwtest::FakeClock;
+
+TEST(UpdatePeriod, MedianOfIntervals) {
+  EXPECT_FALSE(median_interval_ns({}).has_value());
+  EXPECT_FALSE(median_interval_ns({5}).has_value());
+  EXPECT_EQ(*median_interval_ns({0, 10}), 10);
+  EXPECT_EQ(*median_interval_ns({0, 10, 30, 40}), 10);      // intervals 10,20,10
+  EXPECT_EQ(*median_interval_ns({0, 10, 30, 40, 100}), 15);  // 10,20,10,60 -> (10+20)/2
+}
+
+// A value that steps every `step_ns` of fake time, with one late update (jitter).
+TEST(UpdatePeriod, ScriptedSourceGivesMedianNotMean) {
+  FakeClock clock;
+  const std::int64_t t0 = clock.now_ns();
+  std::vector<std::int64_t> steps = {20, 40, 60, 130, 150, 170, 190};  // ms; one 70 ms gap
+  auto read = [&]() -> std::optional<double> {
+    const std::int64_t ms = (clock.now_ns() - t0) / 1'000'000;
+    int n = 0;
+    for (auto s : steps) n += ms >= s ? 1 : 0;
+    return n;
+  };
+  UpdatePeriodOptions o;
+  o.changes = 6;
+  o.poll_ns = 1'000'000;
+  const auto p = detect_update_period(read, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
+  ASSERT_TRUE(p.period_ns.has_value());
+  EXPECT_EQ(*p.period_ns, 20'000'000);  // intervals 20,20,70,20,20 -> median 20
+  EXPECT_EQ(p.changes_seen, 6);
+  EXPECT_TRUE(p.note.empty());
+}
+
+TEST(UpdatePeriod, ConstantSourceTimesOutWithNote) {
+  FakeClock clock;
+  UpdatePeriodOptions o;
+  o.timeout_ns = 50'000'000;
+  o.poll_ns = 1'000'000;
+  int reads = 0;
+  const auto p = detect_update_period(
+      [&]() -> std::optional<double> { ++reads; return 3.0; }, clock,
+      [&](std::int64_t ns) { clock.advance(ns); }, o);
+  EXPECT_FALSE(p.period_ns.has_value());
+  EXPECT_EQ(p.changes_seen, 0);
+  EXPECT_NE(p.note.find("update period unknown"), std::string::npos);
+  EXPECT_GE(reads, 50);
+  EXPECT_LE(reads, 52);
+}
+
+TEST(UpdatePeriod, UnreadableSourceSaysSo) {
+  FakeClock clock;
+  UpdatePeriodOptions o;
+  o.timeout_ns = 5'000'000;
+  o.poll_ns = 1'000'000;
+  const auto p = detect_update_period([]() -> std::optional<double> { return std::nullopt; },
+                                      clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
+  EXPECT_EQ(p.note, "no value could be read");
+}
+
+// Two domains: an energy counter stepping every 5 ms, a power-only one every 50 ms.
+class TwoDomainFake final : public Collector {
+ public:
+  explicit TwoDomainFake(const FakeClock& c) : clock_(c), t0_(c.now_ns()) {
+    domains_ = {DomainInfo{"a", "", "cpu", EnergySource::counter, 0.0},
+                DomainInfo{"b", "", "gpu", EnergySource::integrated, 0.0}};
+  }
+  std::string name() const override { return "two"; }
+  const std::vector<DomainInfo>& domains() const override { return domains_; }
+  void read(std::int64_t, std::vector<Reading>& out) override {
+    const std::int64_t dt = clock_.now_ns() - t0_;
+    out.assign(2, Reading{});
+    out[0].energy_j = static_cast<double>(dt / 5'000'000);
+    out[0].power_w = 1.0;  // constant: the counter, not the power, decides domain a
+    out[1].power_w = static_cast<double>(dt / 50'000'000);
+  }
+
+ private:
+  const FakeClock& clock_;
+  std::int64_t t0_;
+  std::vector<DomainInfo> domains_;
+};
+
+TEST(UpdatePeriod, PerDomainOnACollectorAndSlowestWins) {
+  FakeClock clock;
+  TwoDomainFake c(clock);
+  UpdatePeriodOptions o;
+  o.changes = 4;
+  o.poll_ns = 500'000;
+  const auto periods = detect_update_periods(c, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
+  ASSERT_EQ(periods.size(), 2u);
+  EXPECT_EQ(*periods[0].period_ns, 5'000'000);
+  EXPECT_EQ(*periods[1].period_ns, 50'000'000);
+  EXPECT_EQ(slowest_period_ns(periods), 50'000'000);
+  EXPECT_EQ(to_json(periods[1])["period_s"].get<double>(), 0.05);
+}
+
+}  // namespace
+}  // namespace ipw::telemetry
