@@ -1,0 +1,140 @@
+#include "ipw/telemetry/registry.h"
+
+#include <fstream>
+#include <set>
+#include <utility>
+
+#include "ipw/telemetry/estimated_collector.h"
+#include "ipw/telemetry/replay_collector.h"
+
+namespace ipw::telemetry {
+namespace {
+
+SourceStatus probe_estimated() {
+  SourceStatus s;
+  s.source = "estimated";
+  const std::string stat = estimator_config_from_env().proc_root + "/stat";
+  s.found = s.readable = static_cast<bool>(std::ifstream(stat));
+  if (!s.readable) s.reason = stat + " is not readable";
+  s.domains = {"cpu"};
+  s.update_period_ns = 50'000'000;
+  return s;
+}
+
+std::vector<CollectorEntry> build_registry() {
+  std::vector<CollectorEntry> r;
+  r.push_back({"estimated", "estimated",
+               "CPU power modelled from /proc/stat utilisation (a model, labelled estimated)",
+               false,
+               [](const std::string&) -> std::unique_ptr<Collector> {
+                 return std::make_unique<EstimatedCollector>(estimator_config_from_env());
+               },
+               probe_estimated});
+  r.push_back({"replay", "replay:PATH.csv",
+               "plays a recorded t_s,power_w or t_s,energy_j trace from the run's start",
+               false,
+               [](const std::string& path) -> std::unique_ptr<Collector> {
+                 if (path.empty()) {
+                   throw CollectorSpecError("replay needs a file: replay:PATH.csv");
+                 }
+                 return ReplayCollector::from_file(path);
+               },
+               {}});
+  // Hardware sources (nvml, rapl, amd, jetson, powermetrics) register here with in_auto = true.
+  return r;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+const CollectorEntry* find_entry(const std::string& name) {
+  for (const CollectorEntry& e : collector_registry()) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Collector> build(const CollectorEntry& e, const std::string& arg) {
+  try {
+    auto c = e.make(arg);
+    if (!c) throw CollectorSpecError(e.name + ": source is not available");
+    return c;
+  } catch (const CollectorSpecError&) {
+    throw;
+  } catch (const std::exception& ex) {
+    throw CollectorSpecError(e.name + ": " + ex.what());
+  }
+}
+
+// Every readable hardware source; the estimator when there is none.
+std::vector<std::unique_ptr<Collector>> auto_collectors() {
+  std::vector<std::unique_ptr<Collector>> out;
+  for (const CollectorEntry& e : collector_registry()) {
+    if (!e.in_auto || !e.probe) continue;
+    if (e.probe().readable) out.push_back(build(e, ""));
+  }
+  if (out.empty()) out.push_back(build(*find_entry("estimated"), ""));
+  return out;
+}
+
+}  // namespace
+
+const std::vector<CollectorEntry>& collector_registry() {
+  static const std::vector<CollectorEntry> registry = build_registry();
+  return registry;
+}
+
+std::vector<std::string> collector_names() {
+  std::vector<std::string> names{"auto"};
+  for (const CollectorEntry& e : collector_registry()) names.push_back(e.name);
+  return names;
+}
+
+std::vector<std::unique_ptr<Collector>> make_collectors(const std::string& spec) {
+  if (trim(spec).empty()) throw CollectorSpecError("--telemetry is empty");
+  std::vector<std::unique_ptr<Collector>> out;
+  std::string::size_type start = 0;
+  while (start <= spec.size()) {
+    const auto comma = spec.find(',', start);
+    const std::string item = trim(spec.substr(start, comma - start));
+    start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+    if (item.empty()) {
+      throw CollectorSpecError("empty entry in --telemetry \"" + spec + "\"");
+    }
+    const auto colon = item.find(':');
+    const std::string name = item.substr(0, colon);
+    const std::string arg = colon == std::string::npos ? "" : item.substr(colon + 1);
+    if (name == "auto") {
+      if (colon != std::string::npos) throw CollectorSpecError("auto takes no argument");
+      for (auto& c : auto_collectors()) out.push_back(std::move(c));
+      continue;
+    }
+    const CollectorEntry* e = find_entry(name);
+    if (e == nullptr) {
+      std::string known;
+      for (const std::string& n : collector_names()) known += (known.empty() ? "" : ", ") + n;
+      throw CollectorSpecError("unknown telemetry source \"" + name + "\" (known: " + known + ")");
+    }
+    if (colon != std::string::npos && e->usage.find(':') == std::string::npos) {
+      throw CollectorSpecError(name + " takes no argument (usage: " + e->usage + ")");
+    }
+    out.push_back(build(*e, arg));
+  }
+
+  // Two copies of a source would count its energy twice.
+  std::set<std::string> domains;
+  for (const auto& c : out) {
+    for (const DomainInfo& d : c->domains()) {
+      if (!domains.insert(d.domain).second) {
+        throw CollectorSpecError("telemetry domain \"" + d.domain + "\" would be measured twice (\"" +
+                                 spec + "\")");
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ipw::telemetry

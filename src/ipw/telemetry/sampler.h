@@ -1,0 +1,111 @@
+#pragma once
+// The sampler: one background thread reading every collector on one monotonic
+// clock, keeping every sample for the whole run (no ring buffer that truncates
+// long queries), and answering "how much energy did domain d use in [t0, t1]".
+// Each collector is read at max(period, its update period): never faster than
+// the source changes. All public methods are thread-safe.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipw/common/clock.h"
+#include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/energy_window.h"
+#include "ipw/telemetry/sample.h"
+#include "ipw/telemetry/thread_annotations.h"
+
+namespace ipw::telemetry {
+
+class Sampler {
+ public:
+  // period_ns > 0 (callers use 10 ms). Throws std::invalid_argument on a bad
+  // period or two collectors reporting the same domain name.
+  Sampler(std::vector<std::unique_ptr<Collector>> collectors, std::int64_t period_ns,
+          const Clock& clock = steady_clock());
+  ~Sampler();  // stops the thread
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  // t0 = clock.now_ns(); every collector's start(t0); a first sample taken
+  // synchronously; then the thread. Throws std::logic_error if called twice.
+  void start();
+  // Stops and joins the thread, then takes a final sample. Idempotent.
+  void stop();
+  bool running() const;
+  // Reads every collector now, from the calling thread (e.g. at a query's
+  // edges, so counters are read at the window's exact instants).
+  void sample_now();
+
+  std::int64_t t0_ns() const;  // 0 before start()
+  // Flattened over collectors in order; Sample::domain_index indexes this.
+  const std::vector<DomainInfo>& domains() const { return domains_; }
+  std::size_t sample_count() const;
+  // Copy of samples [from_index, end), in time order (for storage).
+  std::vector<Sample> samples(std::size_t from_index) const;
+  // Blocks until every working collector has been read at a time >= t_ns (so a
+  // window ending at t_ns is bracketed), at most timeout_ns of real time.
+  // False on timeout, or when the sampler is not running and no such read exists.
+  bool wait_for_sample_after(std::int64_t t_ns, std::int64_t timeout_ns) const;
+
+  WindowEnergy energy(int domain_index, std::int64_t t0_ns, std::int64_t t1_ns) const;
+  std::optional<double> latest_power_w(int domain_index) const;  // for the live progress bar
+  std::int64_t period_ns(int domain_index) const;         // sampling period actually used
+  std::int64_t update_period_ns(int domain_index) const;  // the source's own; 0 = unknown
+  // Whether the domain may be summed with the other summable ones (Collector::summable_domains).
+  bool summable(int domain_index) const;
+  // One object per collector for the manifest: name, domains, periods, describe().
+  nlohmann::json describe() const;
+  // "name: message" for each collector that threw and is no longer read.
+  std::vector<std::string> errors() const;
+
+ private:
+  struct Slot {  // one collector; fields fixed after construction except `readings`
+    std::unique_ptr<Collector> collector;
+    int first_domain = 0;
+    int domain_count = 0;
+    std::int64_t period_ns = 0;
+    std::int64_t update_period_ns = 0;
+    std::vector<Reading> readings;  // scratch, guarded by read_mu_
+  };
+
+  void run();
+  void read_slot(std::size_t i) IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
+  void read_all() IPW_EXCLUDES(read_mu_, mu_);
+  const Slot& slot_of(int domain_index) const;  // throws std::out_of_range
+
+  const Clock& clock_;
+  std::vector<DomainInfo> domains_;  // immutable after construction
+  std::vector<int> slot_of_domain_;  // immutable
+  std::vector<bool> summable_;       // immutable
+
+  // Serialises collector reads (collectors are not thread-safe) and the
+  // stamp-then-append sequence, so samples are appended in time order.
+  // Lock order: read_mu_ before mu_.
+  mutable Mutex read_mu_;
+  std::vector<Slot> slots_;  // Slot::collector and Slot::readings used under read_mu_
+
+  mutable Mutex mu_;  // the data readers query
+  mutable std::condition_variable sample_cv_;  // signalled on every read (with mu_)
+  std::deque<Sample> samples_ IPW_GUARDED_BY(mu_);
+  std::vector<DomainTrace> traces_ IPW_GUARDED_BY(mu_);
+  std::vector<std::int64_t> last_read_ns_ IPW_GUARDED_BY(mu_);  // per slot
+  std::vector<bool> failed_ IPW_GUARDED_BY(mu_);                // per slot
+  std::vector<std::string> errors_ IPW_GUARDED_BY(mu_);
+  std::int64_t t0_ns_ IPW_GUARDED_BY(mu_) = 0;
+  bool started_ IPW_GUARDED_BY(mu_) = false;
+  bool running_ IPW_GUARDED_BY(mu_) = false;
+
+  Mutex ctl_mu_;  // wakes the thread for stop(); never held with the others
+  std::condition_variable ctl_cv_;
+  bool stop_requested_ IPW_GUARDED_BY(ctl_mu_) = false;
+  std::thread thread_;  // touched only by start()/stop()/~Sampler()
+};
+
+}  // namespace ipw::telemetry
