@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,7 @@ inline constexpr double kDefaultFirstTokenTimeoutS = 120.0;
 inline constexpr double kDefaultTotalTimeoutS = 600.0;
 
 struct ClientOptions {
-  std::string base_url;  // e.g. http://127.0.0.1:8080 (no trailing /v1)
+  std::string base_url;  // e.g. http://127.0.0.1:8080 (a trailing /v1 is tolerated for openai)
   std::string api_key;   // sent as a bearer token; never logged or stored
   double connect_timeout_s = kDefaultConnectTimeoutS;
   double first_token_timeout_s = kDefaultFirstTokenTimeoutS;
@@ -36,16 +37,20 @@ struct Request {
   int max_tokens = 256;
   double temperature = 0.6;  // the IPW paper's decoding defaults
   double top_p = 0.95;
-  int top_k = 20;
+  int top_k = 20;            // <= 0: not sent (the OpenAI cloud API rejects top_k)
   std::optional<std::int64_t> seed;
 };
 
 struct Response {
-  std::string text;                 // the concatenated streamed content
+  std::string text;                 // the concatenated streamed content (the answer)
+  std::string reasoning;            // streamed reasoning/thinking deltas, kept apart from text
   std::int64_t t_send_ns = 0;       // just before the request is handed to the transport
-  std::int64_t t_first_token_ns = 0;  // first non-empty content delta (0: none arrived)
+  // First non-empty content or reasoning delta (0: none arrived). Reasoning counts
+  // because it is generated output: it ends prefill.
+  std::int64_t t_first_token_ns = 0;
   std::int64_t t_last_byte_ns = 0;  // the last byte of the response body
-  std::vector<std::int64_t> token_times_ns;  // one stamp per content delta
+  // One stamp per non-empty content or reasoning delta (arrival time of its bytes).
+  std::vector<std::int64_t> token_times_ns;
   std::optional<int> input_tokens;   // from the server's usage fields only
   std::optional<int> output_tokens;
   std::string finish_reason;
@@ -62,6 +67,10 @@ enum class FailureKind {
   cancelled,            // interrupted by the user (Ctrl-C)
 };
 const char* to_string(FailureKind k);
+// Inverse of to_string (for reading stored failures back); nullopt for unknown names.
+std::optional<FailureKind> failure_kind_from_string(std::string_view name);
+// Timeouts are counted apart from errors in summaries.
+bool is_timeout(FailureKind k);
 
 struct Failure {
   FailureKind kind = FailureKind::protocol;
@@ -72,14 +81,18 @@ struct Failure {
 
 using Result = Expected<Response, Failure>;
 
-// Called for each content delta as it arrives (for live progress); may be empty.
+// Called for each non-empty content or reasoning delta as it arrives (for live
+// progress); may be empty. Runs on the thread that called complete().
 using TokenCallback = std::function<void(std::string_view text, std::int64_t t_ns)>;
 
 class Client {
  public:
   virtual ~Client() = default;
   virtual Result complete(const Request& req, const TokenCallback& on_token = {}) = 0;
-  // Ask a running complete() to stop (thread-safe); it returns FailureKind::cancelled.
+  // Thread-safe. Aborts every running complete() promptly with FailureKind::cancelled.
+  // Sticky: later complete() calls return cancelled at once without sending anything,
+  // so a Ctrl-C that lands between two queries cannot be lost. Make a new client to
+  // send again.
   virtual void cancel() = 0;
 };
 
@@ -88,5 +101,11 @@ class Client {
 std::unique_ptr<Client> make_client(const std::string& api, const ClientOptions& opts,
                                     const Clock& clock = steady_clock());
 std::vector<std::string> client_names();
+
+struct ClientInfo {
+  std::string name;
+  std::string description;  // one line, for `ipw list` / --help
+};
+std::vector<ClientInfo> client_infos();
 
 }  // namespace ipw::inference

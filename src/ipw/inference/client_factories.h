@@ -1,0 +1,17 @@
+#pragma once
+// Internal: the factories client_registry.cpp maps names to. Callers use make_client().
+#include <memory>
+
+#include "ipw/common/clock.h"
+#include "ipw/inference/client.h"
+
+namespace ipw::inference {
+
+std::unique_ptr<Client> make_openai_client(const ClientOptions& opts, const Clock& clock);
+std::unique_ptr<Client> make_ollama_client(const ClientOptions& opts, const Clock& clock);
+
+// base_url without trailing slashes; throws std::invalid_argument unless it is an
+// http:// or https:// URL.
+std::string normalise_base_url(std::string base_url);
+
+}  // namespace ipw::inference

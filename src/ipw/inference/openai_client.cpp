@@ -1,0 +1,188 @@
+// Client for OpenAI-compatible servers (vLLM, llama.cpp server, SGLang, LM Studio,
+// TGI, the OpenAI API): POST /v1/chat/completions or /v1/completions with
+// `stream: true`, read as Server-Sent Events. See docs/clients.md for the fields read.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ipw/inference/client_factories.h"
+#include "ipw/inference/http_streamer.h"
+#include "ipw/inference/sse_parser.h"
+#include "ipw/inference/token_recorder.h"
+
+namespace ipw::inference {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kExcerptChars = 200;
+
+std::string excerpt(std::string_view s) {
+  if (s.size() <= kExcerptChars) return std::string(s);
+  return fmt::format("{}...", s.substr(0, kExcerptChars));
+}
+
+json request_body(const Request& req) {
+  json body = {
+      {"model", req.model},
+      {"stream", true},
+      // Without this the server sends no usage, and token counts must never be guessed.
+      {"stream_options", {{"include_usage", true}}},
+      {"max_tokens", req.max_tokens},
+      {"temperature", req.temperature},
+      {"top_p", req.top_p},
+  };
+  if (req.chat) {
+    body["messages"] = json::array({{{"role", "user"}, {"content", req.prompt}}});
+  } else {
+    body["prompt"] = req.prompt;
+  }
+  if (req.top_k > 0) body["top_k"] = req.top_k;
+  if (req.seed) body["seed"] = *req.seed;
+  return body;
+}
+
+// The text of a server-reported error object ({"error": {"message": ...}} or a string).
+std::string error_text(const json& err) {
+  if (err.is_object() && err.contains("message") && err["message"].is_string()) {
+    return err["message"].get<std::string>();
+  }
+  if (err.is_string()) return err.get<std::string>();
+  return err.dump();
+}
+
+// A string field, or "" when absent/null; anything else is a protocol error.
+std::string string_field(const json& obj, const char* key) {
+  if (!obj.is_object()) return {};
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return {};
+  if (!it->is_string()) {
+    throw std::runtime_error(fmt::format("field `{}` is not a string: {}", key, excerpt(it->dump())));
+  }
+  return it->get<std::string>();
+}
+
+class OpenAiDecoder final : public StreamDecoder {
+ public:
+  OpenAiDecoder(TokenRecorder& recorder, bool chat) : rec_(recorder), chat_(chat) {}
+
+  std::string on_bytes(std::string_view bytes, std::int64_t t_ns) override {
+    for (const SseEvent& ev : sse_.feed(bytes)) {
+      if (std::string err = handle(ev, t_ns); !err.empty()) return err;
+    }
+    return {};
+  }
+
+  std::string on_end(std::int64_t t_ns) override {
+    if (auto ev = sse_.finish()) {
+      if (std::string err = handle(*ev, t_ns); !err.empty()) return err;
+    }
+    // Either end marker will do: some servers omit [DONE], but a stream with neither
+    // was cut off.
+    if (!done_ && rec_.response().finish_reason.empty()) {
+      return "the event stream ended without [DONE] or a finish_reason";
+    }
+    return {};
+  }
+
+ private:
+  std::string handle(const SseEvent& ev, std::int64_t t_ns) {
+    if (done_) return {};  // nothing after [DONE] is part of the answer
+    if (is_done(ev)) {
+      done_ = true;
+      return {};
+    }
+    if (ev.event == "error") return fmt::format("server sent an error event: {}", excerpt(ev.data));
+    json j;
+    try {
+      j = json::parse(ev.data);
+    } catch (const json::parse_error& e) {
+      return fmt::format("malformed JSON in an event ({}): {}", e.what(), excerpt(ev.data));
+    }
+    if (!j.is_object()) return fmt::format("event is not a JSON object: {}", excerpt(ev.data));
+    if (j.contains("error") && !j.at("error").is_null()) {
+      return fmt::format("server reported an error: {}", excerpt(error_text(j.at("error"))));
+    }
+    try {
+      read_choices(j, t_ns);
+      read_usage(j);
+    } catch (const std::exception& e) {
+      return fmt::format("unexpected event ({}): {}", e.what(), excerpt(ev.data));
+    }
+    return {};
+  }
+
+  void read_choices(const json& j, std::int64_t t_ns) {
+    const auto it = j.find("choices");
+    if (it == j.end() || !it->is_array()) return;  // e.g. the final usage-only chunk
+    for (const json& choice : *it) {
+      // Only the first choice is the answer (n=1 is what we request).
+      if (choice.value("index", 0) != 0) continue;
+      Response& r = rec_.response();
+      if (chat_) {
+        const json& delta = choice.contains("delta") ? choice["delta"] : json::object();
+        // llama.cpp and DeepSeek say reasoning_content; vLLM and others say reasoning.
+        rec_.reasoning(string_field(delta, "reasoning_content"), t_ns);
+        rec_.reasoning(string_field(delta, "reasoning"), t_ns);
+        rec_.content(string_field(delta, "content"), t_ns);
+      } else {
+        rec_.content(string_field(choice, "text"), t_ns);
+      }
+      if (std::string reason = string_field(choice, "finish_reason"); !reason.empty()) {
+        r.finish_reason = std::move(reason);
+      }
+    }
+  }
+
+  void read_usage(const json& j) {
+    Response& r = rec_.response();
+    if (auto it = j.find("usage"); it != j.end() && it->is_object()) {
+      if (auto p = it->find("prompt_tokens"); p != it->end() && p->is_number_integer()) {
+        r.input_tokens = p->get<int>();
+      }
+      if (auto c = it->find("completion_tokens"); c != it->end() && c->is_number_integer()) {
+        r.output_tokens = c->get<int>();
+      }
+    }
+    // llama.cpp's server adds its own prefill/decode timings to the last chunk.
+    if (auto it = j.find("timings"); it != j.end() && it->is_object()) r.server_timings = *it;
+  }
+
+  SseParser sse_;
+  TokenRecorder& rec_;
+  bool chat_;
+  bool done_ = false;
+};
+
+class OpenAiClient final : public Client {
+ public:
+  OpenAiClient(const ClientOptions& opts, const Clock& clock) : http_(opts, clock) {
+    std::string base = normalise_base_url(opts.base_url);
+    // Users often paste the OpenAI-style base URL that already ends in /v1.
+    if (base.ends_with("/v1")) base.resize(base.size() - 3);
+    base_url_ = std::move(base);
+  }
+
+  Result complete(const Request& req, const TokenCallback& on_token) override {
+    TokenRecorder recorder(on_token);
+    OpenAiDecoder decoder(recorder, req.chat);
+    const HttpPost post{base_url_ + (req.chat ? "/v1/chat/completions" : "/v1/completions"),
+                        request_body(req).dump(-1, ' ', false, json::error_handler_t::replace),
+                        "text/event-stream"};
+    return http_.post(post, decoder, recorder);
+  }
+
+  void cancel() override { http_.cancel(); }
+
+ private:
+  HttpStreamer http_;
+  std::string base_url_;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> make_openai_client(const ClientOptions& opts, const Clock& clock) {
+  return std::make_unique<OpenAiClient>(opts, clock);
+}
+
+}  // namespace ipw::inference

@@ -1,0 +1,34 @@
+#pragma once
+// Internal to the inference clients: builds a Response from decoded stream deltas,
+// stamping the first token and every token on the arrival time of the bytes that
+// carried them (one clock read per received chunk, taken by the transport).
+//
+// Reasoning deltas (`reasoning_content` / `reasoning` in OpenAI-compatible streams,
+// `thinking` in Ollama's) are generated tokens: they end prefill and occupy decode
+// time, so they count for t_first_token and token_times_ns. They are kept out of
+// Response::text (the answer scorers read) and collected in Response::reasoning.
+#include <cstdint>
+#include <string_view>
+
+#include "ipw/inference/client.h"
+
+namespace ipw::inference {
+
+class TokenRecorder {
+ public:
+  explicit TokenRecorder(const TokenCallback& on_token) : on_token_(on_token) {}
+
+  void content(std::string_view text, std::int64_t t_ns);
+  void reasoning(std::string_view text, std::int64_t t_ns);
+
+  bool any_token() const { return response_.t_first_token_ns != 0; }
+  Response& response() { return response_; }
+
+ private:
+  void stamp(std::string_view text, std::int64_t t_ns);
+
+  const TokenCallback& on_token_;
+  Response response_;
+};
+
+}  // namespace ipw::inference

@@ -1,0 +1,298 @@
+// Both clients against an in-test streaming server: what they assemble, when they
+// stamp, what they send, and how each failure is classified. The transport cases run
+// for both APIs (parametrised); protocol details have their own tests below.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "inference_test_server.h"
+#include "ipw/inference/client.h"
+
+namespace ipw::inference {
+namespace {
+
+using nlohmann::json;
+using testing::Script;
+using testing::Step;
+using testing::TestServer;
+
+constexpr std::int64_t kMs = 1'000'000;
+
+// One token chunk in the API's wire format.
+std::string token(const std::string& api, const std::string& text) {
+  if (api == "openai") {
+    return "data: " + json{{"choices", {{{"index", 0}, {"delta", {{"content", text}}}}}}}.dump() + "\n\n";
+  }
+  return json{{"message", {{"role", "assistant"}, {"content", text}}}, {"done", false}}.dump() + "\n";
+}
+
+// The closing chunk(s): finish reason, usage, engine timings, end marker.
+std::string finale(const std::string& api) {
+  if (api == "openai") {
+    return "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+           "\"timings\":{\"prompt_n\":5,\"prompt_ms\":1.5,\"predicted_n\":3}}\n\n"
+           "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3}}\n\n"
+           "data: [DONE]\n\n";
+  }
+  return "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\","
+         "\"total_duration\":9000,\"load_duration\":100,\"prompt_eval_count\":5,"
+         "\"prompt_eval_duration\":2000,\"eval_count\":3,\"eval_duration\":6000}\n";
+}
+
+std::string content_type(const std::string& api) {
+  return api == "openai" ? "text/event-stream" : "application/x-ndjson";
+}
+
+Script stream_of(const std::string& api, const std::vector<std::string>& tokens, int ttft_ms,
+                 int gap_ms) {
+  Script s;
+  s.content_type = content_type(api);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    s.steps.push_back({i == 0 ? ttft_ms : gap_ms, token(api, tokens[i])});
+  }
+  s.steps.push_back({gap_ms, finale(api)});
+  return s;
+}
+
+ClientOptions fast_options(const std::string& base_url) {
+  ClientOptions o;
+  o.base_url = base_url;
+  o.connect_timeout_s = 2;
+  o.first_token_timeout_s = 2;
+  o.total_timeout_s = 4;
+  return o;
+}
+
+Request simple_request() {
+  Request r;
+  r.model = "test-model";
+  r.prompt = "Say hello";
+  r.max_tokens = 32;
+  r.seed = 7;
+  return r;
+}
+
+std::int64_t elapsed_ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+class InferenceClient : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::string api() const { return GetParam(); }
+  TestServer server_;
+};
+
+TEST_P(InferenceClient, AssemblesTextWithMonotonicTokenStamps) {
+  server_.set_script(stream_of(api(), {"Hel", "lo", " world"}, 60, 15));
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  std::vector<std::int64_t> callback_stamps;
+  std::string callback_text;
+  auto result = client->complete(simple_request(), [&](std::string_view text, std::int64_t t_ns) {
+    callback_text += text;
+    callback_stamps.push_back(t_ns);
+  });
+  ASSERT_TRUE(result) << result.error().message;
+  const Response& r = *result;
+  EXPECT_EQ(r.text, "Hello world");
+  EXPECT_EQ(callback_text, "Hello world");
+  ASSERT_EQ(r.token_times_ns.size(), 3u);
+  EXPECT_EQ(callback_stamps, r.token_times_ns);
+  EXPECT_TRUE(std::is_sorted(r.token_times_ns.begin(), r.token_times_ns.end()));
+  EXPECT_EQ(r.t_first_token_ns, r.token_times_ns.front());
+  EXPECT_LE(r.t_send_ns, r.t_first_token_ns);
+  EXPECT_LE(r.token_times_ns.back(), r.t_last_byte_ns);
+  // Stamped on arrival, not when the response completes: the server waited 60 ms
+  // before the first token and 15 ms between tokens.
+  EXPECT_GE(r.t_first_token_ns - r.t_send_ns, 55 * kMs);
+  EXPECT_GE(r.token_times_ns[2] - r.token_times_ns[0], 25 * kMs);
+  EXPECT_GE(r.t_last_byte_ns - r.token_times_ns.back(), 10 * kMs);
+  EXPECT_EQ(r.input_tokens, 5);
+  EXPECT_EQ(r.output_tokens, 3);
+  EXPECT_EQ(r.finish_reason, "stop");
+}
+
+TEST_P(InferenceClient, StampsComeFromTheInjectedClock) {
+  struct OffsetClock final : Clock {
+    std::int64_t now_ns() const override { return steady_clock().now_ns() + 1'000'000'000'000'000; }
+  } clock;
+  server_.set_script(stream_of(api(), {"a"}, 0, 0));
+  auto client = make_client(api(), fast_options(server_.base_url()), clock);
+  auto result = client->complete(simple_request());
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_GE(result->t_send_ns, 1'000'000'000'000'000);
+  EXPECT_GE(result->t_first_token_ns, result->t_send_ns);
+}
+
+TEST_P(InferenceClient, ServerErrorStatusIsHttpStatusFailure) {
+  Script s;
+  s.status = 500;
+  s.content_type = "application/json";
+  s.steps = {{0, "{\"error\": \"model exploded\"}"}};
+  server_.set_script(s);
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::http_status);
+  EXPECT_EQ(result.error().http_status, 500);
+  EXPECT_NE(result.error().message.find("HTTP 500"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("model exploded"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find(server_.base_url()), std::string::npos);
+}
+
+TEST_P(InferenceClient, RefusedPortIsConnectFailureNamingTheUrl) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(testing::refused_port());
+  auto client = make_client(api(), fast_options(url));
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::connect);
+  EXPECT_NE(result.error().message.find(url), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("--server"), std::string::npos) << result.error().message;
+  EXPECT_TRUE(result.error().partial.text.empty());
+}
+
+TEST_P(InferenceClient, SilentServerHitsFirstTokenTimeout) {
+  Script s;
+  s.content_type = content_type(api());
+  s.steps = {{3000, token(api(), "late")}};
+  server_.set_script(s);
+  auto opts = fast_options(server_.base_url());
+  opts.first_token_timeout_s = 0.2;
+  auto client = make_client(api(), opts);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::timeout_first_token) << result.error().message;
+  EXPECT_TRUE(is_timeout(result.error().kind));
+  EXPECT_GE(elapsed_ms_since(t0), 190);
+  EXPECT_LT(elapsed_ms_since(t0), 1000);
+}
+
+TEST_P(InferenceClient, SlowStreamHitsTotalTimeoutWithPartialText) {
+  Script s;
+  s.content_type = content_type(api());
+  s.steps = {{0, token(api(), "x")}};
+  s.repeat_last_ms = 20;  // tokens forever, never a final record
+  server_.set_script(s);
+  auto opts = fast_options(server_.base_url());
+  opts.total_timeout_s = 0.3;
+  auto client = make_client(api(), opts);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::timeout_total) << result.error().message;
+  EXPECT_LT(elapsed_ms_since(t0), 1000);
+  EXPECT_FALSE(result.error().partial.text.empty());
+  EXPECT_EQ(result.error().partial.token_times_ns.size(), result.error().partial.text.size());
+  EXPECT_NE(result.error().partial.t_first_token_ns, 0);
+}
+
+TEST_P(InferenceClient, CancelFromAnotherThreadAbortsPromptlyAndSticks) {
+  Script s;
+  s.content_type = content_type(api());
+  s.steps = {{0, token(api(), "x")}, {2000, token(api(), "y")}};
+  server_.set_script(s);
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  std::atomic<bool> first_token{false};
+  std::thread canceller([&] {
+    while (!first_token) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    client->cancel();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto result = client->complete(simple_request(), [&](std::string_view, std::int64_t) { first_token = true; });
+  canceller.join();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::cancelled);
+  EXPECT_FALSE(is_timeout(result.error().kind));
+  EXPECT_LT(elapsed_ms_since(t0), 500);
+  EXPECT_EQ(result.error().partial.text, "x");
+
+  // Sticky: a cancel that lands between queries stops the next one before it is sent.
+  const std::size_t sent = server_.requests().size();
+  auto again = client->complete(simple_request());
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, FailureKind::cancelled);
+  EXPECT_EQ(server_.requests().size(), sent);
+}
+
+TEST_P(InferenceClient, CancelWhileServerIsSilentAbortsPromptly) {
+  Script s;
+  s.content_type = content_type(api());
+  s.steps = {{3000, token(api(), "late")}};
+  server_.set_script(s);
+  auto opts = fast_options(server_.base_url());
+  opts.first_token_timeout_s = 10;
+  opts.total_timeout_s = 10;
+  auto client = make_client(api(), opts);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    client->cancel();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto result = client->complete(simple_request());
+  canceller.join();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::cancelled);
+  EXPECT_LT(elapsed_ms_since(t0), 400);
+}
+
+TEST_P(InferenceClient, MalformedJsonChunkIsProtocolFailure) {
+  Script s = stream_of(api(), {"ok"}, 0, 0);
+  s.steps.insert(s.steps.begin() + 1,
+                 Step{0, api() == "openai" ? "data: {\"choices\": [\n\n" : "{\"message\": \n"});
+  server_.set_script(s);
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::protocol);
+  EXPECT_NE(result.error().message.find("JSON"), std::string::npos) << result.error().message;
+  EXPECT_EQ(result.error().partial.text, "ok");
+}
+
+TEST_P(InferenceClient, StreamCutBeforeItsEndIsProtocolFailure) {
+  Script s;
+  s.content_type = content_type(api());
+  s.steps = {{0, token(api(), "half")}};
+  server_.set_script(s);
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::protocol);
+  EXPECT_EQ(result.error().partial.text, "half");
+}
+
+TEST_P(InferenceClient, ServerReportedErrorInStreamIsProtocolFailure) {
+  Script s;
+  s.content_type = content_type(api());
+  s.steps = {{0, token(api(), "a")},
+             {0, api() == "openai" ? "data: {\"error\":{\"message\":\"out of memory\"}}\n\n"
+                                   : "{\"error\":\"out of memory\"}\n"}};
+  server_.set_script(s);
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  auto result = client->complete(simple_request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, FailureKind::protocol);
+  EXPECT_NE(result.error().message.find("out of memory"), std::string::npos) << result.error().message;
+}
+
+TEST_P(InferenceClient, ReusesTheClientForSequentialQueries) {
+  server_.set_script(stream_of(api(), {"one"}, 0, 0));
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  for (int i = 0; i < 3; ++i) {
+    auto result = client->complete(simple_request());
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_EQ(result->text, "one");
+  }
+  EXPECT_EQ(server_.requests().size(), 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Apis, InferenceClient, ::testing::Values("openai", "ollama"),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
+}  // namespace ipw::inference

@@ -1,0 +1,130 @@
+#pragma once
+// A scripted streaming HTTP server for the inference client tests: cpp-httplib on a
+// free loopback port, answering POSTs with a list of (delay, bytes) steps through a
+// chunked content provider. Every request's path, body and Authorization header is
+// recorded. Handlers poll a stop flag while they wait, so tests end promptly even when
+// the client gave up mid-stream.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+namespace ipw::inference::testing {
+
+struct Step {
+  int delay_ms = 0;   // wait before sending
+  std::string bytes;  // empty: send nothing (just wait)
+};
+
+struct Script {
+  int status = 200;
+  std::string content_type = "text/event-stream";
+  std::vector<Step> steps;
+  int repeat_last_ms = 0;  // > 0: after the steps, resend the last one this often until stopped
+};
+
+struct Recorded {
+  std::string path;
+  std::string body;
+  std::string authorization;
+};
+
+class TestServer {
+ public:
+  TestServer() {
+    std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the test binary
+    svr_.set_keep_alive_timeout(1);
+    svr_.set_tcp_nodelay(true);  // else Nagle + delayed ACK add ~40 ms between chunks
+    svr_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+    port_ = svr_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~TestServer() {
+    stopping_ = true;
+    svr_.stop();
+    thread_.join();
+  }
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  void set_script(Script s) {
+    std::lock_guard lock(mu_);
+    script_ = std::move(s);
+  }
+  std::vector<Recorded> requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  // Sleeps in small steps; false once the server is stopping.
+  bool wait_ms(int ms) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < end) {
+      if (stopping_) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return !stopping_;
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    Script script;
+    {
+      std::lock_guard lock(mu_);
+      requests_.push_back({req.path, req.body, req.get_header_value("Authorization")});
+      script = script_;
+    }
+    res.status = script.status;
+    res.set_chunked_content_provider(
+        script.content_type, [this, script](std::size_t, httplib::DataSink& sink) {
+          for (const Step& step : script.steps) {
+            if (!wait_ms(step.delay_ms)) return false;
+            if (!step.bytes.empty() && !sink.write(step.bytes.data(), step.bytes.size())) return false;
+          }
+          while (script.repeat_last_ms > 0 && !script.steps.empty()) {
+            if (!wait_ms(script.repeat_last_ms)) return false;
+            const std::string& b = script.steps.back().bytes;
+            if (!sink.write(b.data(), b.size())) return false;
+          }
+          sink.done();
+          return true;
+        });
+  }
+
+  httplib::Server svr_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  Script script_;
+  std::vector<Recorded> requests_;
+};
+
+// A loopback port nothing listens on: bind an ephemeral one, then let it go.
+inline int refused_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace ipw::inference::testing
