@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: the normal build, then the ASan+UBSan build.
+# Installs and builds whatever is missing first (scripts/setup.sh), so it works
+# on a fresh Debian 12 machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="$(nproc)"
+
+bash scripts/setup.sh
+
+echo "== tests (build/) =="
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== tests under ASan+UBSan (build-asan/) =="
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIPW_SANITIZE=ON -DIPW_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"

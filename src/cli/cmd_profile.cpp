@@ -1,0 +1,142 @@
+// `ipw profile`: run a workload against a server and store a run.
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "cli/signals.h"
+#include "ipw/report/progress_bar.h"
+#include "ipw/report/run_analysis.h"
+#include "ipw/run/profiler.h"
+#include "ipw/run/store.h"
+
+namespace ipw::cli {
+namespace {
+
+struct ProfileFlags {
+  run::ProfileConfig cfg;
+  std::string resume;
+  std::optional<std::int64_t> seed;
+  std::string command_line;
+};
+
+// On --resume, the stored configuration is the base and only flags given again
+// override it: collect the config keys of the options the user actually passed.
+nlohmann::json given_overrides(const CLI::App& app, const run::ProfileConfig& cfg) {
+  const nlohmann::json all = run::to_json(cfg);
+  nlohmann::json out = nlohmann::json::object();
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->count() == 0 || opt->get_lnames().empty()) continue;
+    std::string key = opt->get_lnames().front();
+    for (char& c : key) {
+      if (c == '-') c = '_';
+    }
+    if (key == "engine_arg") key = "engine_args";
+    if (key == "completion") key = "chat";
+    if (key == "model" && !cfg.engine_model_path.empty()) out["engine_model_path"] = all["engine_model_path"];
+    if (all.contains(key)) out[key] = all[key];
+  }
+  return out;
+}
+
+int run_profile(CLI::App& app, ProfileFlags& f) {
+  if (f.seed) f.cfg.seed = f.seed;
+  if (!f.cfg.engine.empty()) {
+    f.cfg.engine_model_path = f.cfg.model;
+    f.cfg.model = std::filesystem::path(f.cfg.model).stem().string();
+  }
+  run::ProfileRequest req;
+  req.command_line = f.command_line;
+  if (!f.resume.empty()) {
+    const auto store = run::RunStore::open(f.resume, /*read_only=*/true);
+    const auto stored = store.manifest().value("config", nlohmann::json::object());
+    req.config = run::merge_config(run::merge_config(run::ProfileConfig{}, stored),
+                                   given_overrides(app, f.cfg));
+    req.resume_dir = f.resume;
+  } else {
+    if (f.cfg.server.empty() && f.cfg.engine.empty()) {
+      throw std::invalid_argument("give --server URL (a running server) or --engine llama.cpp --model FILE.gguf");
+    }
+    req.config = f.cfg;
+  }
+  if (req.config.model.empty()) req.config.model = "default";
+
+  const std::atomic<bool>& stop = install_stop_handlers();
+  report::ProgressBar bar(stdout, ::isatty(STDOUT_FILENO) != 0);
+  const run::ProfileOutcome out = run::profile(req, bar, stop);
+
+  const auto analysis = report::analyze_run(out.run_dir);
+  report::write_summary_json(analysis);
+  std::fputs("\n", stdout);
+  report::print_analysis(stdout, analysis);
+  switch (out.status) {
+    case run::RunStatus::completed:
+      fmt::print("\nrun complete: {}\n", out.run_dir);
+      return kExitOk;
+    case run::RunStatus::interrupted:
+      fmt::print(stderr, "\nipw profile: interrupted; {} queries stored. Continue with: ipw profile --resume {}\n",
+                 analysis.summary.queries, out.run_dir);
+      return kExitInterrupted;
+    case run::RunStatus::failed:
+      fmt::print(stderr, "\nipw profile: {}\nThe run is stored in {}; continue with: ipw profile --resume {}\n",
+                 out.message, out.run_dir, out.run_dir);
+      return analysis.summary.queries > 0 ? kExitIncomplete : kExitFailure;
+  }
+  return kExitFailure;
+}
+
+}  // namespace
+
+Handler setup_profile(CLI::App& app) {
+  auto f = std::make_shared<ProfileFlags>();
+  run::ProfileConfig& c = f->cfg;
+  app.footer(
+      "Examples:\n"
+      "  ipw profile --server http://127.0.0.1:8080 --model qwen3-4b\n"
+      "  ipw profile --server http://127.0.0.1:11434 --api ollama --model llama3.2:1b --max-queries 100\n"
+      "  ipw profile --server http://127.0.0.1:8080 --telemetry replay:trace.csv --idle-seconds 0\n"
+      "  ipw profile --resume runs/20261125T120000Z-qwen3-4b-1a2b   # finish an interrupted run");
+  app.add_option("--server", c.server, "Base URL of an OpenAI-compatible or Ollama server");
+  app.add_option("--api", c.api, "Server API")->check(CLI::IsMember({"openai", "ollama"}))->capture_default_str();
+  app.add_option("--model", c.model, "Model name sent to the server (with --engine: the GGUF file)");
+  app.add_option("--engine", c.engine, "Start this engine instead of using --server")
+      ->check(CLI::IsMember({"llama.cpp"}));
+  app.add_option("--engine-arg", c.engine_args, "Extra argument passed to the engine (repeatable)");
+  app.add_option("--api-key-env", c.api_key_env, "Environment variable holding the API key (never stored)");
+  app.add_option("--dataset", c.dataset, "Workload: 'builtin' or a JSONL/CSV file")->capture_default_str();
+  app.add_option("--max-queries", c.max_queries, "Use only the first N items (0: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--repeat", c.repeat, "Run every query N times")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--warmup", c.warmup, "Warm-up requests before measuring (excluded)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--out", c.out, "Directory that receives run directories")->capture_default_str();
+  app.add_option("--resume", f->resume, "Finish an interrupted run (its stored flags apply unless given again)")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--telemetry", c.telemetry, "Energy sources: auto, estimated, replay:FILE.csv, …")
+      ->capture_default_str();
+  app.add_option("--domains", c.domains, "Domains in the IPW figures: all, a kind (gpu, cpu) or names")
+      ->capture_default_str();
+  app.add_option("--sample-period-ms", c.sample_period_ms, "Telemetry sampling period")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--idle-seconds", c.idle_seconds, "Idle baseline before the first query (0: off)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--max-tokens", c.max_tokens, "Maximum output tokens")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--temperature", c.temperature, "Sampling temperature")->capture_default_str();
+  app.add_option("--top-p", c.top_p, "Nucleus sampling p")->capture_default_str();
+  app.add_option("--top-k", c.top_k, "Top-k sampling")->capture_default_str();
+  app.add_option("--seed", f->seed, "Sampling seed sent to the server");
+  app.add_flag("!--completion", c.chat, "Use the completion endpoint instead of chat");
+  app.add_option("--connect-timeout", c.connect_timeout_s, "Seconds to connect")->capture_default_str();
+  app.add_option("--first-token-timeout", c.first_token_timeout_s, "Seconds to the first token")->capture_default_str();
+  app.add_option("--total-timeout", c.total_timeout_s, "Seconds per query")->capture_default_str();
+  app.add_option("--max-consecutive-failures", c.max_consecutive_failures,
+                 "Stop (resumably) after this many failed queries in a row")->capture_default_str();
+  return [&app, f](const std::string& command_line) {
+    f->command_line = command_line;
+    return run_profile(app, *f);
+  };
+}
+
+}  // namespace ipw::cli

@@ -1,0 +1,19 @@
+#include "cli/command.h"
+
+namespace ipw::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"profile", "Run a workload against a server, measuring energy, latency and accuracy", setup_profile},
+      {"analyze", "Summarise a run: accuracy, IPW, IPJ, energy and latency", setup_analyze},
+      {"export", "Export a run's per-query records as JSONL or CSV, or its telemetry as CSV", setup_export},
+      {"report", "Write a self-contained HTML report of one or more runs", setup_report},
+      {"compare", "Compare runs: leaderboard, accuracy-vs-energy Pareto frontier, coverage", setup_compare},
+      {"route", "Simulate hybrid local/cloud routing and its energy, compute and cost savings", setup_route},
+      {"trend", "IPW and IPJ over model release dates, split into model and hardware gains", setup_trend},
+      {"monitor", "Serve this host's telemetry over gRPC and Prometheus (the telemetry daemon)", setup_monitor},
+  };
+  return table;
+}
+
+}  // namespace ipw::cli

@@ -1,0 +1,121 @@
+#include "ipw/report/run_analysis.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "ipw/common/version.h"
+#include "ipw/report/analysis_tables.h"
+
+namespace ipw::report {
+namespace {
+
+constexpr int kSummarySchemaVersion = 1;
+
+std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
+  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
+}
+
+std::string dist_row(const char* name, const metrics::Distribution& d, double scale, const char* unit) {
+  auto f = [&](const std::optional<double>& v) {
+    return v ? fmt::format("{:.1f}", *v * scale) : std::string("n/a");
+  };
+  return fmt::format("  {:<10} mean {:>9}  p50 {:>9}  p90 {:>9}  p99 {:>9}  {}  (n={})\n", name,
+                     f(d.mean), f(d.p50), f(d.p90), f(d.p99), unit, d.n);
+}
+
+}  // namespace
+
+RunAnalysis analyze_run(const std::string& dir) {
+  const auto store = run::RunStore::open(dir, /*read_only=*/true);
+  RunAnalysis a;
+  a.dir = dir;
+  a.manifest = store.manifest();
+  a.sessions = store.sessions();
+  // Streamed: a million-query run is analysed without materialising its records.
+  metrics::RunMetricsBuilder builder;
+  run::RunStore::QueryReadOptions read;
+  read.token_times = true;
+  store.for_each_query([&](const run::QueryRecord& q) { builder.add(q); }, read);
+  a.metrics = builder.finish();
+  a.summary = a.metrics.summary;
+  const auto tel = a.manifest.value("telemetry", nlohmann::json::object());
+  for (const auto& d : tel.value("selected_domains", nlohmann::json::array())) {
+    a.domains_included.push_back(d.get<std::string>());
+  }
+  for (const auto& s : a.sessions) {
+    if (s.idle.contains("total_power_w")) a.idle_power_w = s.idle["total_power_w"].get<double>();
+  }
+  return a;
+}
+
+nlohmann::json to_json(const RunAnalysis& a) {
+  nlohmann::json sessions = nlohmann::json::array();
+  for (const auto& s : a.sessions) {
+    sessions.push_back({{"id", s.id}, {"started_utc", s.started_utc}, {"status", s.status},
+                        {"idle", s.idle}, {"totals", s.totals}});
+  }
+  return {
+      {"json_schema_version", kSummarySchemaVersion},
+      {"context",
+       {{"ipw_version", kVersion}, {"git_revision", kGitRevision},
+        {"host", a.manifest.value("host", nlohmann::json::object())}}},
+      {"run",
+       {{"dir", a.dir}, {"server", a.manifest.value("server", nlohmann::json::object())},
+        {"workload", a.manifest.value("workload", nlohmann::json::object())},
+        {"domains_included", a.domains_included}, {"sessions", sessions}}},
+      {"idle_power_w", a.idle_power_w ? nlohmann::json(*a.idle_power_w) : nlohmann::json()},
+      {"summary", metrics::to_json(a.summary)},
+      {"analysis", metrics::to_json(a.metrics)},
+  };
+}
+
+void print_analysis(std::FILE* out, const RunAnalysis& a) {
+  const auto& s = a.summary;
+  const auto server = a.manifest.value("server", nlohmann::json::object());
+  std::string domains;
+  for (const auto& d : a.domains_included) domains += (domains.empty() ? "" : "+") + d;
+  fmt::print(out, "run       {}\n", a.dir);
+  fmt::print(out, "model     {}  ({} at {})\n", server.value("model", ""), server.value("api", ""),
+             server.value("url", ""));
+  fmt::print(out, "energy    {} ({})  idle baseline {} W\n", s.energy_source,
+             domains.empty() ? std::string("no domains") : domains,
+             num(a.idle_power_w, "{:.2f}"));
+  fmt::print(out, "\nqueries   {}  errors {}  scored {}\n", s.queries, s.errors, s.scored);
+  if (s.accuracy) {
+    fmt::print(out, "accuracy  {:.4f}  (95% CI {:.4f}–{:.4f}, Wilson)\n", *s.accuracy,
+               s.accuracy_ci95->lo, s.accuracy_ci95->hi);
+  } else {
+    fmt::print(out, "accuracy  n/a (no scored queries)\n");
+  }
+  const std::string label = s.energy_source == "estimated" ? " [estimated]" : "";
+  fmt::print(out, "\n{:<26}{:>14}{:>14}\n", "", "gross", "net of idle");
+  fmt::print(out, "{:<26}{:>14}{:>14}{}\n", "IPW (accuracy / W)", num(s.ipw), num(s.ipw_net), label);
+  fmt::print(out, "{:<26}{:>14}{:>14}{}\n", "IPJ (accuracy / J)", num(s.ipj), num(s.ipj_net), label);
+  fmt::print(out, "{:<26}{:>14}{:>14}{}\n", "mean energy / query (J)", num(s.mean_energy_j),
+             num(s.mean_net_energy_j), label);
+  fmt::print(out, "{:<26}{:>14}{:>14}{}\n", "mean power (W)", num(s.mean_power_w),
+             num(s.mean_net_power_w), label);
+  fmt::print(out, "{:<26}{:>14}\n", "J / output token", num(s.j_per_output_token));
+  fmt::print(out, "{:<26}{:>14}\n", "total query energy (J)", num(s.total_energy_j));
+  fmt::print(out, "{:<26}{:>14}\n", "output tokens / s", num(s.output_tokens_per_s));
+  fmt::print(out, "\nlatency (ms)\n");
+  fmt::print(out, "{}", dist_row("TTFT", s.ttft_s, 1e3, "ms"));
+  fmt::print(out, "{}", dist_row("TPOT", s.tpot_s, 1e3, "ms"));
+  fmt::print(out, "{}", dist_row("end-to-end", s.latency_s, 1e3, "ms"));
+  print_run_metrics(out, a.metrics, s.energy_source == "estimated");
+}
+
+void write_summary_json(const RunAnalysis& a) {
+  const auto path = std::filesystem::path(a.dir) / "summary.json";
+  const auto tmp = std::filesystem::path(a.dir) / "summary.json.tmp";
+  {
+    std::ofstream f(tmp);
+    f << to_json(a).dump(2) << "\n";
+    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace ipw::report

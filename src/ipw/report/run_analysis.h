@@ -1,0 +1,32 @@
+#pragma once
+// Loads a run directory and computes what `ipw analyze` and summary.json show.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ipw/metrics/run_metrics.h"
+#include "ipw/metrics/summary.h"
+#include "ipw/run/store.h"
+
+namespace ipw::report {
+
+struct RunAnalysis {
+  std::string dir;
+  nlohmann::json manifest;
+  std::vector<run::SessionInfo> sessions;
+  metrics::RunSummary summary;
+  metrics::RunMetrics metrics;  // intervals, trimmed, energy model, breakdowns (summary included)
+  std::vector<std::string> domains_included;  // the domains IPW/IPJ figures sum
+  std::optional<double> idle_power_w;  // the last session's idle baseline, summed over domains
+};
+
+RunAnalysis analyze_run(const std::string& dir);
+// summary.json / `analyze --json`: opens with machine context and a schema version.
+nlohmann::json to_json(const RunAnalysis& a);
+void print_analysis(std::FILE* out, const RunAnalysis& a);
+// Writes <dir>/summary.json (atomically: temp file + rename).
+void write_summary_json(const RunAnalysis& a);
+
+}  // namespace ipw::report

@@ -1,0 +1,192 @@
+#include "ipw/run/profiler.h"
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ipw/common/version.h"
+#include "ipw/inference/client.h"
+#include "ipw/run/attribution.h"
+#include "ipw/run/host_info.h"
+#include "ipw/run/run_dir.h"
+#include "ipw/run/session.h"
+#include "ipw/run/store.h"
+#include "ipw/scoring/scorer.h"
+#include "ipw/telemetry/registry.h"
+#include "ipw/telemetry/sampler.h"
+#include "ipw/workload/dataset.h"
+
+namespace ipw::run {
+
+const char* to_string(RunStatus s) {
+  switch (s) {
+    case RunStatus::completed: return "completed";
+    case RunStatus::interrupted: return "interrupted";
+    case RunStatus::failed: return "failed";
+  }
+  return "failed";
+}
+
+namespace {
+
+struct WorkItem {
+  int seq = 0;
+  int repeat = 0;
+  const workload::Item* item = nullptr;
+};
+
+std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg,
+                           const std::set<std::pair<int, int>>& done) {
+  std::vector<WorkItem> out;
+  const std::size_t n = cfg.max_queries > 0
+                            ? std::min(ds.items.size(), static_cast<std::size_t>(cfg.max_queries))
+                            : ds.items.size();
+  for (int r = 0; r < std::max(1, cfg.repeat); ++r) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const int seq = static_cast<int>(i);
+      if (!done.count({seq, r})) out.push_back({seq, r, &ds.items[i]});
+    }
+  }
+  return out;
+}
+
+nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset& ds,
+                              const std::string& server_url) {
+  const ProfileConfig& c = req.config;
+  return {
+      {"json_schema_version", 1},
+      {"ipw_version", kVersion},
+      {"git_revision", kGitRevision},
+      {"created_utc", utc_now_iso()},
+      {"command_line", req.command_line},
+      {"host", host_info()},
+      {"server", {{"url", server_url}, {"api", c.api}, {"model", c.model}, {"engine", c.engine}}},
+      {"workload",
+       {{"dataset", c.dataset}, {"name", ds.name}, {"sha256", ds.content_hash},
+        {"items", ds.items.size()}}},
+      {"decoding",
+       {{"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"top_p", c.top_p},
+        {"top_k", c.top_k}, {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}}},
+      {"config", to_json(c)},
+  };
+}
+
+inference::Request make_request(const ProfileConfig& cfg, const workload::Item& item) {
+  inference::Request r;
+  r.model = cfg.model;
+  r.prompt = workload::render_prompt(item);
+  r.chat = cfg.chat;
+  r.max_tokens = cfg.max_tokens;
+  r.temperature = cfg.temperature;
+  r.top_p = cfg.top_p;
+  r.top_k = cfg.top_k;
+  r.seed = cfg.seed;
+  return r;
+}
+
+void score(const workload::Item& item, QueryRecord& q) {
+  if (!q.ok()) {
+    q.correct = false;  // no answer is a wrong answer; the error is counted apart too
+    q.score_method = "error";
+    return;
+  }
+  const scoring::Scorer* scorer = scoring::scorer_for_kind(item.kind);
+  if (!scorer) {
+    q.score_method = "none";  // e.g. chat items without a judge: unscored, not wrong
+    return;
+  }
+  const scoring::Score s = scorer->score(item, q.response);
+  q.correct = s.correct;
+  q.extracted = s.extracted;
+  q.score_method = s.method;
+}
+
+QueryRecord record_for(const WorkItem& w, const workload::Item& item, const std::string& prompt) {
+  QueryRecord q;
+  q.seq = w.seq;
+  q.repeat = w.repeat;
+  q.item_id = item.id;
+  q.category = item.category;
+  q.source = item.source;
+  q.kind = item.kind;
+  q.prompt = prompt;
+  q.reference = item.answer;
+  return q;
+}
+
+}  // namespace
+
+ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
+                       const std::atomic<bool>& stop_requested) {
+  const ProfileConfig& cfg = req.config;
+  // Everything that can be wrong with the inputs is checked before a run
+  // directory exists, so bad input leaves nothing half-made behind.
+  const workload::Dataset ds = workload::load_dataset(cfg.dataset);
+  if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
+
+  auto collectors = telemetry::make_collectors(cfg.telemetry);
+  {
+    std::vector<telemetry::DomainInfo> all;
+    for (const auto& c : collectors) all.insert(all.end(), c->domains().begin(), c->domains().end());
+    (void)select_domains(all, cfg.domains);  // throws for an unknown --domains name
+  }
+
+  std::optional<RunStore> store;
+  std::string dir;
+  if (req.resume_dir.empty()) {
+    dir = create_run_dir(cfg.out, cfg.model.empty() ? "model" : cfg.model);
+    store.emplace(RunStore::create(dir));
+  } else {
+    dir = req.resume_dir;
+    store.emplace(RunStore::open(dir));
+    const auto old = store->manifest();
+    const std::string old_hash = old.value("workload", nlohmann::json::object()).value("sha256", "");
+    if (!old_hash.empty() && old_hash != ds.content_hash) {
+      throw std::runtime_error(fmt::format(
+          "dataset {} changed since run {} started (sha256 {} vs {}); resume needs the same workload",
+          cfg.dataset, dir, ds.content_hash.substr(0, 12), old_hash.substr(0, 12)));
+    }
+  }
+  const std::vector<WorkItem> todo = plan(ds, cfg, store->completed_keys());
+  const std::size_t total = todo.size() + store->query_count();
+
+  Session session(cfg, *store, progress, stop_requested, std::move(collectors));
+  session.open(req.resume_dir.empty() ? build_manifest(req, ds, cfg.server) : nlohmann::json(),
+               req.command_line);
+  ProfileOutcome out;
+  out.run_dir = dir;
+  if (!session.prepare(ds.items.front(), out)) return session.close(out);
+
+  progress.begin(total, store->query_count());
+  std::size_t done = store->query_count();
+  int consecutive_failures = 0;
+  for (const WorkItem& w : todo) {
+    if (stop_requested.load()) {
+      out.status = RunStatus::interrupted;
+      break;
+    }
+    const workload::Item& item = *w.item;
+    const inference::Request r = make_request(cfg, item);
+    QueryRecord q = record_for(w, item, r.prompt);
+    if (!session.run_query(r, q, out)) break;  // unreachable server or interrupted mid-query
+    score(item, q);
+    session.commit(q);
+    ++out.queries_run;
+    ++done;
+    consecutive_failures = q.ok() ? 0 : consecutive_failures + 1;
+    progress.update(done, total, session.live_power_w(), q);
+    if (consecutive_failures >= cfg.max_consecutive_failures) {
+      out.status = RunStatus::failed;
+      out.message = fmt::format("{} queries in a row failed (last: {}: {}); fix the server and "
+                                "continue with: ipw profile --resume {}",
+                                consecutive_failures, q.error_kind, q.error_message, dir);
+      break;
+    }
+  }
+  progress.end();
+  return session.close(out);
+}
+
+}  // namespace ipw::run

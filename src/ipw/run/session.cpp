@@ -1,0 +1,288 @@
+#include "ipw/run/session.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ipw/common/clock.h"
+#include "ipw/run/attribution.h"
+#include "ipw/run/run_dir.h"
+
+namespace ipw::run {
+namespace {
+
+constexpr std::int64_t kSampleWaitNs = 2'000'000'000;  // a window's end must be bracketed
+
+std::int64_t period_ns(const ProfileConfig& cfg) {
+  return static_cast<std::int64_t>(cfg.sample_period_ms * 1e6);
+}
+
+inference::ClientOptions client_options(const ProfileConfig& cfg, const std::string& url) {
+  inference::ClientOptions o;
+  o.base_url = url;
+  if (!cfg.api_key_env.empty()) {
+    const char* key = std::getenv(cfg.api_key_env.c_str());
+    if (!key) {
+      throw std::invalid_argument(fmt::format("--api-key-env {}: that environment variable is not set",
+                                              cfg.api_key_env));
+    }
+    o.api_key = key;
+  }
+  o.connect_timeout_s = cfg.connect_timeout_s;
+  o.first_token_timeout_s = cfg.first_token_timeout_s;
+  o.total_timeout_s = cfg.total_timeout_s;
+  return o;
+}
+
+}  // namespace
+
+std::vector<int> select_domains(const std::vector<telemetry::DomainInfo>& domains,
+                                const std::string& spec) {
+  std::vector<int> out;
+  if (spec.empty() || spec == "all") {
+    for (std::size_t i = 0; i < domains.size(); ++i) out.push_back(static_cast<int>(i));
+    return out;
+  }
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t comma = spec.find(',', start);
+    const std::string name = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    bool found = false;
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+      if (domains[i].domain == name || domains[i].kind == name) {
+        out.push_back(static_cast<int>(i));
+        found = true;
+      }
+    }
+    if (!found) {
+      std::string known;
+      for (const auto& d : domains) known += (known.empty() ? "" : ", ") + d.domain + " (" + d.kind + ")";
+      throw std::invalid_argument(fmt::format("--domains: no telemetry domain or kind '{}'; available: {}",
+                                              name, known.empty() ? "none" : known));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Session::Session(const ProfileConfig& cfg, RunStore& store, ProgressSink& progress,
+                 const std::atomic<bool>& stop_requested,
+                 std::vector<std::unique_ptr<telemetry::Collector>> collectors)
+    : cfg_(cfg),
+      store_(store),
+      progress_(progress),
+      stop_requested_(stop_requested),
+      sampler_(std::move(collectors), period_ns(cfg)) {
+  selected_ = select_domains(sampler_.domains(), cfg.domains);
+  idle_power_w_.assign(sampler_.domains().size(), 0.0);
+}
+
+Session::~Session() {
+  if (!closed_) {
+    try {
+      ProfileOutcome ignored;
+      ignored.status = RunStatus::failed;
+      close(ignored);
+    } catch (const std::exception& e) {
+      spdlog::error("closing the session failed: {}", e.what());
+    }
+  }
+}
+
+void Session::open(nlohmann::json manifest, const std::string& command_line) {
+  const auto& domains = sampler_.domains();
+  std::vector<DomainRow> rows;
+  for (std::size_t i = 0; i < domains.size(); ++i) {
+    rows.push_back({static_cast<int>(i), domains[i], sampler_.period_ns(static_cast<int>(i))});
+  }
+  if (manifest.is_null()) {
+    // Resume: the domain set must match what the earlier sessions recorded, or
+    // per-domain sums across sessions would mix different things.
+    const auto old = store_.domains();
+    bool same = old.size() == rows.size();
+    for (std::size_t i = 0; same && i < old.size(); ++i) same = old[i].info.domain == rows[i].info.domain;
+    if (!same) {
+      throw std::runtime_error("the telemetry domains differ from the run's earlier sessions; resume "
+                               "with the same --telemetry as the original run");
+    }
+    manifest = store_.manifest();
+    manifest["resumed_utc"].push_back(utc_now_iso());
+  } else {
+    store_.write_domains(rows);
+  }
+  nlohmann::json sel = nlohmann::json::array();
+  for (int d : selected_) sel.push_back(domains[static_cast<std::size_t>(d)].domain);
+  manifest["telemetry"] = {{"spec", cfg_.telemetry}, {"selected_domains", sel},
+                           {"sample_period_ms", cfg_.sample_period_ms}};
+  manifest["config"] = to_json(cfg_);
+  store_.write_manifest(manifest);
+  info_.started_utc = utc_now_iso();
+  info_.command_line = command_line;
+  info_.status = "running";
+  info_.id = store_.begin_session(info_);
+}
+
+bool Session::sleep_interruptibly(double seconds) const {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop_requested_.load()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+bool Session::prepare(const workload::Item& warmup_item, ProfileOutcome& out) {
+  const std::string url = cfg_.server;
+  client_ = inference::make_client(cfg_.api, client_options(cfg_, url));
+  sampler_.start();
+  info_.t0_monotonic_ns = sampler_.t0_ns();
+  store_.update_session(info_);
+  if (cfg_.warmup > 0) progress_.note(fmt::format("warming up the server ({} request(s))", cfg_.warmup));
+  for (int i = 0; i < cfg_.warmup; ++i) {
+    inference::Request r;
+    r.model = cfg_.model;
+    r.prompt = warmup_item.prompt;
+    r.chat = cfg_.chat;
+    r.max_tokens = std::min(cfg_.max_tokens, 16);
+    auto res = client_->complete(r);
+    if (!res && res.error().kind == inference::FailureKind::connect) {
+      out.status = RunStatus::failed;
+      out.message = fmt::format("cannot reach the server: {}", res.error().message);
+      return false;
+    }
+    if (!res) spdlog::warn("warm-up request failed: {}", res.error().message);
+  }
+  if (cfg_.idle_seconds > 0) {
+    progress_.note(fmt::format("measuring idle power for {:.0f} s (--idle-seconds)", cfg_.idle_seconds));
+    const std::int64_t t_a = steady_clock().now_ns();
+    if (!sleep_interruptibly(cfg_.idle_seconds)) {
+      out.status = RunStatus::interrupted;
+      return false;
+    }
+    const std::int64_t t_b = steady_clock().now_ns();
+    sampler_.wait_for_sample_after(t_b, kSampleWaitNs);
+    nlohmann::json per_domain = nlohmann::json::object();
+    double total_w = 0;
+    for (int d : selected_) {
+      const auto w = sampler_.energy(d, t_a, t_b);
+      if (!w.energy_j) continue;
+      const double p = *w.energy_j / ns_to_s(t_b - t_a);
+      idle_power_w_[static_cast<std::size_t>(d)] = p;
+      per_domain[sampler_.domains()[static_cast<std::size_t>(d)].domain] = p;
+      total_w += p;
+    }
+    info_.idle = {{"seconds", ns_to_s(t_b - t_a)}, {"t_start_ns", t_a - info_.t0_monotonic_ns},
+                  {"t_end_ns", t_b - info_.t0_monotonic_ns}, {"power_w", per_domain},
+                  {"total_power_w", total_w}};
+    store_.update_session(info_);
+  }
+  return true;
+}
+
+bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOutcome& out) {
+  // Cancellation: a watcher turns the user's Ctrl-C into client_->cancel(), so a
+  // long generation stops promptly instead of running to max_tokens.
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished.load()) {
+      if (stop_requested_.load()) {
+        client_->cancel();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  inference::Result res = client_->complete(req);
+  for (int attempt = 1;
+       !res && res.error().kind == inference::FailureKind::connect && attempt <= cfg_.connect_retries &&
+       !stop_requested_.load();
+       ++attempt) {
+    spdlog::warn("connect failed ({}), retry {}/{}", res.error().message, attempt, cfg_.connect_retries);
+    sleep_interruptibly(0.5 * (1 << (attempt - 1)));
+    res = client_->complete(req);
+  }
+  finished = true;
+  watcher.join();
+
+  if (!res) {
+    const auto& f = res.error();
+    if (f.kind == inference::FailureKind::cancelled || stop_requested_.load()) {
+      out.status = RunStatus::interrupted;
+      return false;  // the query in flight is not recorded; --resume redoes it
+    }
+    if (f.kind == inference::FailureKind::connect) {
+      out.status = RunStatus::failed;
+      out.message = fmt::format("cannot reach the server: {}", f.message);
+      return false;
+    }
+  }
+  const inference::Response& r = res ? res.value() : res.error().partial;
+  if (!res) {
+    q.error_kind = inference::to_string(res.error().kind);
+    q.error_message = res.error().message;
+    if (res.error().http_status) q.error_message += fmt::format(" (HTTP {})", res.error().http_status);
+  }
+  const std::int64_t t0 = info_.t0_monotonic_ns;
+  const std::int64_t t_start = r.t_send_ns;
+  const std::int64_t t_end = r.t_last_byte_ns > 0 ? r.t_last_byte_ns : steady_clock().now_ns();
+  q.response = r.text;
+  q.input_tokens = r.input_tokens;
+  q.output_tokens = r.output_tokens;
+  q.t_start_ns = t_start - t0;
+  q.t_first_token_ns = r.t_first_token_ns > 0 ? r.t_first_token_ns - t0 : 0;
+  q.t_end_ns = t_end - t0;
+  for (std::int64_t t : r.token_times_ns) q.token_times_ns.push_back(t - t0);
+  if (!r.server_timings.is_null()) q.server_timings_json = r.server_timings.dump();
+  q.session = info_.id;
+  if (t_start > 0) {
+    sampler_.wait_for_sample_after(t_end, kSampleWaitNs);
+    attribute([this](int d, std::int64_t a, std::int64_t b) { return sampler_.energy(d, a, b); },
+              selected_, idle_power_w_, t_start, r.t_first_token_ns, t_end, q);
+  }
+  return true;
+}
+
+std::vector<telemetry::Sample> Session::take_new_samples() {
+  std::vector<telemetry::Sample> fresh = sampler_.samples(stored_samples_);
+  stored_samples_ += fresh.size();
+  for (auto& s : fresh) s.t_ns -= info_.t0_monotonic_ns;
+  return fresh;
+}
+
+void Session::commit(const QueryRecord& q) { store_.commit_query(q, info_.id, take_new_samples()); }
+
+std::optional<double> Session::live_power_w() const {
+  std::optional<double> sum;
+  for (int d : selected_) {
+    if (auto p = sampler_.latest_power_w(d)) sum = sum.value_or(0) + *p;
+  }
+  return sum;
+}
+
+ProfileOutcome Session::close(ProfileOutcome out) {
+  if (closed_) return out;
+  closed_ = true;
+  sampler_.stop();
+  store_.append_samples(info_.id, take_new_samples());
+  if (info_.t0_monotonic_ns != 0) {
+    const std::int64_t t_end = steady_clock().now_ns();
+    nlohmann::json energy = nlohmann::json::object();
+    for (int d : selected_) {
+      const auto w = sampler_.energy(d, info_.t0_monotonic_ns, t_end);
+      if (w.energy_j) energy[sampler_.domains()[static_cast<std::size_t>(d)].domain] = *w.energy_j;
+    }
+    info_.totals = {{"t_end_ns", t_end - info_.t0_monotonic_ns}, {"energy_j", energy}};
+  }
+  info_.status = to_string(out.status);
+  store_.update_session(info_);
+  return out;
+}
+
+}  // namespace ipw::run

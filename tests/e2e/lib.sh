@@ -1,0 +1,44 @@
+# Shared helpers for the end-to-end tests (sourced, not run). ctest sets IPW_BIN
+# (the build's bin/ directory) and IPW_SOURCE_DIR.
+set -euo pipefail
+: "${IPW_BIN:?IPW_BIN must point at the build's bin directory}"
+: "${IPW_SOURCE_DIR:?IPW_SOURCE_DIR must point at the source tree}"
+IPW="$IPW_BIN/ipw"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipw-e2e.XXXXXX")
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start_mock [mock-server flags...]: starts ipw-mock-server on a free port; sets MOCK_URL and MOCK_PID.
+start_mock() {
+  local log="$WORK/mock.$RANDOM.out"
+  "$IPW_BIN/ipw-mock-server" --port 0 "$@" >"$log" 2>&1 &
+  MOCK_PID=$!
+  PIDS+=("$MOCK_PID")
+  for _ in $(seq 200); do
+    if grep -q 'listening on' "$log"; then
+      MOCK_URL=$(grep -o 'http://[0-9.:]*' "$log" | head -1)
+      return 0
+    fi
+    sleep 0.05
+  done
+  cat "$log" >&2
+  fail "mock server did not start"
+}
+
+# a free loopback port nobody listens on (for "unreachable server" tests)
+dead_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# the only run directory under $1
+run_dir_in() {
+  local n
+  n=$(find "$1" -mindepth 1 -maxdepth 1 -type d | wc -l)
+  [ "$n" = 1 ] || fail "expected one run directory in $1, found $n"
+  find "$1" -mindepth 1 -maxdepth 1 -type d
+}

@@ -1,0 +1,86 @@
+"""Piecewise-linear power traces with exact integrals, for the e2e tests.
+
+  replay_trace.py write TRACE.csv [SECONDS]   writes t_s,power_w rows every 50 ms
+  replay_trace.py check TRACE.csv EXPORT.jsonl TOLERANCE
+      checks every successful query's energy_j against the exact integral of the
+      trace over [t_start_s, t_end_s] (the replay is linear between rows and holds
+      the last value after the end).
+"""
+import bisect
+import json
+import math
+import sys
+
+
+def power_at(t):
+    # steps, a ramp and a sine: shapes whose sampled integral is easy to get wrong
+    base = 40.0 + 25.0 * math.sin(2.0 * math.pi * t / 1.7)
+    step = 30.0 if int(t / 0.9) % 2 else 0.0
+    return base + step + 3.0 * (t % 2.3)
+
+
+def write(path, seconds):
+    with open(path, "w") as f:
+        f.write("t_s,power_w\n")
+        n = int(seconds / 0.05) + 1
+        for i in range(n):
+            t = i * 0.05
+            f.write(f"{t:.3f},{power_at(t):.6f}\n")
+
+
+def load(path):
+    ts, ps = [], []
+    with open(path) as f:
+        next(f)
+        for line in f:
+            t, p = line.strip().split(",")
+            ts.append(float(t))
+            ps.append(float(p))
+    return ts, ps
+
+
+def value(ts, ps, t):
+    if t <= ts[0]:
+        return ps[0]
+    if t >= ts[-1]:
+        return ps[-1]
+    i = bisect.bisect_right(ts, t) - 1
+    f = (t - ts[i]) / (ts[i + 1] - ts[i])
+    return ps[i] + f * (ps[i + 1] - ps[i])
+
+
+def integral(ts, ps, a, b):
+    """Exact integral of the piecewise-linear trace over [a, b]."""
+    knots = [a] + [t for t in ts if a < t < b] + [b]
+    return sum((knots[k + 1] - knots[k]) * (value(ts, ps, knots[k]) + value(ts, ps, knots[k + 1])) / 2
+               for k in range(len(knots) - 1))
+
+
+def check(trace, export, tol):
+    ts, ps = load(trace)
+    worst, n = 0.0, 0
+    with open(export) as f:
+        for line in f:
+            row = json.loads(line)
+            if row["error_kind"]:
+                continue
+            exact = integral(ts, ps, row["t_start_s"], row["t_end_s"])
+            err = abs(row["energy_j"] - exact) / exact
+            worst = max(worst, err)
+            n += 1
+            pre = row["prefill_energy_j"] + row["decode_energy_j"]
+            if abs(pre - row["energy_j"]) > 1e-6 * row["energy_j"]:
+                sys.exit(f"{row['id']}: prefill + decode = {pre} != energy_j {row['energy_j']}")
+            if err > tol:
+                sys.exit(f"{row['id']}: energy_j {row['energy_j']:.6f} J vs exact {exact:.6f} J "
+                         f"over [{row['t_start_s']:.4f}, {row['t_end_s']:.4f}] s: error {err:.3%} > {tol:.2%}")
+    if n == 0:
+        sys.exit("no successful queries in the export")
+    print(f"{n} queries, worst relative energy error {worst:.4%}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "write":
+        write(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 120.0)
+    else:
+        check(sys.argv[2], sys.argv[3], float(sys.argv[4]))

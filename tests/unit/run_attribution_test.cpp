@@ -1,0 +1,75 @@
+#include "ipw/run/attribution.h"
+
+#include <gtest/gtest.h>
+
+#include "ipw/run/session.h"
+
+namespace ipw::run {
+namespace {
+
+// A domain drawing a constant power: energy over a window is power x duration.
+WindowFn constant_power(std::vector<double> power_w, telemetry::EnergySource src) {
+  return [power_w, src](int d, std::int64_t a, std::int64_t b) {
+    telemetry::WindowEnergy w;
+    w.energy_j = power_w.at(static_cast<std::size_t>(d)) * static_cast<double>(b - a) * 1e-9;
+    w.source = src;
+    w.samples = 3;
+    return w;
+  };
+}
+
+TEST(Attribution, SumsSelectedDomainsAndSplitsPrefillDecode) {
+  QueryRecord q;
+  // gpu0 100 W, cpu 20 W; 1 s query with the first token at 0.25 s; idle 10 W + 5 W.
+  attribute(constant_power({100, 20}, telemetry::EnergySource::counter), {0, 1}, {10, 5},
+            1'000'000'000, 1'250'000'000, 2'000'000'000, q);
+  EXPECT_DOUBLE_EQ(*q.energy_j, 120.0);
+  EXPECT_DOUBLE_EQ(*q.prefill_energy_j, 30.0);
+  EXPECT_DOUBLE_EQ(*q.decode_energy_j, 90.0);
+  EXPECT_DOUBLE_EQ(*q.net_energy_j, 105.0);
+  EXPECT_EQ(q.energy_source, "counter");
+  ASSERT_EQ(q.domains.size(), 2u);
+  EXPECT_DOUBLE_EQ(*q.domains[1].energy_j, 20.0);
+}
+
+TEST(Attribution, UnselectedDomainsAreLeftOut) {
+  QueryRecord q;
+  attribute(constant_power({100, 20}, telemetry::EnergySource::counter), {0}, {}, 0, 0,
+            500'000'000, q);
+  EXPECT_DOUBLE_EQ(*q.energy_j, 50.0);
+  EXPECT_FALSE(q.prefill_energy_j);  // no first token: no split
+}
+
+TEST(Attribution, AnUnknownDomainMakesTheTotalUnknown) {
+  QueryRecord q;
+  WindowFn fn = [](int d, std::int64_t, std::int64_t) {
+    telemetry::WindowEnergy w;
+    if (d == 0) w.energy_j = 5.0;
+    w.source = telemetry::EnergySource::counter;
+    w.flags = d == 1 ? telemetry::kReset : 0u;
+    return w;
+  };
+  attribute(fn, {0, 1}, {}, 0, 1, 10, q);
+  EXPECT_FALSE(q.energy_j);
+  EXPECT_TRUE(q.energy_flags & telemetry::kReset);
+}
+
+TEST(Attribution, EstimatedProvenanceIsCarried) {
+  QueryRecord q;
+  attribute(constant_power({7}, telemetry::EnergySource::estimated), {0}, {}, 0, 0, 1'000'000'000, q);
+  EXPECT_EQ(q.energy_source, "estimated");
+}
+
+TEST(SelectDomains, ByAllKindOrName) {
+  std::vector<telemetry::DomainInfo> ds = {
+      {"gpu0", "", "gpu", telemetry::EnergySource::counter, 0},
+      {"gpu1", "", "gpu", telemetry::EnergySource::counter, 0},
+      {"cpu-package0", "", "cpu", telemetry::EnergySource::counter, 0}};
+  EXPECT_EQ(select_domains(ds, "all"), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(select_domains(ds, "gpu"), (std::vector<int>{0, 1}));
+  EXPECT_EQ(select_domains(ds, "cpu-package0,gpu1"), (std::vector<int>{1, 2}));
+  EXPECT_THROW(select_domains(ds, "dram0"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ipw::run
