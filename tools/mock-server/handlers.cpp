@@ -1,0 +1,161 @@
+#include "handlers.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "pacer.h"
+#include "request.h"
+#include "wire_format.h"
+
+namespace ipw::mock {
+namespace {
+
+using nlohmann::json;
+
+// One reply being produced: the pieces to send, the pacing, the stats it reports.
+struct Reply {
+  std::vector<std::string> pieces;
+  ReplyStats stats;
+  std::unique_ptr<WireFormat> format;
+  Pacer pacer;
+};
+
+void log_request(const ServerState& st, const httplib::Request& req, const std::string& what) {
+  if (st.options.verbose) std::fprintf(stderr, "mock: %s %s -> %s\n", req.method.c_str(), req.path.c_str(), what.c_str());
+}
+
+// Sends the reply as SSE/NDJSON chunks, one piece per chunk. With
+// --drop-after-tokens K the provider gives up after K pieces: httplib then closes
+// the connection without the terminating chunk, as a crashed server would.
+void stream_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Response& res) {
+  const std::string content_type = reply->format->stream_content_type();
+  res.set_chunked_content_provider(content_type, [&st, reply](std::size_t, httplib::DataSink& sink) {
+    auto send = [&sink](const std::string& text) { return text.empty() || sink.write(text.data(), text.size()); };
+    if (!send(reply->format->stream_begin(reply->stats))) return false;
+    const auto& drop = st.options.drop_after_tokens;
+    for (std::size_t i = 0; i < reply->pieces.size(); ++i) {
+      if (drop && i >= static_cast<std::size_t>(*drop)) return false;
+      if (!reply->pacer.wait_for_token(i)) return false;
+      reply->stats.completion_tokens = static_cast<int>(i + 1);
+      if (!send(reply->format->stream_piece(reply->stats, reply->pieces[i]))) return false;
+    }
+    if (drop) return false;  // fewer pieces than K: still never finish the reply
+    reply->stats.prompt_ms = reply->pacer.prompt_ms();
+    reply->stats.predicted_ms = reply->pacer.predicted_ms();
+    if (!send(reply->format->stream_end(reply->stats))) return false;
+    sink.done();
+    return true;
+  });
+}
+
+// Produces the whole reply (same pacing and CPU burn), then sends it in one body.
+void whole_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Response& res) {
+  std::string text;
+  for (std::size_t i = 0; i < reply->pieces.size(); ++i) {
+    if (!reply->pacer.wait_for_token(i)) {
+      res.status = 503;
+      res.set_content(reply->format->error_body("server shutting down"), "application/json");
+      return;
+    }
+    text += reply->pieces[i];
+  }
+  reply->stats.completion_tokens = static_cast<int>(reply->pieces.size());
+  reply->stats.prompt_ms = reply->pacer.prompt_ms();
+  reply->stats.predicted_ms = reply->pacer.predicted_ms();
+  auto body = std::make_shared<std::string>(reply->format->whole(reply->stats, text));
+  if (!st.options.drop_after_tokens) {
+    res.set_content(*body, "application/json");
+    return;
+  }
+  // Announce the full length, send half, hang up: the client sees a truncated body.
+  res.set_content_provider(body->size(), "application/json",
+                           [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                             if (offset == 0) sink.write(body->data(), body->size() / 2);
+                             return false;
+                           });
+}
+
+void handle_completion(ServerState& st, Api api, const httplib::Request& req, httplib::Response& res) {
+  const auto t_request = Pacer::Clock::now();
+  const std::uint64_t n = ++st.completion_requests;
+  auto format = make_wire_format(api);
+  if (st.options.fail_every > 0 && n % static_cast<std::uint64_t>(st.options.fail_every) == 0) {
+    res.status = st.options.fail_status;
+    res.set_content(format->error_body("injected failure (request " + std::to_string(n) + ", --fail-every " +
+                                       std::to_string(st.options.fail_every) + ")"),
+                    "application/json");
+    log_request(st, req, "injected " + std::to_string(res.status));
+    return;
+  }
+  CompletionRequest cr;
+  try {
+    cr = parse_request(api, req.body);
+  } catch (const BadRequest& e) {
+    res.status = 400;
+    res.set_content(format->error_body(e.what()), "application/json");
+    log_request(st, req, std::string("400 ") + e.what());
+    return;
+  }
+  auto reply = std::make_shared<Reply>(Reply{
+      split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
+      Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping)});
+  if (cr.max_tokens && reply->pieces.size() > static_cast<std::size_t>(*cr.max_tokens)) {
+    reply->pieces.resize(static_cast<std::size_t>(*cr.max_tokens));
+    reply->stats.finish_reason = "length";
+  }
+  ReplyStats& s = reply->stats;
+  s.model = cr.model.empty() ? st.options.model : cr.model;
+  s.id = std::string(api == Api::OpenAiChat ? "chatcmpl" : "cmpl") + "-mock-" + std::to_string(++st.next_id);
+  s.created_unix_s = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  s.prompt_tokens = count_words(cr.prompt_text);
+  s.include_usage = cr.include_usage;
+  log_request(st, req, std::to_string(reply->pieces.size()) + " pieces" + (cr.stream ? ", streamed" : ""));
+  if (cr.stream) {
+    stream_reply(st, reply, res);
+  } else {
+    whole_reply(st, reply, res);
+  }
+}
+
+}  // namespace
+
+void install_handlers(httplib::Server& server, ServerState& st) {
+  auto completion = [&st](Api api) {
+    return [&st, api](const httplib::Request& req, httplib::Response& res) { handle_completion(st, api, req, res); };
+  };
+  server.Post("/v1/chat/completions", completion(Api::OpenAiChat));
+  server.Post("/v1/completions", completion(Api::OpenAiCompletions));
+  server.Post("/api/chat", completion(Api::OllamaChat));
+  server.Post("/api/generate", completion(Api::OllamaGenerate));
+
+  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  server.Get("/v1/models", [&st](const httplib::Request&, httplib::Response& res) {
+    json models = {{"object", "list"},
+                   {"data", json::array({{{"id", st.options.model}, {"object", "model"}, {"owned_by", "ipw-mock"}}})}};
+    res.set_content(models.dump(), "application/json");
+  });
+  server.Get("/api/tags", [&st](const httplib::Request&, httplib::Response& res) {
+    json tags = {{"models", json::array({{{"name", st.options.model},
+                                          {"model", st.options.model},
+                                          {"size", 0},
+                                          {"details", {{"family", "mock"}, {"parameter_size", "0B"}}}}})}};
+    res.set_content(tags.dump(), "application/json");
+  });
+  server.Get("/api/version", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"version":"ipw-mock"})", "application/json");
+  });
+  // Ollama answers its root with this exact text; clients use it as a liveness probe.
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Ollama is running", "text/plain");
+  });
+}
+
+}  // namespace ipw::mock

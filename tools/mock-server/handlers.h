@@ -1,0 +1,26 @@
+#pragma once
+// The mock server's routes: OpenAI (/v1/…), Ollama (/api/…), /health, with the
+// pacing and fault injection the options ask for.
+#include <atomic>
+#include <cstdint>
+
+#include "answer_book.h"
+#include "options.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace ipw::mock {
+
+struct ServerState {
+  MockOptions options;
+  AnswerBook book;
+  std::atomic<std::uint64_t> completion_requests{0};  // drives --fail-every
+  std::atomic<std::uint64_t> next_id{0};
+  std::atomic<bool> stopping{false};                  // set on SIGTERM: replies in flight end early
+};
+
+void install_handlers(httplib::Server& server, ServerState& state);
+
+}  // namespace ipw::mock

@@ -1,0 +1,39 @@
+#pragma once
+// How each API spells a reply: OpenAI chat/completions (SSE when streaming) and
+// Ollama chat/generate (NDJSON). Pure text builders; the handlers do the pacing.
+#include <memory>
+#include <string>
+
+namespace ipw::mock {
+
+enum class Api { OpenAiChat, OpenAiCompletions, OllamaChat, OllamaGenerate };
+
+// Everything about a finished (or truncated) reply that the final chunk reports.
+struct ReplyStats {
+  std::string model;
+  std::string id;                // "chatcmpl-mock-7"
+  long long created_unix_s = 0;  // wall clock at request receipt
+  int prompt_tokens = 0;         // whitespace words of the prompt
+  int completion_tokens = 0;     // pieces sent
+  std::string finish_reason = "stop";  // or "length" when max_tokens cut the answer
+  double prompt_ms = 0;          // request receipt -> first token
+  double predicted_ms = 0;       // first token -> last token
+  bool include_usage = false;    // OpenAI stream_options.include_usage
+};
+
+class WireFormat {
+ public:
+  virtual ~WireFormat() = default;
+  virtual std::string stream_content_type() const = 0;
+  virtual std::string stream_begin(const ReplyStats& s) const = 0;  // may be empty
+  virtual std::string stream_piece(const ReplyStats& s, const std::string& piece) const = 0;
+  virtual std::string stream_end(const ReplyStats& s) const = 0;
+  virtual std::string whole(const ReplyStats& s, const std::string& text) const = 0;  // application/json
+  virtual std::string error_body(const std::string& message) const = 0;
+};
+
+std::unique_ptr<WireFormat> make_wire_format(Api api);
+std::unique_ptr<WireFormat> make_openai_format(bool chat);  // openai_format.cpp
+std::unique_ptr<WireFormat> make_ollama_format(bool chat);  // ollama_format.cpp
+
+}  // namespace ipw::mock
