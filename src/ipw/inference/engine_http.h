@@ -1,0 +1,20 @@
+#pragma once
+// The launcher's own small HTTP calls to the server it started (/health, /props, /v1/models, the
+// warm-up completion). Profiling traffic goes through the Client interface, not through this.
+#include <string>
+
+#include "ipw/common/expected.h"
+
+namespace ipw::inference {
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+};
+
+// method is "GET" or "POST" (POST sends `json_body` as application/json). The error string says
+// what failed and for which URL; a non-2xx status is a reply, not an error.
+Expected<HttpReply, std::string> engine_http(const std::string& method, const std::string& url,
+                                             const std::string& json_body, double timeout_s);
+
+}  // namespace ipw::inference
