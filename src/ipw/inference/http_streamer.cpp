@@ -103,7 +103,8 @@ std::string no_proxy_list() {
 }
 
 std::int64_t deadline_after(std::int64_t t0_ns, double timeout_s) {
-  return timeout_s > 0 ? t0_ns + s_to_ns(timeout_s) : 0;  // 0: no deadline
+  constexpr double kMaxTimeoutS = 1e8;  // ~3 years; keeps the ns arithmetic in range
+  return timeout_s > 0 ? t0_ns + s_to_ns(std::min(timeout_s, kMaxTimeoutS)) : 0;  // 0: none
 }
 
 }  // namespace
@@ -218,7 +219,7 @@ Result HttpStreamer::post(const HttpPost& post, StreamDecoder& decoder, TokenRec
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);  // long silent prefills on remote hosts
   if (opts_.connect_timeout_s > 0) {
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::max(1.0, opts_.connect_timeout_s * 1e3)));
+                     static_cast<long>(std::clamp(opts_.connect_timeout_s * 1e3, 1.0, 1e11)));
   }
   curl_multi_add_handle(slot->multi, easy);
   spdlog::debug("inference: POST {} ({} bytes)", url, post.body.size());
