@@ -253,7 +253,13 @@ WindowEnergy DomainTrace::energy_between(std::int64_t t0, std::int64_t t1) const
       } else {
         p = counter_slope_at(mid);
       }
-      if (p) w.energy_j = *p * dur_s;
+      if (p) {
+        w.energy_j = *p * dur_s;
+      } else {  // no slope (one sample): the counter itself, if it brackets the window
+        const auto c0 = counter_at(t0);
+        const auto c1 = counter_at(t1);
+        if (c0 && c1) w.energy_j = *c1 - *c0;
+      }
     } else {
       mark_partial(counter_);
       const auto c0 = counter_at(t0);
