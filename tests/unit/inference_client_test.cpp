@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -154,6 +155,8 @@ TEST_P(InferenceClient, RefusedPortIsConnectFailureNamingTheUrl) {
   EXPECT_NE(result.error().message.find(url), std::string::npos) << result.error().message;
   EXPECT_NE(result.error().message.find("--server"), std::string::npos) << result.error().message;
   EXPECT_TRUE(result.error().partial.text.empty());
+  EXPECT_GE(result.error().partial.t_last_byte_ns, result.error().partial.t_send_ns);
+  EXPECT_GT(result.error().partial.t_send_ns, 0);
 }
 
 TEST_P(InferenceClient, SilentServerHitsFirstTokenTimeout) {
@@ -289,6 +292,42 @@ TEST_P(InferenceClient, ReusesTheClientForSequentialQueries) {
     EXPECT_EQ(result->text, "one");
   }
   EXPECT_EQ(server_.requests().size(), 3u);
+}
+
+TEST_P(InferenceClient, ConcurrentQueriesShareOneClientAndCancelStopsAll) {
+  server_.set_script(stream_of(api(), {"a", "b"}, 20, 10));
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  constexpr int kThreads = 4;
+  std::vector<std::string> texts(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = client->complete(simple_request());
+      texts[static_cast<std::size_t>(i)] = r ? r->text : r.error().message;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& t : texts) EXPECT_EQ(t, "ab");
+
+  // Two queries in flight, one cancel(): both stop.
+  Script slow;
+  slow.content_type = content_type(api());
+  slow.steps = {{2000, token(api(), "late")}};
+  server_.set_script(slow);
+  std::vector<FailureKind> kinds(2, FailureKind::protocol);
+  threads.clear();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto r = client->complete(simple_request());
+      if (!r) kinds[i] = r.error().kind;
+    });
+  }
+  while (server_.requests().size() < kThreads + 2u) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  client->cancel();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(kinds, std::vector<FailureKind>(2, FailureKind::cancelled));
+  EXPECT_LT(elapsed_ms_since(t0), 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Apis, InferenceClient, ::testing::Values("openai", "ollama"),
