@@ -24,4 +24,12 @@ struct Distribution {
 };
 Distribution describe(const std::vector<double>& xs);
 
+// Mean after dropping floor(proportion * n) values from each end (scipy's
+// stats.trim_mean): the 5%-trimmed IPW/IPJ use proportion 0.05 so that a few
+// outlier windows (a throttled query, a flagged counter) cannot move the figure.
+std::optional<double> trimmed_mean(std::vector<double> xs, double proportion);
+
+// Ratio num / den when both exist and den > 0 (the IPW family's shape).
+std::optional<double> ratio(std::optional<double> num, std::optional<double> den);
+
 }  // namespace ipw::metrics

@@ -1,7 +1,18 @@
 #include "ipw/metrics/summary.h"
 
+#include <algorithm>
+
 namespace ipw::metrics {
 namespace {
+
+nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+}  // namespace
+
+nlohmann::json to_json(const Distribution& d) {
+  return {{"n", d.n}, {"mean", opt(d.mean)}, {"p50", opt(d.p50)}, {"p90", opt(d.p90)},
+          {"p99", opt(d.p99)}};
+}
 
 int provenance_rank(const std::string& source) {
   if (source == "estimated") return 2;
@@ -9,14 +20,10 @@ int provenance_rank(const std::string& source) {
   return 0;
 }
 
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-
-nlohmann::json to_json(const Distribution& d) {
-  return {{"n", d.n}, {"mean", opt(d.mean)}, {"p50", opt(d.p50)}, {"p90", opt(d.p90)},
-          {"p99", opt(d.p99)}};
+const char* provenance_name(int rank) {
+  static const char* const kNames[] = {"counter", "integrated", "estimated"};
+  return rank < 0 || rank > 2 ? "none" : kNames[rank];
 }
-
-}  // namespace
 
 std::optional<double> tpot_s(const run::QueryRecord& q) {
   if (!q.ok() || q.t_first_token_ns == 0 || !q.output_tokens || *q.output_tokens < 2) {
@@ -25,69 +32,68 @@ std::optional<double> tpot_s(const run::QueryRecord& q) {
   return static_cast<double>(q.t_end_ns - q.t_first_token_ns) * 1e-9 / (*q.output_tokens - 1);
 }
 
-RunSummary summarize(const std::vector<run::QueryRecord>& queries) {
-  RunSummary s;
-  std::vector<double> energy, power, net_energy, net_power, ttft, tpot, latency;
-  double out_tokens = 0, decode_s = 0, token_energy_j = 0, energy_tokens = 0;
-  int worst = -1;
-  for (const auto& q : queries) {
-    ++s.queries;
-    if (!q.ok()) ++s.errors;
-    if (q.correct) {
-      ++s.scored;
-      if (*q.correct) ++s.correct;
-    }
-    if (!q.ok()) continue;
-    latency.push_back(q.latency_s());
-    if (auto t = q.ttft_s()) ttft.push_back(*t);
-    if (auto t = tpot_s(q)) tpot.push_back(*t);
-    if (q.output_tokens && q.t_end_ns > q.t_start_ns) {
-      out_tokens += *q.output_tokens;
-      decode_s += q.latency_s();
-    }
-    if (!q.energy_j) continue;
-    ++s.energy_queries;
-    worst = std::max(worst, provenance_rank(q.energy_source));
-    energy.push_back(*q.energy_j);
-    if (auto p = q.power_w()) power.push_back(*p);
-    if (q.net_energy_j) {
-      net_energy.push_back(*q.net_energy_j);
-      if (q.latency_s() > 0) net_power.push_back(*q.net_energy_j / q.latency_s());
-    }
-    if (q.output_tokens && *q.output_tokens > 0) {
-      token_energy_j += *q.energy_j;
-      energy_tokens += *q.output_tokens;
-    }
+void SummaryBuilder::add(const run::QueryRecord& q) {
+  ++s_.queries;
+  if (!q.ok()) ++s_.errors;
+  if (q.correct) {
+    ++s_.scored;
+    if (*q.correct) ++s_.correct;
   }
+  if (!q.ok()) return;
+  latency_.push_back(q.latency_s());
+  if (auto t = q.ttft_s()) ttft_.push_back(*t);
+  if (auto t = tpot_s(q)) tpot_.push_back(*t);
+  if (q.output_tokens && q.t_end_ns > q.t_start_ns) {
+    out_tokens_ += *q.output_tokens;
+    decode_s_ += q.latency_s();
+  }
+  if (!q.energy_j) return;
+  ++s_.energy_queries;
+  worst_ = std::max(worst_, provenance_rank(q.energy_source));
+  energy_.push_back(*q.energy_j);
+  if (auto p = q.power_w()) power_.push_back(*p);
+  if (q.net_energy_j) {
+    net_energy_.push_back(*q.net_energy_j);
+    if (q.latency_s() > 0) net_power_.push_back(*q.net_energy_j / q.latency_s());
+  }
+  if (q.output_tokens && *q.output_tokens > 0) {
+    token_energy_j_ += *q.energy_j;
+    energy_tokens_ += *q.output_tokens;
+  }
+}
+
+RunSummary SummaryBuilder::finish() const {
+  RunSummary s = s_;
   if (s.scored > 0) {
     s.accuracy = static_cast<double>(s.correct) / static_cast<double>(s.scored);
     s.accuracy_ci95 = wilson_interval(s.correct, s.scored);
   }
-  s.mean_energy_j = mean(energy);
-  s.mean_power_w = mean(power);
-  s.mean_net_energy_j = mean(net_energy);
-  s.mean_net_power_w = mean(net_power);
-  auto ratio = [](std::optional<double> num, std::optional<double> den) -> std::optional<double> {
-    if (!num || !den || *den <= 0) return std::nullopt;
-    return *num / *den;
-  };
+  s.mean_energy_j = mean(energy_);
+  s.mean_power_w = mean(power_);
+  s.mean_net_energy_j = mean(net_energy_);
+  s.mean_net_power_w = mean(net_power_);
   s.ipw = ratio(s.accuracy, s.mean_power_w);
   s.ipj = ratio(s.accuracy, s.mean_energy_j);
   s.ipw_net = ratio(s.accuracy, s.mean_net_power_w);
   s.ipj_net = ratio(s.accuracy, s.mean_net_energy_j);
-  if (!energy.empty()) {
+  if (!energy_.empty()) {
     double total = 0;
-    for (double e : energy) total += e;
+    for (double e : energy_) total += e;
     s.total_energy_j = total;
   }
-  if (energy_tokens > 0) s.j_per_output_token = token_energy_j / energy_tokens;
-  if (out_tokens > 0 && decode_s > 0) s.output_tokens_per_s = out_tokens / decode_s;
-  s.ttft_s = describe(ttft);
-  s.tpot_s = describe(tpot);
-  s.latency_s = describe(latency);
-  static const char* const kNames[] = {"counter", "integrated", "estimated"};
-  s.energy_source = worst < 0 ? "none" : kNames[worst];
+  if (energy_tokens_ > 0) s.j_per_output_token = token_energy_j_ / energy_tokens_;
+  if (out_tokens_ > 0 && decode_s_ > 0) s.output_tokens_per_s = out_tokens_ / decode_s_;
+  s.ttft_s = describe(ttft_);
+  s.tpot_s = describe(tpot_);
+  s.latency_s = describe(latency_);
+  s.energy_source = provenance_name(worst_);
   return s;
+}
+
+RunSummary summarize(const std::vector<run::QueryRecord>& queries) {
+  SummaryBuilder b;
+  for (const auto& q : queries) b.add(q);
+  return b.finish();
 }
 
 nlohmann::json to_json(const RunSummary& s) {

@@ -28,7 +28,26 @@ struct RunSummary {
 };
 
 RunSummary summarize(const std::vector<run::QueryRecord>& queries);
+
+// The same computation one query at a time, for runs too large to hold as
+// QueryRecords: memory is a few doubles per query (for the percentiles).
+class SummaryBuilder {
+ public:
+  void add(const run::QueryRecord& q);
+  RunSummary finish() const;
+
+ private:
+  RunSummary s_;
+  std::vector<double> energy_, power_, net_energy_, net_power_, ttft_, tpot_, latency_;
+  double out_tokens_ = 0, decode_s_ = 0, token_energy_j_ = 0, energy_tokens_ = 0;
+  int worst_ = -1;
+};
+
+// Provenance rank: counter 0 < integrated 1 < estimated 2 (weakest wins).
+int provenance_rank(const std::string& source);
+const char* provenance_name(int rank);  // "none" for rank < 0
 nlohmann::json to_json(const RunSummary& s);
+nlohmann::json to_json(const Distribution& d);
 
 // Time per output token for one query: decode time / (output tokens − 1).
 std::optional<double> tpot_s(const run::QueryRecord& q);

@@ -83,6 +83,16 @@ class RunStore {
   std::set<std::pair<int, int>> completed_keys() const;
   std::vector<QueryRecord> queries() const;
   std::size_t query_count() const;
+  // Streams queries in (seq, repeat) order through one reused QueryRecord, for
+  // runs too large to materialise (analysis of a million queries). Only the
+  // columns asked for are read; the others stay empty.
+  struct QueryReadOptions {
+    bool texts = false;        // prompt, reference, response, extracted, error message
+    bool token_times = false;  // token_times_ns (needed for inter-token latency)
+    bool domains = false;      // per-domain energies (QueryRecord::domains)
+  };
+  void for_each_query(const std::function<void(const QueryRecord&)>& fn,
+                      const QueryReadOptions& opts) const;
   // Visits samples in (session, t_ns) order without materialising all of them.
   void for_each_sample(const std::function<void(int session, const telemetry::Sample&)>& fn) const;
 
