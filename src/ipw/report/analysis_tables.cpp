@@ -1,0 +1,71 @@
+#include "ipw/report/analysis_tables.h"
+
+#include <fmt/format.h>
+
+namespace ipw::report {
+namespace {
+
+std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
+  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
+}
+std::string ci(const std::optional<metrics::Interval>& i) {
+  return i ? fmt::format("{:.4g}–{:.4g}", i->lo, i->hi) : std::string("n/a");
+}
+
+}  // namespace
+
+void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estimated) {
+  const char* label = estimated ? " [estimated]" : "";
+  const auto& s = m.summary;
+  const auto& t = m.trimmed;
+  fmt::print(out, "\nuncertainty and robustness{}\n", label);
+  fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "", "value", "95% CI (bootstrap)",
+             fmt::format("{:.0f}%-trimmed", t.proportion * 100));
+  fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "accuracy", num(s.accuracy), ci(m.ci95.accuracy), "");
+  fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "IPW (1/W)", num(s.ipw), ci(m.ci95.ipw), num(t.ipw));
+  fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "IPJ (1/J)", num(s.ipj), ci(m.ci95.ipj), num(t.ipj));
+  fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "IPW net of idle (1/W)", num(s.ipw_net),
+             ci(m.ci95.ipw_net), num(t.ipw_net));
+  fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "IPJ net of idle (1/J)", num(s.ipj_net),
+             ci(m.ci95.ipj_net), num(t.ipj_net));
+  if (m.ci95.replicates > 0) {
+    fmt::print(out, "  ({} bootstrap replicates, seed {})\n", m.ci95.replicates, m.ci95.seed);
+  }
+  if (m.mean_prefill_energy_j || m.mean_decode_energy_j) {
+    fmt::print(out, "  mean prefill / decode energy: {} J / {} J{}\n", num(m.mean_prefill_energy_j),
+               num(m.mean_decode_energy_j), label);
+  }
+  if (m.energy_model) {
+    const auto& e = *m.energy_model;
+    fmt::print(out, "\nenergy model (least squares, n={}){}\n", e.n, label);
+    fmt::print(out, "  E = {:.4g} J + {:.4g} J/input-token · in + {:.4g} J/output-token · out"
+               "   R² = {:.4f}{}\n", e.a_j, e.b_j_per_in_token, e.c_j_per_out_token, e.r2,
+               e.terms == "full" ? "" : fmt::format("  ({})", e.terms));
+  } else {
+    fmt::print(out, "\nenergy model: n/a (needs ≥ 3 queries with energy and varying token counts)\n");
+  }
+  if (m.itl_s.n > 0) {
+    fmt::print(out, "  {:<10} mean {:>9.1f}  p50 {:>9.1f}  p90 {:>9.1f}  p99 {:>9.1f}  ms  (n={}{})\n",
+               "ITL", *m.itl_s.mean * 1e3, *m.itl_s.p50 * 1e3, *m.itl_s.p90 * 1e3,
+               *m.itl_s.p99 * 1e3, m.itl_s.n, m.itl_sampled ? ", percentiles sampled" : "");
+  }
+  if (m.error_rate) fmt::print(out, "  error rate {:.2f}%\n", *m.error_rate * 100);
+  print_groups(out, "category", m.by_category, estimated);
+  print_groups(out, "source", m.by_source, estimated);
+}
+
+void print_groups(std::FILE* out, const char* title, const std::vector<metrics::GroupStats>& groups,
+                  bool estimated) {
+  if (groups.empty()) return;
+  fmt::print(out, "\nby {}{}\n", title, estimated ? " [energy estimated]" : "");
+  fmt::print(out, "  {:<24}{:>7}{:>7}{:>10}{:>17}{:>11}{:>10}{:>11}{:>11}\n", title, "n", "err",
+             "accuracy", "95% CI (Wilson)", "E (J)", "P (W)", "IPW", "IPJ");
+  for (const auto& g : groups) {
+    fmt::print(out, "  {:<24}{:>7}{:>7}{:>10}{:>17}{:>11}{:>10}{:>11}{:>11}\n",
+               g.key.size() > 23 ? g.key.substr(0, 22) + "…" : g.key, g.queries, g.errors,
+               num(g.accuracy, "{:.3f}"), ci(g.accuracy_ci95), num(g.mean_energy_j),
+               num(g.mean_power_w), num(g.ipw), num(g.ipj));
+  }
+}
+
+}  // namespace ipw::report

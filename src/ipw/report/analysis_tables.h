@@ -1,0 +1,16 @@
+#pragma once
+// The terminal sections `ipw analyze` prints after the summary: intervals,
+// trimmed figures, the energy model, inter-token latency, and the per-category
+// and per-source tables.
+#include <cstdio>
+
+#include "ipw/metrics/run_metrics.h"
+
+namespace ipw::report {
+
+// `estimated` labels every energy figure when the run's energy was estimated.
+void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estimated);
+void print_groups(std::FILE* out, const char* title, const std::vector<metrics::GroupStats>& groups,
+                  bool estimated);
+
+}  // namespace ipw::report
