@@ -104,7 +104,7 @@ TEST(AmdCollector, PowerOnlyGpuIsIntegratedWithUnitsConverted) {
   EXPECT_DOUBLE_EQ(*r[0].power_w, 150.0);
   EXPECT_FALSE(r[0].energy_j.has_value());
   EXPECT_DOUBLE_EQ(*r[0].temperature_c, 55.0);
-  EXPECT_DOUBLE_EQ(*r[0].memory_mb, 1024.0);
+  EXPECT_DOUBLE_EQ(*r[0].memory_mb, 1073.741824);  // 1 GiB in MB
   EXPECT_NE((*c)->describe()["gpus"][0]["energy_note"].get<std::string>().find("integrated"),
             std::string::npos);
 }

@@ -109,7 +109,7 @@ TEST_F(NvmlFake, ReadsEnergyPowerTemperatureMemoryPerGpu) {
   EXPECT_DOUBLE_EQ(*r[0].energy_j, 5.0);
   EXPECT_DOUBLE_EQ(*r[0].power_w, 312.0);  // the instantaneous field, not the 1 s average
   EXPECT_DOUBLE_EQ(*r[0].temperature_c, 41.0);
-  EXPECT_DOUBLE_EQ(*r[0].memory_mb, 2048.0);
+  EXPECT_DOUBLE_EQ(*r[0].memory_mb, 2048.0 * 1.048576);  // 2048 MiB in MB
   EXPECT_DOUBLE_EQ(*r[1].energy_j, 7.0);
 
   write("gpu uuid=GPU-aaaa energy_mj=6500 instant_mw=100\ngpu uuid=GPU-bbbb energy_mj=7001\n");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -216,6 +217,18 @@ TEST(PowermetricsCollector, ExitedProcessYieldsEmptyReadings) {
   ASSERT_EQ(r.size(), 3u);  // cpu, gpu0, ane (no combined in this sample)
   EXPECT_FALSE(r[0].power_w.has_value());
 }
+
+#ifndef __APPLE__
+TEST(PowermetricsCollector, ProbeOffMacOsSaysMacOsOnlyWithoutSpawning) {
+  const char* old = std::getenv("IPW_POWERMETRICS_COMMAND");
+  const std::string saved = old ? old : "";
+  ::unsetenv("IPW_POWERMETRICS_COMMAND");
+  const auto st = probe_powermetrics();
+  if (old) ::setenv("IPW_POWERMETRICS_COMMAND", saved.c_str(), 1);
+  EXPECT_FALSE(st.found);
+  EXPECT_EQ(st.reason, "powermetrics exists only on macOS");
+}
+#endif
 
 TEST(PowermetricsCollector, CommandLineAsksForPlistAndInterval) {
   PowermetricsOptions o;

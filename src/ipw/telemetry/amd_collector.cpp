@@ -51,7 +51,7 @@ void AmdCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
     else if (g.energy == AmdEnergy::hwmon_counter) r.energy_j = amd_energy_j(*fs_, g.hw);
     r.power_w = amd_power_w(*fs_, g.hw);
     r.temperature_c = amd_temperature_c(*fs_, g.hw);
-    r.memory_mb = amd_vram_used_mib(*fs_, g.hw);
+    r.memory_mb = amd_vram_used_mb(*fs_, g.hw);
   }
 }
 
@@ -251,6 +251,19 @@ Expected<std::unique_ptr<AmdCollector>, SourceStatus> make_amd_collector(AmdOpti
     c->measure_update_period(opts.common.clock_or_default(), opts.common.sleep_or_default(),
                              opts.common.period);
   return c;
+}
+
+CollectorEntry amd_registry_entry() {
+  return {"amd", "amd[:DEVICES]",
+          "AMD GPU energy (amdsmi/ROCm SMI counter if plausible, else amdgpu hwmon power)", true,
+          [](const std::string& arg) -> std::unique_ptr<Collector> {
+            AmdOptions o;
+            o.devices = devices_from_spec(arg);
+            auto c = make_amd_collector(std::move(o));
+            if (!c) throw CollectorSpecError("amd: " + describe_failure(c.error()));
+            return std::move(*c);
+          },
+          [] { return probe_amd(*default_sysfs_reader()); }};
 }
 
 }  // namespace ipw::telemetry

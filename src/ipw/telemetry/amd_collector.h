@@ -16,6 +16,7 @@
 #include "ipw/telemetry/amd_hwmon.h"
 #include "ipw/telemetry/amd_smi_api.h"
 #include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/source_status.h"
 #include "ipw/telemetry/sysfs_options.h"
 #include "ipw/telemetry/update_period.h"
@@ -86,5 +87,9 @@ Expected<std::vector<unsigned>, std::string> select_amd_gpus(
 
 SourceStatus probe_amd(const SysfsReader& fs);
 Expected<std::unique_ptr<AmdCollector>, SourceStatus> make_amd_collector(AmdOptions opts = {});
+
+// The registry row: "amd" or "amd:DEVICES" ('+'-joined indices or PCI slots);
+// without an argument IPW_DEVICES, else ROCR/HIP_VISIBLE_DEVICES. In `auto`.
+CollectorEntry amd_registry_entry();
 
 }  // namespace ipw::telemetry

@@ -72,8 +72,8 @@ std::optional<double> amd_energy_j(const SysfsReader& fs, const AmdHwmonGpu& g) 
 std::optional<double> amd_temperature_c(const SysfsReader& fs, const AmdHwmonGpu& g) {
   return read_scaled(fs, g.temp_file, 1e-3);
 }
-std::optional<double> amd_vram_used_mib(const SysfsReader& fs, const AmdHwmonGpu& g) {
-  return read_scaled(fs, g.vram_used_file, 1.0 / (1024.0 * 1024.0));
+std::optional<double> amd_vram_used_mb(const SysfsReader& fs, const AmdHwmonGpu& g) {
+  return read_scaled(fs, g.vram_used_file, 1e-6);
 }
 
 }  // namespace ipw::telemetry

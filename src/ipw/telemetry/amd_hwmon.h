@@ -36,6 +36,6 @@ std::optional<unsigned long long> pci_slot_to_bdf(const std::string& slot);
 std::optional<double> amd_power_w(const SysfsReader& fs, const AmdHwmonGpu& g);
 std::optional<double> amd_energy_j(const SysfsReader& fs, const AmdHwmonGpu& g);
 std::optional<double> amd_temperature_c(const SysfsReader& fs, const AmdHwmonGpu& g);
-std::optional<double> amd_vram_used_mib(const SysfsReader& fs, const AmdHwmonGpu& g);
+std::optional<double> amd_vram_used_mb(const SysfsReader& fs, const AmdHwmonGpu& g);
 
 }  // namespace ipw::telemetry

@@ -209,4 +209,14 @@ Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(H
   return c;
 }
 
+CollectorEntry jetson_registry_entry() {
+  return {"jetson", "jetson", "NVIDIA Jetson INA3221 power rails (per rail and module total)", true,
+          [](const std::string&) -> std::unique_ptr<Collector> {
+            auto c = make_jetson_collector();
+            if (!c) throw CollectorSpecError("jetson: " + describe_failure(c.error()));
+            return std::move(*c);
+          },
+          [] { return probe_jetson(*default_sysfs_reader()); }};
+}
+
 }  // namespace ipw::telemetry

@@ -16,6 +16,7 @@
 
 #include "ipw/common/expected.h"
 #include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/source_status.h"
 #include "ipw/telemetry/sysfs_options.h"
 #include "ipw/telemetry/sysfs_reader.h"
@@ -64,5 +65,8 @@ class JetsonCollector final : public Collector {
 
 SourceStatus probe_jetson(const SysfsReader& fs);
 Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(HardwareOptions opts = {});
+
+// The registry row: "jetson" (no argument); in `auto` when readable.
+CollectorEntry jetson_registry_entry();
 
 }  // namespace ipw::telemetry

@@ -47,7 +47,7 @@ void NvmlCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
     }
     if (auto c = lib_->temperature_c(g.handle)) r.temperature_c = static_cast<double>(*c);
     if (auto m = lib_->memory(g.handle))
-      r.memory_mb = static_cast<double>(m->used_bytes) / (1024.0 * 1024.0);  // MiB, as nvidia-smi
+      r.memory_mb = static_cast<double>(m->used_bytes) * 1e-6;  // MB (10^6 B), ipw's memory unit
   }
 }
 
@@ -203,6 +203,24 @@ SourceStatus probe_nvml(NvmlOptions opts) {
   for (const auto& g : (*c)->gpus())
     if (!g.energy_note.empty()) st.reason += (st.reason.empty() ? "" : "; ") + g.energy_note;
   return st;
+}
+
+CollectorEntry nvml_registry_entry() {
+  return {"nvml", "nvml[:DEVICES]",
+          "NVIDIA GPU energy counters through NVML (per GPU; DEVICES: indices/UUIDs joined by +)",
+          true,
+          [](const std::string& arg) -> std::unique_ptr<Collector> {
+            NvmlOptions o;
+            o.devices = devices_from_spec(arg);
+            auto c = make_nvml_collector(o);
+            if (!c) throw CollectorSpecError("nvml: " + describe_failure(c.error()));
+            return std::move(*c);
+          },
+          [] {
+            NvmlOptions o;
+            o.devices = devices_from_spec("");
+            return probe_nvml(o);
+          }};
 }
 
 }  // namespace ipw::telemetry

@@ -14,6 +14,7 @@
 
 #include "ipw/common/expected.h"
 #include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/nvml_api.h"
 #include "ipw/telemetry/source_status.h"
 #include "ipw/telemetry/sysfs_options.h"
@@ -75,5 +76,11 @@ Expected<std::unique_ptr<NvmlCollector>, SourceStatus> make_nvml_collector(NvmlO
 
 // The same without measuring the update period; never throws.
 SourceStatus probe_nvml(NvmlOptions opts = {});
+
+// The registry row: "nvml" or "nvml:DEVICES" with DEVICES joined by '+'
+// ("nvml:0+2", "nvml:GPU-8f6e+GPU-11aa"), since ',' separates sources in a
+// spec. Without an argument, env IPW_DEVICES (set from --devices) applies,
+// else CUDA_VISIBLE_DEVICES. In `auto` when readable.
+CollectorEntry nvml_registry_entry();
 
 }  // namespace ipw::telemetry

@@ -186,6 +186,15 @@ Expected<std::unique_ptr<PowermetricsCollector>, SourceStatus> make_powermetrics
 }
 
 SourceStatus probe_powermetrics(PowermetricsOptions opts) {
+#ifndef __APPLE__
+  const char* env = std::getenv("IPW_POWERMETRICS_COMMAND");
+  if (opts.command.empty() && (env == nullptr || *env == '\0')) {
+    SourceStatus st;
+    st.source = "powermetrics";
+    st.reason = "powermetrics exists only on macOS";
+    return st;
+  }
+#endif
   auto c = make_powermetrics_collector(opts);
   if (!c) return c.error();
   SourceStatus st;
@@ -195,6 +204,24 @@ SourceStatus probe_powermetrics(PowermetricsOptions opts) {
   for (const auto& d : (*c)->domains()) st.domains.push_back(d.domain);
   st.update_period_ns = (*c)->update_period_ns();
   return st;
+}
+
+CollectorEntry powermetrics_registry_entry() {
+  return {"powermetrics", "powermetrics[:INTERVAL_MS]",
+          "Apple Silicon CPU/GPU/ANE energy from `powermetrics -f plist` (needs root)", true,
+          [](const std::string& arg) -> std::unique_ptr<Collector> {
+            PowermetricsOptions o;
+            if (!arg.empty()) {
+              if (arg.find_first_not_of("0123456789") != std::string::npos || arg.size() > 6)
+                throw CollectorSpecError("powermetrics: interval must be milliseconds, got '" +
+                                         arg + "'");
+              o.interval_ms = std::stoi(arg);
+            }
+            auto c = make_powermetrics_collector(o);
+            if (!c) throw CollectorSpecError("powermetrics: " + describe_failure(c.error()));
+            return std::move(*c);
+          },
+          [] { return probe_powermetrics(); }};
 }
 
 }  // namespace ipw::telemetry

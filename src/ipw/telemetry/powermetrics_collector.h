@@ -20,6 +20,7 @@
 #include "ipw/common/clock.h"
 #include "ipw/common/expected.h"
 #include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/powermetrics_parser.h"
 #include "ipw/telemetry/powermetrics_plist.h"
 #include "ipw/telemetry/powermetrics_process.h"
@@ -87,5 +88,10 @@ Expected<std::unique_ptr<PowermetricsCollector>, SourceStatus> make_powermetrics
 
 // Starts powermetrics, waits for one sample, stops it. Never throws.
 SourceStatus probe_powermetrics(PowermetricsOptions opts = {});
+
+// The registry row: "powermetrics" or "powermetrics:INTERVAL_MS"; in `auto`
+// (on Linux its probe answers "macOS only" at once unless
+// IPW_POWERMETRICS_COMMAND is set).
+CollectorEntry powermetrics_registry_entry();
 
 }  // namespace ipw::telemetry

@@ -123,4 +123,15 @@ Expected<std::unique_ptr<RaplCollector>, SourceStatus> make_rapl_collector(Hardw
   return c;
 }
 
+CollectorEntry rapl_registry_entry() {
+  return {"rapl", "rapl", "CPU energy counters through powercap RAPL (package, dram, psys; Intel and AMD)",
+          true,
+          [](const std::string&) -> std::unique_ptr<Collector> {
+            auto c = make_rapl_collector();
+            if (!c) throw CollectorSpecError("rapl: " + describe_failure(c.error()));
+            return std::move(*c);
+          },
+          [] { return probe_rapl(*default_sysfs_reader()); }};
+}
+
 }  // namespace ipw::telemetry

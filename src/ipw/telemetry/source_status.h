@@ -20,6 +20,13 @@ struct SourceStatus {
   std::int64_t update_period_ns = 0;  // measured update period; 0 = not measured / unknown
 };
 
+// "reason (fix: how_to_fix)", for error messages when a requested source is unusable.
+inline std::string describe_failure(const SourceStatus& s) {
+  std::string out = s.reason.empty() ? (s.found ? "not readable" : "not found") : s.reason;
+  if (!s.how_to_fix.empty()) out += " (fix: " + s.how_to_fix + ")";
+  return out;
+}
+
 inline nlohmann::json to_json(const SourceStatus& s) {
   return {{"source", s.source},         {"found", s.found},
           {"readable", s.readable},     {"reason", s.reason},
