@@ -4,7 +4,12 @@
 #include <set>
 #include <utility>
 
+#include "ipw/telemetry/amd_collector.h"
 #include "ipw/telemetry/estimated_collector.h"
+#include "ipw/telemetry/jetson_collector.h"
+#include "ipw/telemetry/nvml_collector.h"
+#include "ipw/telemetry/powermetrics_collector.h"
+#include "ipw/telemetry/rapl_collector.h"
 #include "ipw/telemetry/replay_collector.h"
 
 namespace ipw::telemetry {
@@ -40,7 +45,12 @@ std::vector<CollectorEntry> build_registry() {
                  return ReplayCollector::from_file(path);
                },
                {}});
-  // Hardware sources (nvml, rapl, amd, jetson, powermetrics) register here with in_auto = true.
+  // Hardware sources: each row comes from its collector's file.
+  r.push_back(nvml_registry_entry());
+  r.push_back(amd_registry_entry());
+  r.push_back(rapl_registry_entry());
+  r.push_back(jetson_registry_entry());
+  r.push_back(powermetrics_registry_entry());
   return r;
 }
 
