@@ -51,6 +51,9 @@ class Collector {
   // Called once by the sampler before the first read; t0_ns is the run's time
   // origin on the monotonic clock (replay traces start there).
   virtual void start(std::int64_t t0_ns) { (void)t0_ns; }
+  // Called once after the sampler's final read: ends background work a source
+  // may run (the remote source closes its stream and takes its last clock sync).
+  virtual void stop() {}
   // Read every domain at monotonic time t_ns. `out` is resized to domains().size().
   // Throws only for programming errors; a sensor that fails returns empty optionals.
   virtual void read(std::int64_t t_ns, std::vector<Reading>& out) = 0;

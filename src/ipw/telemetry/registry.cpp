@@ -10,6 +10,7 @@
 #include "ipw/telemetry/nvml_collector.h"
 #include "ipw/telemetry/powermetrics_collector.h"
 #include "ipw/telemetry/rapl_collector.h"
+#include "ipw/telemetry/remote_collector.h"
 #include "ipw/telemetry/replay_collector.h"
 
 namespace ipw::telemetry {
@@ -45,6 +46,9 @@ std::vector<CollectorEntry> build_registry() {
                  return ReplayCollector::from_file(path);
                },
                {}});
+  r.push_back({"remote", "remote:HOST:PORT",
+               "samples streamed from `ipw monitor` on another host, mapped onto the local clock",
+               false, make_remote_collector, {}});
   // Hardware sources: each row comes from its collector's file.
   r.push_back(nvml_registry_entry());
   r.push_back(amd_registry_entry());

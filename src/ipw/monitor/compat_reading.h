@@ -1,0 +1,61 @@
+#pragma once
+// The reference harness's one-reading-per-tick view (energy.TelemetryReading)
+// built from ipw's per-domain batches, so its unmodified client works:
+// - which domains: the accelerators (kind "gpu") when there are any, as the
+//   reference measures GPUs; otherwise every summable domain (never psys with
+//   package, or package with core);
+// - power_watts: their summed latest power; energy_joules: their energy since
+//   the stream's first reading; temperature: the hottest; GPU memory: summed;
+// - every figure that cannot be known is -1, the reference's "unavailable".
+// Pure: batches in, readings out.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipw/monitor/energy_total.h"
+#include "ipw/monitor/hub_types.h"
+
+namespace ipw::monitor {
+
+inline constexpr double kUnavailable = -1.0;
+
+struct CompatReading {
+  double power_watts = kUnavailable;
+  double energy_joules = kUnavailable;
+  double temperature_celsius = kUnavailable;
+  double gpu_memory_usage_mb = kUnavailable;
+  double cpu_memory_usage_mb = kUnavailable;
+  std::string platform;
+  std::int64_t timestamp_nanos = 0;  // Unix time of the newest batch
+};
+
+struct CompatGpu {  // the reference's GpuInfo; empty when there is no GPU
+  std::string name, vendor, device_type, backend;
+  std::uint64_t device_id = 0;
+};
+
+// "nvidia" with an NVML source, "macos" with powermetrics (the reference's
+// values), else the source names joined by '+' ("rapl", "estimated", …).
+std::string compat_platform(const std::vector<HubDomain>& domains);
+CompatGpu compat_gpu(const std::vector<HubDomain>& domains);
+
+class CompatAggregator {
+ public:
+  explicit CompatAggregator(const std::vector<HubDomain>& domains);
+
+  void add(const HubBatch& b);
+  bool has_data() const { return newest_unix_ns_ != 0; }
+  CompatReading reading(std::optional<double> cpu_memory_mb) const;
+  const std::vector<int>& selected() const { return selected_; }
+
+ private:
+  std::vector<HubDomain> domains_;
+  std::vector<int> selected_;
+  std::vector<EnergyTotal> totals_;
+  std::vector<std::optional<double>> temperature_c_, memory_mb_;
+  std::string platform_;
+  std::int64_t newest_unix_ns_ = 0;
+};
+
+}  // namespace ipw::monitor
