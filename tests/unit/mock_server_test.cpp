@@ -89,8 +89,9 @@ std::vector<json> ndjson_lines(const std::string& body) {
 json chat_body(const std::string& user_text, bool stream) {
   return {{"model", "test-model"},
           {"stream", stream},
-          {"messages", {{{"role", "system"}, {"content", "count to five (system text is not matched)"}},
-                        {{"role", "user"}, {"content", user_text}}}}};
+          {"messages",
+           {{{"role", "system"}, {"content", "count to five (system text is not matched)"}},
+            {{"role", "user"}, {"content", user_text}}}}};
 }
 
 class MockServer : public ::testing::Test {
@@ -176,8 +177,8 @@ TEST_F(MockServer, OpenAiCompletionsAndNonStreamingChat) {
   EXPECT_EQ(text, "6 times 7 is 42.\nAnswer: 42");  // pieces keep the original whitespace
 
   httplib::Client cli("127.0.0.1", port_);
-  auto res = cli.Post("/v1/chat/completions", chat_body("What is the capital of France?", false).dump(),
-                      "application/json");
+  auto res =
+      cli.Post("/v1/chat/completions", chat_body("What is the capital of France?", false).dump(), "application/json");
   ASSERT_TRUE(res);
   json j = json::parse(res->body);
   EXPECT_EQ(j["choices"][0]["message"]["content"], "The answer is Paris.");
@@ -197,7 +198,8 @@ TEST_F(MockServer, UnmatchedPromptGetsTheFixedSentence) {
 TEST_F(MockServer, OllamaChatAndGenerateStreamNdjsonWithCounts) {
   start({"--ttft-ms", "0", "--tokens-per-s", "0"});
   // Ollama streams by default.
-  Streamed chat = post_streaming(port_, "/api/chat", {{"model", "llama3.2:1b"}, {"messages", {{{"role", "user"}, {"content", "count to five"}}}}});
+  Streamed chat = post_streaming(
+      port_, "/api/chat", {{"model", "llama3.2:1b"}, {"messages", {{{"role", "user"}, {"content", "count to five"}}}}});
   ASSERT_TRUE(chat.ok);
   std::vector<json> lines = ndjson_lines(chat.body);
   ASSERT_EQ(lines.size(), 6u);
@@ -209,7 +211,8 @@ TEST_F(MockServer, OllamaChatAndGenerateStreamNdjsonWithCounts) {
   EXPECT_EQ(lines[5]["done_reason"], "stop");
   EXPECT_EQ(lines[5]["model"], "llama3.2:1b");
 
-  Streamed gen = post_streaming(port_, "/api/generate", {{"prompt", "count to five"}, {"options", {{"num_predict", 2}}}});
+  Streamed gen =
+      post_streaming(port_, "/api/generate", {{"prompt", "count to five"}, {"options", {{"num_predict", 2}}}});
   ASSERT_TRUE(gen.ok);
   lines = ndjson_lines(gen.body);
   ASSERT_EQ(lines.size(), 3u);
@@ -218,7 +221,8 @@ TEST_F(MockServer, OllamaChatAndGenerateStreamNdjsonWithCounts) {
   EXPECT_EQ(lines[2]["done_reason"], "length");  // num_predict cut the answer
 
   httplib::Client cli("127.0.0.1", port_);
-  auto whole = cli.Post("/api/generate", json{{"prompt", "count to five"}, {"stream", false}}.dump(), "application/json");
+  auto whole =
+      cli.Post("/api/generate", json{{"prompt", "count to five"}, {"stream", false}}.dump(), "application/json");
   ASSERT_TRUE(whole);
   EXPECT_EQ(json::parse(whole->body)["response"], "one two three four five");
 }
@@ -242,7 +246,8 @@ TEST_F(MockServer, BadRequestsGet400WithAMessage) {
   auto not_json = cli.Post("/v1/chat/completions", "{nope", "application/json");
   ASSERT_TRUE(not_json);
   EXPECT_EQ(not_json->status, 400);
-  auto no_user = cli.Post("/v1/chat/completions", R"({"messages":[{"role":"system","content":"x"}]})", "application/json");
+  auto no_user =
+      cli.Post("/v1/chat/completions", R"({"messages":[{"role":"system","content":"x"}]})", "application/json");
   ASSERT_TRUE(no_user);
   EXPECT_EQ(no_user->status, 400);
   EXPECT_THAT(no_user->body, HasSubstr("no user message"));
@@ -278,7 +283,8 @@ TEST_F(MockServer, DropAfterTokensClosesTheConnectionMidStream) {
   EXPECT_THAT(s.body, ::testing::Not(HasSubstr(" three")));
   EXPECT_THAT(s.body, ::testing::Not(HasSubstr("[DONE]")));
 
-  Streamed ollama = post_streaming(port_, "/api/chat", {{"messages", {{{"role", "user"}, {"content", "count to five"}}}}});
+  Streamed ollama =
+      post_streaming(port_, "/api/chat", {{"messages", {{{"role", "user"}, {"content", "count to five"}}}}});
   EXPECT_FALSE(ollama.ok);
   EXPECT_THAT(ollama.body, ::testing::Not(HasSubstr("\"done\":true")));
 

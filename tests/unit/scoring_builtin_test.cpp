@@ -20,7 +20,8 @@ TEST(ScoringBuiltin, ReferenceAnswersScoreCorrect) {
     const Scorer* scorer = scorer_for_kind(item.kind);
     if (!scorer) continue;  // chat: judged
     const std::string reference = item.kind == "exact" ? first_alternative(item.answer) : item.answer;
-    for (const std::string& response : {reference, "Answer: " + reference, "<think>hmm</think>The answer is " + reference + "."}) {
+    for (const std::string& response :
+         {reference, "Answer: " + reference, "<think>hmm</think>The answer is " + reference + "."}) {
       const Score s = scorer->score(item, response);
       ASSERT_TRUE(s.correct.has_value()) << item.id << " cannot be scored: answer '" << item.answer << "'";
       EXPECT_TRUE(*s.correct) << item.id << " response '" << response << "' extracted '" << s.extracted << "'";

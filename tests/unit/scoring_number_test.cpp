@@ -24,7 +24,7 @@ TEST(ScoringNumber, FractionsAndLatex) {
   EXPECT_THAT(values("3/4"), ::testing::ElementsAre(0.75));
   EXPECT_THAT(values("\\frac{3}{4} \\dfrac{-1}{2} -\\tfrac12"), ::testing::ElementsAre(0.75, -0.5, -0.5));
   EXPECT_THAT(values("2\\frac{1}{2}"), ::testing::ElementsAre(2.5));
-  EXPECT_THAT(values("\\frac{x}{2}"), ::testing::IsEmpty());   // not a number, and its 2 is not one either
+  EXPECT_THAT(values("\\frac{x}{2}"), ::testing::IsEmpty());  // not a number, and its 2 is not one either
   EXPECT_THAT(values("\\sqrt{2} + 3"), ::testing::ElementsAre(3));
 }
 

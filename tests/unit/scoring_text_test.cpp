@@ -24,8 +24,9 @@ TEST(ScoringText, StripReasoningHandlesHalfBlocks) {
 }
 
 TEST(ScoringText, StripReasoningKeepsGptOssFinalChannel) {
-  EXPECT_EQ(strip_reasoning("<|channel|>analysis<|message|>A<|end|><|start|>assistant<|channel|>final<|message|>B<|return|>"),
-            "B");
+  EXPECT_EQ(
+      strip_reasoning("<|channel|>analysis<|message|>A<|end|><|start|>assistant<|channel|>final<|message|>B<|return|>"),
+      "B");
 }
 
 TEST(ScoringText, NormaliseAnswer) {

@@ -9,8 +9,8 @@ namespace ipw::workload {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeReader;
+using ::testing::HasSubstr;
 
 struct Collected {
   std::vector<std::pair<int, std::string>> problems;
@@ -97,7 +97,8 @@ TEST(WorkloadCsv, LoadsItemsWithOptionsAndFieldMap) {
              "q2,\"Pick, carefully\",\"[\"\"1\"\", \"\"2, or 3\"\"]\",\"2, or 3\",\n"
              "q3,2+2?,,4,maths\n");
   LoadOptions opt;
-  opt.field_map = {{"qid", "id"}, {"question", "prompt"}, {"opts", "options"}, {"gold", "answer"}, {"topic", "category"}};
+  opt.field_map = {
+      {"qid", "id"}, {"question", "prompt"}, {"opts", "options"}, {"gold", "answer"}, {"topic", "category"}};
   Dataset ds = load_dataset("bench/set.csv", opt, reader);
   EXPECT_EQ(ds.name, "set");
   ASSERT_EQ(ds.items.size(), 3u);

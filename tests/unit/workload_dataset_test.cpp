@@ -9,8 +9,8 @@
 namespace ipw::workload {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeReader;
+using ::testing::HasSubstr;
 
 // Runs the load and returns the DatasetError's message ("" when it did not throw).
 std::string load_error(const std::string& spec, const FakeReader& reader, const LoadOptions& opt = {}) {
@@ -224,7 +224,8 @@ TEST(WorkloadDataset, BuiltinSubsetByFileName) {
   if (builtin_files().size() > 1) {
     EXPECT_LT(one.items.size(), load_dataset("builtin", {}, no_files).items.size());
   }
-  EXPECT_THAT(load_error("builtin:no-such-file", no_files), HasSubstr("no built-in workload file named 'no-such-file'"));
+  EXPECT_THAT(load_error("builtin:no-such-file", no_files),
+              HasSubstr("no built-in workload file named 'no-such-file'"));
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ struct Reply {
 };
 
 void log_request(const ServerState& st, const httplib::Request& req, const std::string& what) {
-  if (st.options.verbose) std::fprintf(stderr, "mock: %s %s -> %s\n", req.method.c_str(), req.path.c_str(), what.c_str());
+  if (st.options.verbose)
+    std::fprintf(stderr, "mock: %s %s -> %s\n", req.method.c_str(), req.path.c_str(), what.c_str());
 }
 
 // Sends the reply as SSE/NDJSON chunks, one piece per chunk. With
@@ -100,9 +101,9 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
     log_request(st, req, std::string("400 ") + e.what());
     return;
   }
-  auto reply = std::make_shared<Reply>(Reply{
-      split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
-      Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping)});
+  auto reply = std::make_shared<Reply>(
+      Reply{split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
+            Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping)});
   if (cr.max_tokens && reply->pieces.size() > static_cast<std::size_t>(*cr.max_tokens)) {
     reply->pieces.resize(static_cast<std::size_t>(*cr.max_tokens));
     reply->stats.finish_reason = "length";
@@ -110,9 +111,8 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
   ReplyStats& s = reply->stats;
   s.model = cr.model.empty() ? st.options.model : cr.model;
   s.id = std::string(api == Api::OpenAiChat ? "chatcmpl" : "cmpl") + "-mock-" + std::to_string(++st.next_id);
-  s.created_unix_s = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  s.created_unix_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   s.prompt_tokens = count_words(cr.prompt_text);
   s.include_usage = cr.include_usage;
   log_request(st, req, std::to_string(reply->pieces.size()) + " pieces" + (cr.stream ? ", streamed" : ""));
@@ -153,9 +153,8 @@ void install_handlers(httplib::Server& server, ServerState& st) {
     res.set_content(R"({"version":"ipw-mock"})", "application/json");
   });
   // Ollama answers its root with this exact text; clients use it as a liveness probe.
-  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("Ollama is running", "text/plain");
-  });
+  server.Get(
+      "/", [](const httplib::Request&, httplib::Response& res) { res.set_content("Ollama is running", "text/plain"); });
 }
 
 }  // namespace ipw::mock

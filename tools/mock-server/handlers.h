@@ -18,7 +18,7 @@ struct ServerState {
   AnswerBook book;
   std::atomic<std::uint64_t> completion_requests{0};  // drives --fail-every
   std::atomic<std::uint64_t> next_id{0};
-  std::atomic<bool> stopping{false};                  // set on SIGTERM: replies in flight end early
+  std::atomic<bool> stopping{false};  // set on SIGTERM: replies in flight end early
 };
 
 void install_handlers(httplib::Server& server, ServerState& state);

@@ -39,10 +39,9 @@ int main(int argc, char** argv) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   install_handlers(server, state);
 
-  const int port = state.options.port == 0 ? server.bind_to_any_port(state.options.host)
-                                           : (server.bind_to_port(state.options.host, state.options.port)
-                                                  ? state.options.port
-                                                  : -1);
+  const int port = state.options.port == 0
+                       ? server.bind_to_any_port(state.options.host)
+                       : (server.bind_to_port(state.options.host, state.options.port) ? state.options.port : -1);
   if (port < 0) {
     std::fprintf(stderr, "ipw-mock-server: cannot listen on %s:%d\n", state.options.host.c_str(), state.options.port);
     return 1;

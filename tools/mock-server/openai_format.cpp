@@ -35,7 +35,8 @@ class OpenAiFormat : public WireFormat {
 
   std::string stream_begin(const ReplyStats& s) const override {
     if (!chat_) return "";
-    return sse(chunk(s, {{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}));
+    return sse(
+        chunk(s, {{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}));
   }
 
   std::string stream_piece(const ReplyStats& s, const std::string& piece) const override {

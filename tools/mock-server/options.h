@@ -8,17 +8,17 @@ namespace ipw::mock {
 
 struct MockOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                 // 0: the kernel picks a free port (printed on stdout)
-  std::string answers_path;     // JSONL with {"prompt", "answer"}; empty: always the fixed sentence
+  int port = 0;              // 0: the kernel picks a free port (printed on stdout)
+  std::string answers_path;  // JSONL with {"prompt", "answer"}; empty: always the fixed sentence
   std::string model = "ipw-mock";
-  double ttft_ms = 50;          // request receipt -> first token
-  double tokens_per_s = 50;     // pacing between tokens; 0: as fast as possible
-  double burn_us_per_token = 0; // CPU busy-loop per token, so estimated energy reflects real work
-  int fail_every = 0;           // every Nth completion request fails; 0: never
+  double ttft_ms = 50;           // request receipt -> first token
+  double tokens_per_s = 50;      // pacing between tokens; 0: as fast as possible
+  double burn_us_per_token = 0;  // CPU busy-loop per token, so estimated energy reflects real work
+  int fail_every = 0;            // every Nth completion request fails; 0: never
   int fail_status = 500;
   std::optional<int> drop_after_tokens;  // close the connection after K tokens, before the reply ends
-  int threads = 32;             // connections served at once
-  bool verbose = false;         // one line per request on stderr
+  int threads = 32;                      // connections served at once
+  bool verbose = false;                  // one line per request on stderr
 };
 
 // Parses argv; on --help or a bad flag prints to stdout/stderr and returns the

@@ -1,8 +1,9 @@
 #include "pacer.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <thread>
-#include <time.h>
 
 namespace ipw::mock {
 
@@ -31,7 +32,10 @@ void burn_cpu_us(double us) {
 
 Pacer::Pacer(Clock::time_point t_request, double ttft_ms, double tokens_per_s, double burn_us_per_token,
              const std::atomic<bool>& stopping)
-    : t_request_(t_request), ttft_ms_(ttft_ms), tokens_per_s_(tokens_per_s), burn_us_(burn_us_per_token),
+    : t_request_(t_request),
+      ttft_ms_(ttft_ms),
+      tokens_per_s_(tokens_per_s),
+      burn_us_(burn_us_per_token),
       stopping_(stopping) {}
 
 bool Pacer::sleep_until(Clock::time_point t) const {

@@ -26,7 +26,8 @@ std::string last_user_message(const json& body) {
   auto it = body.find("messages");
   if (it == body.end() || !it->is_array()) throw BadRequest("'messages' must be a list");
   for (auto m = it->rbegin(); m != it->rend(); ++m) {
-    if (m->is_object() && m->value("role", "") == "user" && m->contains("content")) return content_text((*m)["content"]);
+    if (m->is_object() && m->value("role", "") == "user" && m->contains("content"))
+      return content_text((*m)["content"]);
   }
   throw BadRequest("'messages' has no user message");
 }

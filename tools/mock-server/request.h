@@ -9,10 +9,10 @@
 namespace ipw::mock {
 
 struct CompletionRequest {
-  std::string model;            // empty: the server's --model
-  std::string prompt_text;      // the last user message, or the prompt
+  std::string model;        // empty: the server's --model
+  std::string prompt_text;  // the last user message, or the prompt
   bool stream = false;
-  bool include_usage = false;   // OpenAI stream_options.include_usage
+  bool include_usage = false;     // OpenAI stream_options.include_usage
   std::optional<int> max_tokens;  // max_tokens / max_completion_tokens / options.num_predict
 };
 

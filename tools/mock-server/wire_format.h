@@ -11,14 +11,14 @@ enum class Api { OpenAiChat, OpenAiCompletions, OllamaChat, OllamaGenerate };
 // Everything about a finished (or truncated) reply that the final chunk reports.
 struct ReplyStats {
   std::string model;
-  std::string id;                // "chatcmpl-mock-7"
-  long long created_unix_s = 0;  // wall clock at request receipt
-  int prompt_tokens = 0;         // whitespace words of the prompt
-  int completion_tokens = 0;     // pieces sent
+  std::string id;                      // "chatcmpl-mock-7"
+  long long created_unix_s = 0;        // wall clock at request receipt
+  int prompt_tokens = 0;               // whitespace words of the prompt
+  int completion_tokens = 0;           // pieces sent
   std::string finish_reason = "stop";  // or "length" when max_tokens cut the answer
-  double prompt_ms = 0;          // request receipt -> first token
-  double predicted_ms = 0;       // first token -> last token
-  bool include_usage = false;    // OpenAI stream_options.include_usage
+  double prompt_ms = 0;                // request receipt -> first token
+  double predicted_ms = 0;             // first token -> last token
+  bool include_usage = false;          // OpenAI stream_options.include_usage
 };
 
 class WireFormat {

@@ -10,11 +10,11 @@ namespace ipw::scoring {
 namespace {
 
 // Words that may sit between the head and the answer without changing its meaning.
-constexpr std::string_view kFillers[] = {
-    "is",     "be",      "was",   "are",     "would",     "should", "will",       "must",  "could",
-    "might",  "seems",   "seem",  "appears", "appear",    "to",     "likely",     "probably", "therefore",
-    "thus",   "clearly", "most",  "then",    "hence",     "so",     "indeed",     "actually", "simply",
-    "just",   "here",    "finally", "now",   "definitely", "certainly", "obviously"};
+constexpr std::string_view kFillers[] = {"is",   "be",      "was",      "are",        "would",     "should",   "will",
+                                         "must", "could",   "might",    "seems",      "seem",      "appears",  "appear",
+                                         "to",   "likely",  "probably", "therefore",  "thus",      "clearly",  "most",
+                                         "then", "hence",   "so",       "indeed",     "actually",  "simply",   "just",
+                                         "here", "finally", "now",      "definitely", "certainly", "obviously"};
 constexpr std::string_view kCopulas[] = {"is", "be", "was", "are"};
 constexpr std::string_view kNegations[] = {"not", "never", "neither", "isn't", "isnt"};
 
@@ -32,7 +32,8 @@ bool whole_word_at(std::string_view text, std::size_t pos, std::size_t len) {
 }
 
 std::size_t skip_spaces(std::string_view t, std::size_t p) {
-  while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r' || t[p] == '*' || t[p] == '_')) ++p;
+  while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r' || t[p] == '*' || t[p] == '_'))
+    ++p;
   return p;
 }
 
@@ -97,10 +98,11 @@ std::vector<Cue> find_phrases(std::string_view t, std::initializer_list<std::str
 std::size_t skip_markup(std::string_view t, std::size_t p) {
   while (p < t.size()) {
     const char c = t[p];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '*' || c == '_' || c == '(' || c == '[' ||
-        c == '{' || c == '$' || c == '"' || c == '\'' || c == '`') {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '*' || c == '_' || c == '(' || c == '[' || c == '{' ||
+        c == '$' || c == '"' || c == '\'' || c == '`') {
       ++p;
-    } else if (c == '\\' && p + 1 < t.size() && (t[p + 1] == ',' || t[p + 1] == ' ' || t[p + 1] == '(' || t[p + 1] == '[')) {
+    } else if (c == '\\' && p + 1 < t.size() &&
+               (t[p + 1] == ',' || t[p + 1] == ' ' || t[p + 1] == '(' || t[p + 1] == '[')) {
       p += 2;  // LaTeX thin space, \( … \) and \[ … \] math delimiters
     } else {
       break;

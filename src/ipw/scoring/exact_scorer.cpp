@@ -20,7 +20,8 @@ std::vector<std::string> alternatives(const std::string& answer) {
   std::size_t start = 0;
   while (true) {
     const std::size_t bar = answer.find('|', start);
-    std::string alt = trim(std::string_view(answer).substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+    std::string alt =
+        trim(std::string_view(answer).substr(start, bar == std::string::npos ? std::string::npos : bar - start));
     if (!alt.empty()) alts.push_back(std::move(alt));
     if (bar == std::string::npos) break;
     start = bar + 1;
@@ -55,7 +56,8 @@ std::vector<std::string> answer_candidates(std::string_view response) {
     std::string rest = trim(std::string_view(text).substr(from, eol - from));
     if (rest.empty() && eol < text.size()) {  // "Answer:\nParis"
       const std::size_t next_end = text.find('\n', eol + 1);
-      rest = trim(std::string_view(text).substr(eol + 1, next_end == std::string::npos ? std::string::npos : next_end - eol - 1));
+      rest = trim(std::string_view(text).substr(
+          eol + 1, next_end == std::string::npos ? std::string::npos : next_end - eol - 1));
     }
     add(rest);
     add(first_clause(rest));

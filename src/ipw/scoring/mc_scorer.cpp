@@ -165,7 +165,8 @@ std::optional<char> extract_choice(std::string_view response, const std::vector<
       best.offer(3, q, *o);
     }
   };
-  for (const Cue& c : find_answer_cues(lower, {"answer", "option", "choice", "final", "solution"})) after_cue(c.end, true);
+  for (const Cue& c : find_answer_cues(lower, {"answer", "option", "choice", "final", "solution"}))
+    after_cue(c.end, true);
   for (const Cue& c : find_phrases(lower, {"choose", "pick", "select", "go with", "opt for", "i'd say", "i would say",
                                            "i'd answer", "i would answer", "i'll answer", "i will answer",
                                            "correct one is", "right one is", "correct one would be"})) {
@@ -178,8 +179,8 @@ std::optional<char> extract_choice(std::string_view response, const std::vector<
     if (!l) continue;
     std::size_t p = q + 1;
     while (p < t.size() && (t[p] == ')' || t[p] == ']' || t[p] == '}' || t[p] == '*' || t[p] == '$')) ++p;
-    for (std::string_view tail : {" is correct", " is the correct", " is the right", " is right", " is the answer",
-                                  " is the best"}) {
+    for (std::string_view tail :
+         {" is correct", " is the correct", " is the right", " is right", " is the answer", " is the best"}) {
       if (starts_with(lower, p, tail)) {
         best.offer(3, q, *l);
         break;

@@ -9,15 +9,17 @@
 namespace ipw::scoring {
 namespace {
 
-constexpr std::string_view kMinus = "\xE2\x88\x92";        // U+2212
-constexpr std::string_view kTimes = "\xC3\x97";            // ×
-constexpr std::string_view kMiddleDot = "\xC2\xB7";        // ·
-constexpr std::string_view kThinSpace = "\xE2\x80\x89";    // U+2009
-constexpr std::string_view kNarrowNbsp = "\xE2\x80\xAF";   // U+202F
-constexpr std::string_view kSqrt = "\xE2\x88\x9A";         // √
-constexpr std::string_view kPi = "\xCF\x80";               // π
+constexpr std::string_view kMinus = "\xE2\x88\x92";       // U+2212
+constexpr std::string_view kTimes = "\xC3\x97";           // ×
+constexpr std::string_view kMiddleDot = "\xC2\xB7";       // ·
+constexpr std::string_view kThinSpace = "\xE2\x80\x89";   // U+2009
+constexpr std::string_view kNarrowNbsp = "\xE2\x80\xAF";  // U+202F
+constexpr std::string_view kSqrt = "\xE2\x88\x9A";        // √
+constexpr std::string_view kPi = "\xCF\x80";              // π
 
-bool at(std::string_view t, std::size_t i, std::string_view s) { return t.size() >= i + s.size() && t.compare(i, s.size(), s) == 0; }
+bool at(std::string_view t, std::size_t i, std::string_view s) {
+  return t.size() >= i + s.size() && t.compare(i, s.size(), s) == 0;
+}
 
 bool at_ci(std::string_view t, std::size_t i, std::string_view s) {
   if (t.size() < i + s.size()) return false;
@@ -53,8 +55,10 @@ std::size_t separator_len(std::string_view t, std::size_t i) {
 // where the sign starts, or i when there is none.
 std::size_t sign_start(std::string_view t, std::size_t i) {
   std::size_t s = i;
-  if (i >= 1 && t[i - 1] == '-') s = i - 1;
-  else if (i >= kMinus.size() && t.compare(i - kMinus.size(), kMinus.size(), kMinus) == 0) s = i - kMinus.size();
+  if (i >= 1 && t[i - 1] == '-')
+    s = i - 1;
+  else if (i >= kMinus.size() && t.compare(i - kMinus.size(), kMinus.size(), kMinus) == 0)
+    s = i - kMinus.size();
   if (s == i) return i;
   if (s > 0) {
     const char before = t[s - 1];
@@ -239,7 +243,9 @@ void apply_suffixes(std::string_view t, NumberMatch& m, const Plain& p) {
     m.percent = true;
     j = k + 7;
   } else {
-    for (auto [word, mult] : {std::pair<std::string_view, double>{"thousand", 1e3}, {"million", 1e6}, {"billion", 1e9},
+    for (auto [word, mult] : {std::pair<std::string_view, double>{"thousand", 1e3},
+                              {"million", 1e6},
+                              {"billion", 1e9},
                               {"trillion", 1e12}}) {
       if (at_ci(t, k, word) && !(k + word.size() < t.size() && is_ascii_alpha(t[k + word.size()]))) {
         m.multiplier = mult;
@@ -255,7 +261,7 @@ void apply_suffixes(std::string_view t, NumberMatch& m, const Plain& p) {
 bool part_of_expression(std::string_view t, std::size_t b, std::size_t e) {
   if (b > 0) {
     const char before = t[b - 1];
-    if (is_ascii_alpha(before) || before == '_' || before == '^') return true;  // x2, a_1, x^2
+    if (is_ascii_alpha(before) || before == '_' || before == '^') return true;         // x2, a_1, x^2
     if (before == '{' && b >= 2 && (t[b - 2] == '^' || t[b - 2] == '_')) return true;  // x^{2}
     if (b >= kSqrt.size() && t.compare(b - kSqrt.size(), kSqrt.size(), kSqrt) == 0) return true;
   }
@@ -295,8 +301,8 @@ std::vector<NumberMatch> find_numbers(std::string_view t) {
       i = e == std::string_view::npos ? t.size() : e;
       continue;
     }
-    const bool starts = is_ascii_digit(t[i]) ||
-                        (t[i] == '.' && i + 1 < t.size() && is_ascii_digit(t[i + 1]) && (i == 0 || !is_ascii_digit(t[i - 1])));
+    const bool starts = is_ascii_digit(t[i]) || (t[i] == '.' && i + 1 < t.size() && is_ascii_digit(t[i + 1]) &&
+                                                 (i == 0 || !is_ascii_digit(t[i - 1])));
     if (!starts) {
       ++i;
       continue;
@@ -325,7 +331,8 @@ std::vector<NumberMatch> find_numbers(std::string_view t) {
       }
       const std::size_t e = digits_end(t, r);
       if (e > r && (!braced || at(t, e, "}"))) {
-        m.value = (s < i ? -1 : 1) * std::pow(10.0, sign * std::strtod(std::string(t.substr(r, e - r)).c_str(), nullptr));
+        m.value =
+            (s < i ? -1 : 1) * std::pow(10.0, sign * std::strtod(std::string(t.substr(r, e - r)).c_str(), nullptr));
         m.end = braced ? e + 1 : e;
       }
     }

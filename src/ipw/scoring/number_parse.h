@@ -12,9 +12,9 @@ struct NumberMatch {
   std::size_t begin = 0;  // span in the text it was found in
   std::size_t end = 0;
   double value = 0;
-  bool percent = false;    // "50%", "50 percent"
-  double multiplier = 1;   // "1.5 million" -> 1e6
-  bool integer = false;    // written as a plain integer: no decimals, fraction, exponent, % or multiplier
+  bool percent = false;   // "50%", "50 percent"
+  double multiplier = 1;  // "1.5 million" -> 1e6
+  bool integer = false;   // written as a plain integer: no decimals, fraction, exponent, % or multiplier
 
   // Every value the text could mean: the number itself, its percent as a
   // fraction (50% -> 0.5), and with its multiplier word applied.

@@ -37,7 +37,8 @@ std::size_t find_ci(std::string_view hay, std::string_view needle, std::size_t f
 
 std::size_t rfind_ci(std::string_view hay, std::string_view needle) {
   std::size_t found = std::string_view::npos;
-  for (std::size_t at = find_ci(hay, needle); at != std::string_view::npos; at = find_ci(hay, needle, at + 1)) found = at;
+  for (std::size_t at = find_ci(hay, needle); at != std::string_view::npos; at = find_ci(hay, needle, at + 1))
+    found = at;
   return found;
 }
 

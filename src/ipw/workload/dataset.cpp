@@ -7,6 +7,7 @@
 
 #include "ipw/workload/builtin_data.h"
 #include "ipw/workload/content_hash.h"
+#include "ipw/workload/presets.h"
 #include "ipw/workload/row_to_item.h"
 #include "ipw/workload/source_rows.h"
 
@@ -47,14 +48,28 @@ void check_field_map(const std::map<std::string, std::string>& field_map) {
   }
 }
 
-std::string resolve_format(const std::string& path, const std::string& format) {
-  if (format == "jsonl" || format == "csv") return format;
-  if (format != "auto") throw DatasetError("unknown dataset format '" + format + "' (expected auto, jsonl or csv)");
+struct Format {
+  std::string file_format;         // "jsonl" or "csv"
+  const Preset* preset = nullptr;  // a public benchmark's layout, or none
+};
+
+Format resolve_format(const std::string& path, const std::string& format) {
   const std::string ext = lower(std::filesystem::path(path).extension().string());
-  if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") return "jsonl";
-  if (ext == ".csv") return "csv";
-  throw DatasetError("cannot tell the format of " + path + " from its extension '" + ext +
-                     "'; name the format (jsonl or csv)");
+  const std::string by_ext = ext == ".jsonl" || ext == ".ndjson" || ext == ".json" ? "jsonl"
+                             : ext == ".csv"                                       ? "csv"
+                                                                                   : "";
+  if (format == "jsonl" || format == "csv") return {format, nullptr};
+  if (const Preset* p = find_preset(format)) return {by_ext.empty() ? p->file_format : by_ext, p};
+  if (format != "auto") {
+    std::string known = "auto, jsonl, csv";
+    for (const Preset& p : presets()) known += ", " + p.name;
+    throw DatasetError("unknown dataset format '" + format + "' (expected one of " + known + ")");
+  }
+  if (by_ext.empty()) {
+    throw DatasetError("cannot tell the format of " + path + " from its extension '" + ext +
+                       "'; name the format (jsonl or csv)");
+  }
+  return {by_ext, nullptr};
 }
 
 // Turns one file's bytes into items, applying the bad-row policy, and checks ids
@@ -64,19 +79,20 @@ class Loader {
   Loader(const LoadOptions& opt, Dataset& out) : opt_(opt), out_(out) {}
 
   void add_file(const std::string& label, const std::string& default_source, const std::string& bytes,
-                const std::string& format) {
+                const Format& format) {
     BadRowHandler bad_row = [&](int line, const std::string& problem) { report(label, line, problem); };
     std::vector<SourceRow> rows;
     try {
-      rows = format == "csv" ? parse_csv(bytes, bad_row) : parse_jsonl(bytes, bad_row);
+      rows = format.file_format == "csv" ? parse_csv(bytes, bad_row) : parse_jsonl(bytes, bad_row);
     } catch (const FatalParseError& e) {
       throw DatasetError(label + ":" + std::to_string(e.line) + ": " + e.what());
     }
-    if (format == "csv" && !rows.empty()) check_mapped_columns(label, rows.front());
+    if (format.file_format == "csv" && !rows.empty()) check_mapped_columns(label, rows.front());
     RowContext ctx{&opt_.field_map, default_source};
-    for (const SourceRow& row : rows) {
+    for (SourceRow& row : rows) {
       Item item;
       try {
+        if (format.preset) format.preset->apply(row);
         item = row_to_item(row, ctx);
       } catch (const RowError& e) {
         report(label, row.line, e.what());
@@ -133,7 +149,7 @@ Dataset load_builtin(const std::string& only, const LoadOptions& opt) {
     if (!only.empty() && stem_of(f.name) != only) continue;
     matched = true;
     all_bytes.append(f.content);
-    loader.add_file("builtin/" + std::string(f.name), stem_of(f.name), std::string(f.content), "jsonl");
+    loader.add_file("builtin/" + std::string(f.name), stem_of(f.name), std::string(f.content), Format{"jsonl"});
   }
   if (!matched) throw DatasetError("no built-in workload file named '" + only + "' (available: " + available + ")");
   ds.content_hash = sha256_hex(all_bytes);
@@ -148,7 +164,7 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& opt, const File
   if (spec == "builtin" || spec.rfind("builtin:", 0) == 0) {
     ds = load_builtin(spec == "builtin" ? "" : spec.substr(8), opt);
   } else {
-    const std::string format = resolve_format(spec, opt.format);
+    const Format format = resolve_format(spec, opt.format);
     const std::string bytes = reader.read(spec);
     ds.name = stem_of(spec);
     ds.content_hash = sha256_hex(bytes);

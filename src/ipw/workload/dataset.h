@@ -27,8 +27,11 @@ class FileReader {
 const FileReader& disk_reader();
 
 struct LoadOptions {
-  std::string format = "auto";  // auto (by extension) | jsonl | csv
-  bool skip_bad_rows = false;   // false: the first bad row throws; true: warn and skip it
+  // auto (by extension) | jsonl | csv | a public benchmark's preset: mmlu-pro, supergpqa,
+  // gpqa, math500, natural-reasoning, wildchat (presets.h); a preset reads JSONL or CSV
+  // by extension.
+  std::string format = "auto";
+  bool skip_bad_rows = false;  // false: the first bad row throws; true: warn and skip it
   // Dataset column -> ipw field (id, prompt, answer, kind, category, source, options),
   // e.g. {{"question", "prompt"}, {"answer_text", "answer"}}. Mapped columns win over
   // an unmapped column that already has the ipw field's name.
@@ -44,8 +47,7 @@ struct Dataset {
 
 // spec: "builtin" (every embedded data/builtin/*.jsonl, concatenated), "builtin:NAME"
 // (one of them, by file name without extension), or a file path.
-Dataset load_dataset(const std::string& spec, const LoadOptions& opt = {},
-                     const FileReader& reader = disk_reader());
+Dataset load_dataset(const std::string& spec, const LoadOptions& opt = {}, const FileReader& reader = disk_reader());
 
 // The ipw fields a field map may target, and the item kinds a row may declare.
 const std::vector<std::string>& ipw_fields();

@@ -18,7 +18,8 @@ class DiskReader final : public FileReader {
     if (!in) throw DatasetError("cannot read " + path + ": " + std::strerror(errno));
     std::string bytes;
     char buffer[1 << 16];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+      bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (in.bad()) throw DatasetError("cannot read " + path + ": I/O error");
     return bytes;
   }

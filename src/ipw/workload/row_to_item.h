@@ -17,7 +17,7 @@ struct RowError : std::runtime_error {
 
 struct RowContext {
   const std::map<std::string, std::string>* field_map = nullptr;  // column -> ipw field
-  std::string default_source;  // the file's name without extension
+  std::string default_source;                                     // the file's name without extension
 };
 
 Item row_to_item(const SourceRow& row, const RowContext& ctx);  // throws RowError

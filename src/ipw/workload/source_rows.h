@@ -11,7 +11,7 @@
 namespace ipw::workload {
 
 struct SourceRow {
-  int line = 0;         // 1-based line where the row starts
+  int line = 0;           // 1-based line where the row starts
   nlohmann::json fields;  // a JSON object; CSV cells are strings
 };
 

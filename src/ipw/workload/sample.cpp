@@ -1,0 +1,115 @@
+#include "ipw/workload/sample.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace ipw::workload {
+namespace {
+
+// splitmix64: tiny, well mixed, and specified exactly (unlike std:: distributions).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, bound) without modulo bias (rejection sampling).
+  std::uint64_t below(std::uint64_t bound) {
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    std::uint64_t r;
+    do {
+      r = next();
+    } while (r >= limit);
+    return r % bound;
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// k distinct indices of `pool`, by a partial Fisher–Yates shuffle.
+std::vector<std::size_t> choose(std::vector<std::size_t> pool, std::size_t k, Rng& rng) {
+  k = std::min(k, pool.size());
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(rng.below(pool.size() - i));
+    std::swap(pool[i], pool[j]);
+  }
+  pool.resize(k);
+  return pool;
+}
+
+const std::string& group_of(const Item& item, const std::string& field) {
+  if (field == "category") return item.category;
+  if (field == "source") return item.source;
+  return item.kind;
+}
+
+}  // namespace
+
+std::vector<Item> sample_items(const std::vector<Item>& items, const SampleOptions& opt) {
+  if (!opt.stratify.empty() && opt.stratify != "category" && opt.stratify != "source" && opt.stratify != "kind") {
+    throw std::invalid_argument("cannot stratify by '" + opt.stratify + "' (expected category, source or kind)");
+  }
+  if (opt.n == 0 || opt.n >= items.size()) return items;
+  Rng rng(opt.seed);
+  std::vector<std::size_t> chosen;
+  if (opt.stratify.empty()) {
+    std::vector<std::size_t> all(items.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    chosen = choose(std::move(all), opt.n, rng);
+  } else {
+    std::map<std::string, std::vector<std::size_t>> groups;  // ordered: the same on every run
+    for (std::size_t i = 0; i < items.size(); ++i) groups[group_of(items[i], opt.stratify)].push_back(i);
+    // Proportional quotas: every group gets at least one while there are no more
+    // groups than n; then the quotas are brought to exactly n, taking from the
+    // largest and giving to the largest remainder.
+    struct Quota {
+      const std::string* name;
+      std::size_t size, take;
+      double exact;
+    };
+    std::vector<Quota> quotas;
+    std::size_t given = 0;
+    const bool one_each = groups.size() <= opt.n;
+    for (const auto& [name, members] : groups) {
+      const double exact =
+          static_cast<double>(opt.n) * static_cast<double>(members.size()) / static_cast<double>(items.size());
+      std::size_t take = static_cast<std::size_t>(exact);
+      if (one_each) take = std::max<std::size_t>(take, 1);
+      quotas.push_back({&name, members.size(), std::min(take, members.size()), exact});
+      given += quotas.back().take;
+    }
+    while (given > opt.n) {
+      auto largest = std::max_element(quotas.begin(), quotas.end(),
+                                      [](const Quota& a, const Quota& b) { return a.take < b.take; });
+      --largest->take;
+      --given;
+    }
+    while (given < opt.n) {
+      Quota* best = nullptr;
+      for (Quota& q : quotas) {
+        if (q.take < q.size &&
+            (!best || q.exact - static_cast<double>(q.take) > best->exact - static_cast<double>(best->take))) {
+          best = &q;
+        }
+      }
+      ++best->take;  // exists: n < items.size()
+      ++given;
+    }
+    for (const Quota& q : quotas) {
+      std::vector<std::size_t> picked = choose(groups[*q.name], q.take, rng);
+      chosen.insert(chosen.end(), picked.begin(), picked.end());
+    }
+  }
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<Item> out;
+  out.reserve(chosen.size());
+  for (std::size_t i : chosen) out.push_back(items[i]);
+  return out;
+}
+
+}  // namespace ipw::workload
