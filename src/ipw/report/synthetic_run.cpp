@@ -101,6 +101,8 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
   std::int64_t t = static_cast<std::int64_t>(idle_s * 1e9);
   trace.advance(t, spec.idle_power_w);
   std::size_t samples = 0;
+  constexpr std::size_t kBatch = 5000;
+  std::vector<run::QueryRecord> batch;
   run::QueryRecord q;
   for (std::size_t n = 0; n < spec.queries; ++n) {
     const std::size_t item = n % items;
@@ -166,13 +168,19 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
       if (spec.with_texts) q.response = *q.correct ? q.reference : "unsure";
       q.extracted = *q.correct ? q.reference : "0";
     }
-    samples += trace.pending.size();
-    store.commit_query(q, session.id, trace.pending);
-    trace.pending.clear();
+    // Committed in batches: one transaction per query would take most of an
+    // hour for a million queries.
+    batch.push_back(std::move(q));
+    if (batch.size() == kBatch) {
+      samples += trace.pending.size();
+      store.commit_queries(batch, session.id, trace.pending);
+      trace.pending.clear();
+      batch.clear();
+    }
   }
   trace.advance(t + 1'000'000'000, spec.idle_power_w);
   samples += trace.pending.size();
-  store.append_samples(session.id, trace.pending);
+  store.commit_queries(batch, session.id, trace.pending);
   session.status = "completed";
   session.totals = {{"t_end_ns", t}, {"energy_j", {{"gpu0", trace.energy_j}}}};
   store.update_session(session);

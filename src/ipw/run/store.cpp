@@ -240,6 +240,20 @@ void RunStore::append_samples(int session, const std::vector<telemetry::Sample>&
 void RunStore::commit_query(const QueryRecord& q, int session,
                             const std::vector<telemetry::Sample>& new_samples) {
   SQLite::Transaction tx(*db_);
+  insert_query(q, session);
+  insert_samples(session, new_samples);
+  tx.commit();
+}
+
+void RunStore::commit_queries(const std::vector<QueryRecord>& queries, int session,
+                              const std::vector<telemetry::Sample>& new_samples) {
+  SQLite::Transaction tx(*db_);
+  for (const auto& q : queries) insert_query(q, session);
+  insert_samples(session, new_samples);
+  tx.commit();
+}
+
+void RunStore::insert_query(const QueryRecord& q, int session) {
   SQLite::Statement st(
       *db_,
       "INSERT INTO queries (seq, repeat, session, item_id, category, source, kind, prompt, "
@@ -304,8 +318,6 @@ void RunStore::commit_query(const QueryRecord& q, int session,
     de.exec();
     de.reset();
   }
-  insert_samples(session, new_samples);
-  tx.commit();
 }
 
 std::set<std::pair<int, int>> RunStore::completed_keys() const {

@@ -78,6 +78,10 @@ class RunStore {
   void commit_query(const QueryRecord& q, int session,
                     const std::vector<telemetry::Sample>& new_samples);
   void append_samples(int session, const std::vector<telemetry::Sample>& samples);
+  // Many queries and their samples in one transaction (bulk imports and the
+  // synthetic stores of the benchmarks; the profiler commits one at a time).
+  void commit_queries(const std::vector<QueryRecord>& queries, int session,
+                      const std::vector<telemetry::Sample>& new_samples);
 
   // (seq, repeat) pairs already stored: resume skips these.
   std::set<std::pair<int, int>> completed_keys() const;
@@ -99,6 +103,7 @@ class RunStore {
  private:
   RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
+  void insert_query(const QueryRecord& q, int session);
   std::string dir_;
   std::unique_ptr<SQLite::Database> db_;
 };

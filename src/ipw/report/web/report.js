@@ -43,6 +43,9 @@
   }
   function draw(div, option, title) {
     option.animation = false;
+    // Title on the left, legend on the right: they never overlap.
+    if (option.title) { option.title.left = 8; option.title.top = 2; }
+    if (option.legend) { option.legend.right = 8; option.legend.left = 'auto'; option.legend.top = 2; }
     option.textStyle = { fontFamily: 'system-ui, sans-serif' };
     var chart = echarts.init(div, null, { renderer: 'svg' });
     chart.setOption(option);
@@ -104,7 +107,7 @@
     var lines = tl.query_starts.map(function (t) { return { xAxis: t }; });
     var mark = [];
     if (run.idle_power_w !== null) mark.push({ yAxis: run.idle_power_w, name: 'idle', lineStyle: { color: '#888', type: 'dotted' },
-                                               label: { formatter: 'idle ' + fmt(run.idle_power_w) + ' W' } });
+                                               label: { position: 'insideEndTop', formatter: 'idle ' + fmt(run.idle_power_w) + ' W' } });
     var timelineDiv = figure(sec, 'timeline-' + idx, 'tall',
       ' Power summed over ' + (tl.domains.join(' + ') || 'no domain') + ' (W) against time since the first sample (s), ' +
       'averaged over ' + fmt(tl.bucket_s, 3) + ' s buckets. Shading: prefill (orange), decode (blue), failed query (red)' +
