@@ -1,4 +1,5 @@
 // `ipw profile`: run a workload against a server and store a run.
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -42,8 +43,26 @@ nlohmann::json given_overrides(const CLI::App& app, const run::ProfileConfig& cf
   return out;
 }
 
+// The default model made by scripts/make-model.sh: IPW_DEFAULT_MODEL, else
+// third_party/models/ipw-tiny.gguf of the source tree this ipw was built in.
+std::string default_model_path() {
+  if (const char* env = std::getenv("IPW_DEFAULT_MODEL")) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto candidate = exe.parent_path() / "../../third_party/models/ipw-tiny.gguf";
+  if (!ec && std::filesystem::exists(candidate)) return std::filesystem::weakly_canonical(candidate).string();
+  throw std::invalid_argument(
+      "no --server given and the default model is missing (third_party/models/ipw-tiny.gguf); "
+      "run scripts/setup.sh to build llama.cpp and the model, or give --server URL / --engine llama.cpp --model FILE.gguf");
+}
+
 int run_profile(CLI::App& app, ProfileFlags& f) {
   if (f.seed) f.cfg.seed = f.seed;
+  if (f.resume.empty() && f.cfg.server.empty() && f.cfg.engine.empty()) {
+    // No server named: profile the embedded default (llama.cpp on ipw's own model).
+    f.cfg.engine = "llama.cpp";
+    if (f.cfg.model.empty()) f.cfg.model = default_model_path();
+  }
   if (!f.cfg.engine.empty()) {
     f.cfg.engine_model_path = f.cfg.model;
     f.cfg.model = std::filesystem::path(f.cfg.model).stem().string();
@@ -53,12 +72,14 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
   if (!f.resume.empty()) {
     const auto store = run::RunStore::open(f.resume, /*read_only=*/true);
     const auto stored = store.manifest().value("config", nlohmann::json::object());
-    req.config = run::merge_config(run::merge_config(run::ProfileConfig{}, stored),
-                                   given_overrides(app, f.cfg));
+    const nlohmann::json overrides = given_overrides(app, f.cfg);
+    req.config = run::merge_config(run::merge_config(run::ProfileConfig{}, stored), overrides);
+    // A new --server on resume replaces an engine the run started itself.
+    if (overrides.contains("server") && !overrides.contains("engine")) req.config.engine.clear();
     req.resume_dir = f.resume;
   } else {
-    if (f.cfg.server.empty() && f.cfg.engine.empty()) {
-      throw std::invalid_argument("give --server URL (a running server) or --engine llama.cpp --model FILE.gguf");
+    if (!f.cfg.engine.empty() && f.cfg.engine_model_path.empty()) {
+      throw std::invalid_argument("--engine llama.cpp needs --model FILE.gguf");
     }
     req.config = f.cfg;
   }

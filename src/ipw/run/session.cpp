@@ -138,8 +138,36 @@ bool Session::sleep_interruptibly(double seconds) const {
   return true;
 }
 
+std::string Session::start_engine() {
+  inference::EngineOptions eo;
+  eo.engine = cfg_.engine;
+  eo.model_path = cfg_.engine_model_path;
+  eo.extra_args = cfg_.engine_args;
+  eo.alias = cfg_.model;
+  eo.log_path = store_.dir() + "/engine-session" + std::to_string(info_.id) + ".log";
+  engine_ = std::make_unique<inference::Engine>(eo);
+  progress_.note(fmt::format("starting {} on {} (log: {})", cfg_.engine, cfg_.engine_model_path, eo.log_path));
+  const std::string url = engine_->start();
+  nlohmann::json manifest = store_.manifest();
+  manifest["server"]["url"] = url;
+  manifest["server"]["engine"] = cfg_.engine;
+  manifest["server"]["engine_pid"] = engine_->pid();
+  manifest["model"] = engine_->model_facts();
+  store_.write_manifest(manifest);
+  return url;
+}
+
 bool Session::prepare(const workload::Item& warmup_item, ProfileOutcome& out) {
-  const std::string url = cfg_.server;
+  std::string url = cfg_.server;
+  if (!cfg_.engine.empty()) {
+    try {
+      url = start_engine();
+    } catch (const inference::EngineError& e) {
+      out.status = RunStatus::failed;
+      out.message = fmt::format("the {} engine did not start: {}", cfg_.engine, e.what());
+      return false;
+    }
+  }
   client_ = inference::make_client(cfg_.api, client_options(cfg_, url));
   sampler_.start();
   info_.t0_monotonic_ns = sampler_.t0_ns();
@@ -199,6 +227,7 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
+  const double cpu_before_s = engine_ && engine_->alive() ? engine_->process_cpu_time_s() : 0.0;
   inference::Result res = client_->complete(req);
   for (int attempt = 1;
        !res && res.error().kind == inference::FailureKind::connect && attempt <= cfg_.connect_retries &&
@@ -222,7 +251,20 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
       out.message = fmt::format("cannot reach the server: {}", f.message);
       return false;
     }
+    if (engine_ && !engine_->alive()) {
+      // The engine died under this query: the failure is the engine's, not the
+      // query's, so it is not recorded and --resume runs it on a fresh server.
+      out.status = RunStatus::failed;
+      try {
+        engine_->check_alive();
+        out.message = "the engine stopped during a query";
+      } catch (const inference::EngineError& e) {
+        out.message = e.what();
+      }
+      return false;
+    }
   }
+  if (engine_ && engine_->alive()) q.server_cpu_s = engine_->process_cpu_time_s() - cpu_before_s;
   const inference::Response& r = res ? res.value() : res.error().partial;
   if (!res) {
     q.error_kind = inference::to_string(res.error().kind);
@@ -270,6 +312,7 @@ ProfileOutcome Session::close(ProfileOutcome out) {
   if (closed_) return out;
   closed_ = true;
   sampler_.stop();
+  if (engine_) engine_->stop();
   store_.append_samples(info_.id, take_new_samples());
   if (info_.t0_monotonic_ns != 0) {
     const std::int64_t t_end = steady_clock().now_ns();

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ipw/inference/client.h"
+#include "ipw/inference/engine_launcher.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
@@ -51,6 +52,7 @@ class Session {
  private:
   std::vector<telemetry::Sample> take_new_samples();
   bool sleep_interruptibly(double seconds) const;
+  std::string start_engine();
 
   const ProfileConfig& cfg_;
   RunStore& store_;
@@ -59,6 +61,7 @@ class Session {
   telemetry::Sampler sampler_;
   std::vector<int> selected_;
   std::vector<double> idle_power_w_;
+  std::unique_ptr<inference::Engine> engine_;  // set when ipw runs the server itself
   std::unique_ptr<inference::Client> client_;
   SessionInfo info_;
   std::size_t stored_samples_ = 0;
