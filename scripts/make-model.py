@@ -49,7 +49,8 @@ def build_vocab():
     for b in range(256):
         tokens.append(f"<0x{b:02X}>")
         types.append(gguf.TokenType.BYTE)
-    pieces = ["\u2581"] + [chr(c) for c in range(0x21, 0x7F)]
+    # Printable ASCII plus a few non-ASCII characters common in questions (×, °, ², dashes, quotes).
+    pieces = ["\u2581"] + [chr(c) for c in range(0x21, 0x7F)] + list("×÷°²³±µπ–—‘’“”é")
     seen = set(pieces)
     for word in sorted(set(WORDS + [w.capitalize() for w in WORDS])):
         marked = "\u2581" + word

@@ -35,7 +35,7 @@ TEST(EngineProcess, ParsesCpuTimeAfterTheLastParenthesis) {
 TEST(EngineProcess, RejectsMalformedStatLines) {
   EXPECT_FALSE(parse_proc_stat_cpu_s("4242 no parenthesis 1 2 3", 100));
   EXPECT_FALSE(parse_proc_stat_cpu_s("4242 (x) S 1 2 3", 100));
-  EXPECT_FALSE(parse_proc_stat_cpu_s("4242 (x) S 1 2 3 4 5 6 7 8 9 ten 11 12", 100));
+  EXPECT_FALSE(parse_proc_stat_cpu_s("4242 (x) S 1 2 3 4 5 6 7 8 9 10 ten 12", 100));
   EXPECT_FALSE(parse_proc_stat_cpu_s("4242 (x) S 1 2 3 4 5 6 7 8 9 10 11 12", 0));
 }
 

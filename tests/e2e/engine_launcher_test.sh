@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The engine launcher against the real llama-server (built by scripts/build-llama.sh) on the
+# generated default model (scripts/make-model.sh): start/health/warm-up/stop, bad model path,
+# unloadable model, port in use, a server killed mid-run, the Ctrl-C hook. The cases live in
+# tests/unit/engine_live_test.cpp as DISABLED_ tests of ipw_tests; this script runs them. It FAILS
+# (never skips) when llama-server or the model is missing.
+set -euo pipefail
+# Self-contained (no lib.sh): ctest sets IPW_BIN (the build's bin directory) and IPW_SOURCE_DIR.
+: "${IPW_BIN:?IPW_BIN must be set}" "${IPW_SOURCE_DIR:?IPW_SOURCE_DIR must be set}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipw-e2e-engine.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+server="${IPW_LLAMA_SERVER:-$IPW_SOURCE_DIR/third_party/llama/build/bin/llama-server}"
+model="${IPW_ENGINE_MODEL:-$IPW_SOURCE_DIR/third_party/models/ipw-tiny.gguf}"
+[ -x "$server" ] || fail "llama-server not built ($server): run scripts/build-llama.sh"
+[ -s "$model" ] || fail "default model missing ($model): run scripts/make-model.sh"
+[ -x "$IPW_BIN/ipw_tests" ] || fail "$IPW_BIN/ipw_tests not built"
+export IPW_LLAMA_SERVER="$server" IPW_ENGINE_MODEL="$model"
+
+expected=10  # the number of EngineLive cases; a filter that matched nothing must not pass
+"$IPW_BIN/ipw_tests" --gtest_also_run_disabled_tests --gtest_filter='EngineLive.*' \
+  --gtest_brief=0 >"$WORK/live.out" 2>&1 || { cat "$WORK/live.out"; fail "EngineLive tests failed"; }
+passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$WORK/live.out")
+[ "$passed" = "$expected" ] || { cat "$WORK/live.out"; fail "expected $expected EngineLive tests to pass, got '${passed}'"; }
+
+echo "engine_launcher_test: $passed live launcher tests passed"
