@@ -1,8 +1,7 @@
 #include "ipw/scoring/exact_scorer.h"
 
-#include <regex>
-
 #include "ipw/scoring/answer_cues.h"
+#include "ipw/scoring/regex_search.h"
 #include "ipw/scoring/text_cleanup.h"
 
 namespace ipw::scoring {
@@ -91,15 +90,12 @@ Score ExactScorer::score(const workload::Item& item, const std::string& response
   Score s;
   s.method = name();
   if (item.answer.rfind("re:", 0) == 0) {
-    const std::string text = strip_reasoning(response);
-    try {
-      const std::regex re(item.answer.substr(3), std::regex::ECMAScript | std::regex::icase);
-      std::smatch m;
-      s.correct = std::regex_search(text, m, re);
-      if (*s.correct) s.extracted = m.str(0);
-    } catch (const std::regex_error&) {
-      // An invalid pattern is the dataset's fault, not the model's: leave it unscored.
-    }
+    bool matched = false;
+    const auto found = regex_search_icase(item.answer.substr(3), strip_reasoning(response), &matched);
+    // An invalid pattern is the dataset's fault, not the model's: leave it unscored.
+    if (!found) return s;
+    s.correct = matched;
+    s.extracted = *found;
     return s;
   }
   const std::vector<std::string> alts = alternatives(item.answer);
