@@ -141,6 +141,38 @@ TEST(MetricsBootstrap, WorkCapLowersReplicatesButNotBelowTheFloor) {
   EXPECT_DOUBLE_EQ(floor.accuracy->lo, 1.0);  // every replicate is all-correct
 }
 
+TEST(MetricsBootstrap, PoissonSchemeAgreesWithTheClassicOne) {
+  std::vector<EfficiencyPoint> pts;
+  for (int i = 0; i < 3000; ++i) {
+    EfficiencyPoint p;
+    p.correct = i % 5 < 3 ? 1 : 0;  // accuracy 0.6
+    p.has_energy = true;
+    p.energy_j = 20 + (i * 7919) % 31;
+    p.power_w = 100 + (i * 104729) % 41;
+    pts.push_back(p);
+  }
+  BootstrapOptions classic{.replicates = 1000, .seed = 3};
+  BootstrapOptions poisson = classic;
+  poisson.multinomial_max_queries = 100;  // force the Poisson scheme
+  const auto a = bootstrap_efficiency(pts, classic);
+  const auto b = bootstrap_efficiency(pts, poisson);
+  EXPECT_EQ(a.method, "multinomial");
+  EXPECT_EQ(b.method, "poisson");
+  EXPECT_EQ(b.replicates, 1000);
+  ASSERT_TRUE(a.ipw && b.ipw && b.accuracy);
+  // Same sampling distribution: the interval ends agree to a few percent of the width.
+  const double width = a.ipw->hi - a.ipw->lo;
+  EXPECT_NEAR(b.ipw->lo, a.ipw->lo, 0.15 * width);
+  EXPECT_NEAR(b.ipw->hi, a.ipw->hi, 0.15 * width);
+  EXPECT_LT(b.accuracy->lo, 0.6);
+  EXPECT_GT(b.accuracy->hi, 0.6);
+  const auto again = bootstrap_efficiency(pts, poisson);
+  EXPECT_DOUBLE_EQ(again.ipw->lo, b.ipw->lo);  // seeded
+  // The replicate count is padded internally for vector lanes, never reported padded.
+  poisson.replicates = 203;
+  EXPECT_EQ(bootstrap_efficiency(pts, poisson).replicates, 203);
+}
+
 TEST(MetricsBootstrap, FewerThanTwoQueriesGiveNoInterval) {
   EXPECT_EQ(bootstrap_efficiency({}).replicates, 0);
   EXPECT_FALSE(bootstrap_efficiency({EfficiencyPoint{}}).ipw);

@@ -3,9 +3,19 @@
 // Queries are resampled with replacement; every replicate recomputes accuracy
 // and the ratio-of-means metrics together, so the intervals respect the
 // correlation between correctness and energy within a query.
+//
+// Two resampling schemes, chosen by size:
+//   multinomial  the classic bootstrap (n draws with replacement per replicate),
+//                for runs up to `multinomial_max_queries`;
+//   poisson      each query enters each replicate Poisson(1) times (the
+//                "Poisson bootstrap", asymptotically the same distribution).
+//                One sequential pass over the queries updates all replicates,
+//                so a million queries cost no random memory access: the
+//                multinomial scheme spends ~100 ns per draw on cache misses.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,11 +40,13 @@ struct BootstrapOptions {
   // (never below min_replicates) and the figure actually used is reported.
   std::size_t max_draws = 200'000'000;
   int min_replicates = 200;
+  std::size_t multinomial_max_queries = 50'000;
 };
 
 struct EfficiencyIntervals {
   int replicates = 0;  // replicates actually drawn (0: no intervals)
   std::uint64_t seed = 0;
+  std::string method;  // "multinomial" | "poisson" (empty: no intervals)
   std::optional<Interval> accuracy, ipw, ipj, ipw_net, ipj_net;
 };
 
