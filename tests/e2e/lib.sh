@@ -1,7 +1,7 @@
 # Shared helpers for the end-to-end tests (sourced, not run). ctest sets IPW_BIN
 # (the build's bin/ directory) and IPW_SOURCE_DIR.
 set -euo pipefail
-: "${IPW_BIN:?IPW_BIN must point at the build's bin directory}"
+: "${IPW_BIN:?IPW_BIN must point at the build bin directory}"
 : "${IPW_SOURCE_DIR:?IPW_SOURCE_DIR must point at the source tree}"
 IPW="$IPW_BIN/ipw"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipw-e2e.XXXXXX")
