@@ -1,0 +1,95 @@
+#include "ipw/monitor/compat_reading.h"
+
+#include <gtest/gtest.h>
+
+namespace ipw::monitor {
+namespace {
+
+using telemetry::EnergySource;
+
+constexpr std::int64_t kS = 1'000'000'000;
+
+HubDomain dom(const std::string& name, const std::string& kind, const std::string& collector,
+              bool summable = true) {
+  return {{name, name + " device", kind, EnergySource::counter, 0}, 0, summable, collector};
+}
+
+HubBatch batch(std::int64_t t, std::vector<std::pair<int, telemetry::Reading>> r) {
+  HubBatch b;
+  b.t_ns = t;
+  b.t_unix_ns = 1'700'000'000LL * kS + t;
+  b.readings = std::move(r);
+  return b;
+}
+
+telemetry::Reading rd(std::optional<double> e, std::optional<double> p, std::optional<double> temp = {},
+                      std::optional<double> mem = {}) {
+  telemetry::Reading r;
+  r.energy_j = e;
+  r.power_w = p;
+  r.temperature_c = temp;
+  r.memory_mb = mem;
+  return r;
+}
+
+TEST(MonitorCompat, PlatformNamesFollowTheReference) {
+  EXPECT_EQ(compat_platform({dom("gpu0", "gpu", "nvml"), dom("cpu-package0", "cpu", "rapl")}), "nvidia");
+  EXPECT_EQ(compat_platform({dom("soc", "soc", "powermetrics")}), "macos");
+  EXPECT_EQ(compat_platform({dom("cpu-package0", "cpu", "rapl"), dom("dram0", "dram", "rapl"),
+                             dom("cpu", "cpu", "estimated")}),
+            "rapl+estimated");
+  EXPECT_EQ(compat_platform({}), "null");
+}
+
+TEST(MonitorCompat, GpuDomainsAreSummedAndOthersIgnored) {
+  CompatAggregator agg({dom("gpu0", "gpu", "nvml"), dom("gpu1", "gpu", "nvml"), dom("cpu-package0", "cpu", "rapl")});
+  EXPECT_EQ(agg.selected(), (std::vector<int>{0, 1}));
+  EXPECT_FALSE(agg.has_data());
+  agg.add(batch(0, {{0, rd(1000, 100, 50, 1000)}, {1, rd(2000, 200, 70, 3000)}, {2, rd(5, 40)}}));
+  agg.add(batch(kS, {{0, rd(1100, 110, 52, 1000)}, {1, rd(2250, 240, 71, 3000)}, {2, rd(100, 40)}}));
+  ASSERT_TRUE(agg.has_data());
+  const CompatReading r = agg.reading(4096.0);
+  EXPECT_DOUBLE_EQ(r.power_watts, 350);     // 110 + 240
+  EXPECT_DOUBLE_EQ(r.energy_joules, 350);   // 100 + 250 since the first reading
+  EXPECT_DOUBLE_EQ(r.temperature_celsius, 71);
+  EXPECT_DOUBLE_EQ(r.gpu_memory_usage_mb, 4000);
+  EXPECT_DOUBLE_EQ(r.cpu_memory_usage_mb, 4096);
+  EXPECT_EQ(r.platform, "nvidia");
+  EXPECT_EQ(r.timestamp_nanos, 1'700'000'000LL * kS + kS);
+}
+
+TEST(MonitorCompat, UnavailableIsMinusOneNotZero) {
+  // CPU-only host: summable domains are used; no temperature or GPU memory.
+  CompatAggregator agg({dom("cpu-package0", "cpu", "rapl"), dom("core0", "cpu", "rapl", false)});
+  EXPECT_EQ(agg.selected(), (std::vector<int>{0}));
+  agg.add(batch(0, {{0, rd(10, {})}}));
+  CompatReading r = agg.reading(std::nullopt);
+  EXPECT_DOUBLE_EQ(r.power_watts, kUnavailable);  // one counter reading: no power yet
+  EXPECT_DOUBLE_EQ(r.energy_joules, 0);
+  EXPECT_DOUBLE_EQ(r.temperature_celsius, kUnavailable);
+  EXPECT_DOUBLE_EQ(r.gpu_memory_usage_mb, kUnavailable);
+  EXPECT_DOUBLE_EQ(r.cpu_memory_usage_mb, kUnavailable);
+  agg.add(batch(2 * kS, {{0, rd(70, {})}}));
+  r = agg.reading(std::nullopt);
+  EXPECT_DOUBLE_EQ(r.power_watts, 30);  // counter slope
+  EXPECT_DOUBLE_EQ(r.energy_joules, 60);
+  EXPECT_EQ(compat_gpu({dom("cpu-package0", "cpu", "rapl")}).name, "");
+}
+
+TEST(MonitorCompat, PartialSumsAreNotReported) {
+  CompatAggregator agg({dom("gpu0", "gpu", "nvml"), dom("gpu1", "gpu", "nvml")});
+  agg.add(batch(0, {{0, rd(0, 100)}}));  // gpu1 never read
+  const CompatReading r = agg.reading(std::nullopt);
+  EXPECT_DOUBLE_EQ(r.power_watts, kUnavailable);
+  EXPECT_DOUBLE_EQ(r.energy_joules, kUnavailable);
+}
+
+TEST(MonitorCompat, GpuInfoNamesTheFirstGpu) {
+  const CompatGpu g = compat_gpu({dom("cpu-package0", "cpu", "rapl"), dom("gpu0", "gpu", "nvml")});
+  EXPECT_EQ(g.name, "gpu0 device");
+  EXPECT_EQ(g.vendor, "NVIDIA");
+  EXPECT_EQ(g.backend, "nvml");
+}
+
+}  // namespace
+}  // namespace ipw::monitor

@@ -1,0 +1,166 @@
+// The real wire: SampleHub -> GrpcServer on loopback -> gRPC transport ->
+// RemoteCollector -> Sampler, with the monitor's clock shifted by 3 s; plus
+// bearer-token refusal on gRPC and on /metrics.
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "ipw/monitor/grpc_server.h"
+#include "ipw/monitor/grpc_transport.h"
+#include "ipw/monitor/metrics_server.h"
+#include "ipw/monitor/sample_hub.h"
+#include "ipw/telemetry/registry.h"
+#include "ipw/telemetry/remote_collector.h"
+#include "ipw/telemetry/sampler.h"
+#include "monitor_fakes.h"
+
+namespace ipw::monitor {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::LinearCollector;
+using testing::LinearProfile;
+
+constexpr std::int64_t kOffsetNs = 3'000'000'000;
+const std::string kToken = "s3cret-token";
+
+struct Monitor {
+  explicit Monitor(LinearProfile p, std::string token = kToken) {
+    std::vector<std::unique_ptr<telemetry::Collector>> cs;
+    cs.push_back(std::make_unique<LinearCollector>(p));
+    HubOptions o;
+    o.default_interval_ns = 5'000'000;
+    o.clock_offset_ns = kOffsetNs;
+    hub = std::make_unique<SampleHub>(std::move(cs), o);
+    hub->start();
+    GrpcServerConfig g;
+    g.port = 0;
+    g.token = token;
+    g.version = "test";
+    g.telemetry_spec = "fake";
+    grpc = std::make_unique<GrpcServer>(*hub, g);
+    metrics = std::make_unique<MetricsServer>(*hub, MetricsServerConfig{"127.0.0.1", 0, token, "test"});
+  }
+  ~Monitor() {
+    hub->shutdown();
+    metrics->shutdown();
+    grpc->shutdown();
+  }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(grpc->port()); }
+  std::unique_ptr<SampleHub> hub;
+  std::unique_ptr<GrpcServer> grpc;
+  std::unique_ptr<MetricsServer> metrics;
+};
+
+TEST(MonitorGrpc, DescribeAndClockSyncOverTheWire) {
+  LinearProfile p;
+  Monitor m(p);
+  auto t = make_grpc_transport(m.endpoint(), kToken);
+  auto d = t->describe();
+  ASSERT_TRUE(d) << d.error();
+  ASSERT_EQ(d.value().domains.size(), 1u);
+  EXPECT_EQ(d.value().domains[0].info.domain, "fake0");
+  EXPECT_EQ(d.value().domains[0].info.kind, "gpu");
+  EXPECT_EQ(d.value().domains[0].info.source, telemetry::EnergySource::counter);
+  EXPECT_EQ(d.value().domains[0].collector, "fake");
+  EXPECT_EQ(d.value().default_interval_ns, 5'000'000);
+  EXPECT_EQ(d.value().telemetry_spec, "fake");
+  EXPECT_TRUE(d.value().collectors.is_array());
+  auto x = t->sync_clock(steady_clock());
+  ASSERT_TRUE(x) << x.error();
+  const telemetry::OffsetEstimate e = telemetry::estimate_offset(x.value());
+  EXPECT_NEAR(static_cast<double>(e.offset_ns), static_cast<double>(kOffsetNs), 50e6);
+  EXPECT_LE(std::llabs(e.offset_ns - kOffsetNs), e.uncertainty_ns + 1'000'000);
+}
+
+TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
+  LinearProfile p;
+  Monitor m(p);
+  telemetry::RemoteOptions o;
+  o.endpoint = m.endpoint();
+  o.token = kToken;
+  o.interval_ns = 5'000'000;
+  std::vector<std::unique_ptr<telemetry::Collector>> cs;
+  cs.push_back(std::make_unique<telemetry::RemoteCollector>(make_grpc_transport(o.endpoint, o.token), o));
+  telemetry::Sampler sampler(std::move(cs), 5'000'000);
+  sampler.start();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(m.hub->clients(), 1);
+  const std::int64_t a = steady_clock().now_ns();
+  std::this_thread::sleep_for(300ms);
+  const std::int64_t b = steady_clock().now_ns();
+  ASSERT_TRUE(sampler.wait_for_sample_after(b, 2'000'000'000));
+  const auto w = sampler.energy(0, a, b);
+  ASSERT_TRUE(w.energy_j);
+  const double exact = p.energy_between(a, b);
+  EXPECT_NEAR(*w.energy_j, exact, exact * 0.01);
+  EXPECT_EQ(w.flags & telemetry::kGap, 0u);
+  const auto details = sampler.describe()[0]["details"];
+  EXPECT_NEAR(details["clock_sync"]["offset_s"].get<double>(), 3.0, 0.05);
+  sampler.stop();
+}
+
+TEST(MonitorGrpc, RemoteSpecGoesThroughTheRegistry) {
+  LinearProfile p;
+  Monitor m(p, "");  // loopback without a token
+  install_remote_transport();
+  auto cs = telemetry::make_collectors("remote:" + m.endpoint());
+  ASSERT_EQ(cs.size(), 1u);
+  EXPECT_EQ(cs[0]->name(), "remote");
+  EXPECT_EQ(cs[0]->domains()[0].domain, "fake0");
+  EXPECT_THROW(telemetry::make_collectors("remote:127.0.0.1:1"), telemetry::CollectorSpecError);
+}
+
+TEST(MonitorGrpc, RequestsWithoutTheTokenAreRefused) {
+  LinearProfile p;
+  Monitor m(p);
+  auto none = make_grpc_transport(m.endpoint(), "");
+  auto d = none->describe();
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().find("unauthenticated"), std::string::npos) << d.error();
+  EXPECT_FALSE(none->sync_clock(steady_clock()));
+  const std::string why = none->stream(0, [](telemetry::RemoteBatch&&) { FAIL() << "no batch without a token"; });
+  EXPECT_NE(why.find("unauthenticated"), std::string::npos) << why;
+  auto wrong = make_grpc_transport(m.endpoint(), "wrong");
+  EXPECT_FALSE(wrong->describe());
+  EXPECT_EQ(m.hub->clients(), 0);
+}
+
+TEST(MonitorGrpc, MetricsNeedTheTokenAndShowTheEnergyCounter) {
+  LinearProfile p;
+  Monitor m(p);
+  httplib::Client http("127.0.0.1", m.metrics->port());
+  auto refused = http.Get("/metrics");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(refused->body.find("ipw_energy"), std::string::npos);
+  auto wrong = http.Get("/metrics", {{"Authorization", "Bearer nope"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto ok = http.Get("/metrics", {{"Authorization", "Bearer " + kToken}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->get_header_value("Content-Type").find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(ok->body.find("ipw_energy_joules_total{domain=\"fake0\""), std::string::npos) << ok->body;
+  EXPECT_NE(ok->body.find("ipw_power_watts{domain=\"fake0\""), std::string::npos) << ok->body;
+  EXPECT_NE(ok->body.find("ipw_monitor_sampling 1"), std::string::npos) << ok->body;
+}
+
+TEST(MonitorGrpc, CannotListenOnABusyPort) {
+  LinearProfile p;
+  Monitor m(p);
+  SampleHub other([&] {
+    std::vector<std::unique_ptr<telemetry::Collector>> cs;
+    cs.push_back(std::make_unique<LinearCollector>(p));
+    return cs;
+  }(), HubOptions{});
+  GrpcServerConfig g;
+  g.port = m.grpc->port();
+  EXPECT_THROW(GrpcServer(other, g), std::runtime_error);
+  EXPECT_THROW(MetricsServer(other, MetricsServerConfig{"127.0.0.1", m.metrics->port(), "", "t"}),
+               std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ipw::monitor
