@@ -31,7 +31,7 @@ class TempDir {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = fs::temp_directory_path() /
             (std::string("ipw-tel-") + info->test_suite_name() + "-" + info->name() + "-" +
-             std::to_string(::getpid()));
+             std::to_string(::getpid()) + "-" + std::to_string(next_id_++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -45,6 +45,7 @@ class TempDir {
   std::string str() const { return path_.string(); }
 
  private:
+  static inline int next_id_ = 0;  // several TempDirs in one test
   fs::path path_;
 };
 

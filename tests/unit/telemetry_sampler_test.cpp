@@ -176,7 +176,8 @@ TEST(TelemetrySampler, EmptyReadingsStoreNothingAndAThrowingCollectorIsDropped) 
   s.sample_now();
   // The broken collector no longer holds up waits; the healthy one was read.
   EXPECT_TRUE(s.wait_for_sample_after(30 * kMs, 0));
-  EXPECT_NEAR(*s.energy(1, 0, 30 * kMs).energy_j, 50.0 * 0.030, 1e-9);
+  // Sampler domain 1 is the "ok" collector's domain 0: 100 W.
+  EXPECT_NEAR(*s.energy(1, 0, 30 * kMs).energy_j, 100.0 * 0.030, 1e-9);
   s.stop();
   EXPECT_EQ(s.errors().size(), 1u);
 }
