@@ -29,7 +29,8 @@ void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estima
   fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "IPJ net of idle (1/J)", num(s.ipj_net),
              ci(m.ci95.ipj_net), num(t.ipj_net));
   if (m.ci95.replicates > 0) {
-    fmt::print(out, "  ({} bootstrap replicates, seed {})\n", m.ci95.replicates, m.ci95.seed);
+    fmt::print(out, "  ({} bootstrap replicates, {} resampling, seed {})\n", m.ci95.replicates, m.ci95.method,
+               m.ci95.seed);
   }
   if (m.mean_prefill_energy_j || m.mean_decode_energy_j) {
     fmt::print(out, "  mean prefill / decode energy: {} J / {} J{}\n", num(m.mean_prefill_energy_j),

@@ -162,8 +162,8 @@
     draw(figure(g2, 'category-' + idx, '', ' Accuracy per category (bars, with 95% Wilson intervals) and mean energy per query (J, line, right axis).', src), {
       title: { text: 'By category', left: 'center', textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis' }, legend: { top: 22, data: ['accuracy', 'energy (J)'] },
-      grid: { left: 50, right: 56, top: 56, bottom: 60 },
-      xAxis: { type: 'category', data: cats.map(function (c) { return c.key; }), axisLabel: { rotate: cats.length > 6 ? 30 : 0 } },
+      grid: { left: 50, right: 56, top: 56, bottom: 80 },
+      xAxis: { type: 'category', data: cats.map(function (c) { return c.key; }), axisLabel: { interval: 0, rotate: cats.length > 4 ? 30 : 0, fontSize: 10 } },
       yAxis: [{ type: 'value', name: 'accuracy', min: 0, max: 1 }, { type: 'value', name: 'energy (J)' }],
       series: [
         { name: 'accuracy', type: 'bar', data: cats.map(function (c) { return c.accuracy; }), itemStyle: { color: '#5b8def' } },
@@ -181,7 +181,7 @@
       draw(figure(g3, h[0] + '-' + idx, 'short', ' ' + h[1] + ' (' + h[2] + '), ' + hist.n + ' successful queries; bins up to the 99th percentile' +
                   (hist.clipped ? ', ' + hist.clipped + ' slower in the last bin' : '') + '. Timing: monotonic clock, measured.', null), {
         title: { text: h[1], left: 'center', textStyle: { fontSize: 13 } },
-        tooltip: { trigger: 'axis' }, grid: { left: 44, right: 12, top: 34, bottom: 40 },
+        tooltip: { trigger: 'axis' }, grid: { left: 44, right: 12, top: 50, bottom: 40 },
         xAxis: { type: 'category', data: centres, name: h[2], nameLocation: 'middle', nameGap: 26 },
         yAxis: { type: 'value', name: 'queries' },
         series: [{ type: 'bar', data: hist.counts, barCategoryGap: '5%', itemStyle: { color: '#7c8db5' } }]

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# End to end: two real `ipw profile` runs against ipw-mock-server (replayed
+# power trace), then analyze, compare, route, trend, every export read by
+# pandas, and the HTML report loaded in headless Chromium with networking off.
+# Needs: chromium, python3-pandas (Debian packages; scripts/setup.sh installs them).
+# Env: IPW_BIN (build/bin), IPW_SOURCE_DIR. The screenshot is kept under
+# $IPW_BIN/../test-artifacts/.
+set -euo pipefail
+: "${IPW_BIN:?}" "${IPW_SOURCE_DIR:?}"
+ipw="$IPW_BIN/ipw"
+artifacts="$IPW_BIN/../test-artifacts"
+mkdir -p "$artifacts"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+[ -n "${IPW_KEEP_TMP:-}" ] && trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; echo "kept $tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A replayed power trace: 60 W idle with a 240 W plateau every other second.
+/usr/bin/python3 - "$tmp/trace.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("t_s,power_w\n")
+    for i in range(0, 6001):
+        t = i * 0.05
+        f.write(f"{t:.2f},{60 + 180 * (int(t) % 2) + 20 * ((i % 7) / 7):.3f}\n")
+PY
+
+# A small workload over several categories (4 built-in items from each of 6),
+# and per-model answer books: the small model gets every 3rd item wrong, the
+# large one every 5th, so accuracy, coverage and routing have something to show.
+/usr/bin/python3 - "$IPW_SOURCE_DIR/data/builtin" "$tmp" <<'PY'
+import json, pathlib, sys
+src, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+items = []
+for f in sorted(src.glob("*.jsonl"))[:6]:
+    items += [json.loads(l) for l in f.read_text().splitlines() if l.strip()][:4]
+(out / "workload.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+for name, every in (("mock-small", 3), ("mock-large", 5)):
+    book = [{"prompt": i["prompt"], "answer": ("I am not sure." if k % every == 0 else str(i["answer"]))}
+            for k, i in enumerate(items)]
+    (out / f"answers-{name}.jsonl").write_text("".join(json.dumps(b) + "\n" for b in book))
+PY
+
+start_mock() {  # name ttft_ms tokens_per_s
+  "$IPW_BIN/ipw-mock-server" --port 0 --model "$1" --ttft-ms "$2" --tokens-per-s "$3" \
+    --answers "$tmp/answers-$1.jsonl" >"$tmp/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q "listening on" "$tmp/$1.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$tmp/$1.log"
+}
+
+profile() {  # name url
+  "$ipw" profile --server "$2" --model "$1" --dataset "$tmp/workload.jsonl" \
+    --telemetry "replay:$tmp/trace.csv" --idle-seconds 0 --sample-period-ms 20 --out "$tmp/runs-$1" \
+    >"$tmp/profile-$1.log" 2>&1 || { cat "$tmp/profile-$1.log"; fail "ipw profile $1"; }
+  ls -d "$tmp/runs-$1"/*/ | head -n1
+}
+
+url_a=$(start_mock mock-small 20 400)
+url_b=$(start_mock mock-large 60 150)
+[ -n "$url_a" ] && [ -n "$url_b" ] || fail "mock servers did not start"
+run_a=$(profile mock-small "$url_a")
+run_b=$(profile mock-large "$url_b")
+
+"$ipw" analyze "$run_a" >"$tmp/analyze.txt" || fail "analyze"
+grep -q "energy model" "$tmp/analyze.txt" || fail "analyze lacks the energy model section"
+grep -q "by category" "$tmp/analyze.txt" || fail "analyze lacks the per-category table"
+"$ipw" analyze "$run_a" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["analysis"]["ci95"]["replicates"] > 0, d["analysis"]["ci95"]'
+
+"$ipw" compare "$run_a" "$run_b" >"$tmp/compare.txt" || fail "compare"
+grep -q "best-of-2 oracle" "$tmp/compare.txt" || fail "compare lacks coverage"
+"$ipw" compare "$run_a" "$run_b" --csv -o "$tmp/leaderboard.csv" || fail "compare --csv"
+"$ipw" compare "$run_a" "$run_b" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["leaderboard"]) == 2'
+
+"$ipw" route "$run_a" --cloud "$run_b" --cloud-price-in 1 --cloud-price-out 4 --params mock-small=1B \
+  --params mock-large=70B --arrival-rate 2 --arrivals 200 >"$tmp/route.txt" || fail "route"
+grep -q "^oracle" "$tmp/route.txt" || fail "route lacks the oracle router"
+grep -q "arrival load" "$tmp/route.txt" || fail "route lacks the load simulation"
+
+"$ipw" trend "$run_a" "$run_b" --release-date mock-small=2024-01-10 --release-date mock-large=2025-02-01 \
+  >"$tmp/trend.txt" || fail "trend"
+grep -q "model factor" "$tmp/trend.txt" || fail "trend lacks the decomposition"
+
+"$ipw" export "$run_a" --format csv -o "$tmp/queries.csv" || fail "export csv"
+"$ipw" export "$run_a" -o "$tmp/queries.jsonl" || fail "export jsonl"
+"$ipw" export "$run_a" --telemetry -o "$tmp/telemetry.csv" || fail "export telemetry"
+/usr/bin/python3 "$IPW_SOURCE_DIR/tests/e2e/check_exports.py" "$tmp/queries.csv" "$tmp/queries.jsonl" \
+  "$tmp/telemetry.csv" "$tmp/leaderboard.csv" || fail "pandas export check"
+
+# One run: the default output is RUN/report.html.
+"$ipw" report "$run_a" >/dev/null || fail "report (one run)"
+[ -s "$run_a/report.html" ] || fail "no $run_a/report.html"
+/usr/bin/python3 "$IPW_SOURCE_DIR/tests/e2e/check_report.py" "$run_a/report.html" "$artifacts/report-one-run.png" \
+  timeline-0 scatter-0 category-0 ttft_ms-0 tpot_ms-0 latency_s-0 || fail "one-run report in chromium"
+# Several runs with routing.
+"$ipw" report "$run_a" "$run_b" --cloud "$run_b" --cloud-price-in 1 --cloud-price-out 4 -o "$tmp/all.html" >/dev/null \
+  || fail "report (several runs)"
+/usr/bin/python3 "$IPW_SOURCE_DIR/tests/e2e/check_report.py" "$tmp/all.html" "$artifacts/report-compare.png" \
+  pareto ipw-bars coverage routing-chart timeline-0 timeline-1 || fail "multi-run report in chromium"
+cp "$tmp/all.html" "$artifacts/report-compare.html"
+echo "report_html_test: ok"
