@@ -120,7 +120,8 @@ void Session::open(nlohmann::json manifest, const std::string& command_line) {
   nlohmann::json sel = nlohmann::json::array();
   for (int d : selected_) sel.push_back(domains[static_cast<std::size_t>(d)].domain);
   manifest["telemetry"] = {{"spec", cfg_.telemetry}, {"selected_domains", sel},
-                           {"sample_period_ms", cfg_.sample_period_ms}};
+                           {"sample_period_ms", cfg_.sample_period_ms},
+                           {"collectors", sampler_.describe()}};
   manifest["config"] = to_json(cfg_);
   store_.write_manifest(manifest);
   info_.started_utc = utc_now_iso();
