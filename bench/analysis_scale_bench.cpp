@@ -27,6 +27,7 @@ namespace {
 
 struct Measured {
   double wall_s = 0;
+  double cpu_s = 0;  // user + system: meaningful even on a shared, loaded machine
   double peak_mib = 0;
   int status = -1;
 };
@@ -49,6 +50,8 @@ Measured run(const std::vector<std::string>& argv, const std::string& out) {
   Measured m;
   m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   m.peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
+  m.cpu_s = secs(ru.ru_utime) + secs(ru.ru_stime);
   m.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return m;
 }
@@ -91,14 +94,17 @@ int main(int argc, char** argv) {
                             : 0.0;
   fmt::print("queries: {}  run.db: {:.0f} MiB  report.html: {:.1f} MiB  bootstrap replicates: {}\n\n", n, db_mib,
              html_mib, reps);
-  fmt::print("| step | wall time (s) | peak RSS (MiB) | exit |\n|---|---:|---:|---:|\n");
+  fmt::print("| step | wall time (s) | CPU time (s) | peak RSS (MiB) | exit |\n|---|---:|---:|---:|---:|\n");
   auto row = [](const char* name, const Measured& m) {
-    fmt::print("| {} | {:.2f} | {:.0f} | {} |\n", name, m.wall_s, m.peak_mib, m.status);
+    fmt::print("| {} | {:.2f} | {:.2f} | {:.0f} | {} |\n", name, m.wall_s, m.cpu_s, m.peak_mib, m.status);
   };
   row("ipw analyze --json", analyze);
   row("ipw report (HTML)", report);
   row("ipw export --format csv (pandas input)", exp);
   row("pandas: read_csv + same aggregation", pandas);
-  if (analyze.wall_s > 0) fmt::print("\npandas / ipw analyze wall-time ratio: {:.1f}x\n", pandas.wall_s / analyze.wall_s);
+  if (analyze.wall_s > 0 && analyze.cpu_s > 0) {
+    fmt::print("\npandas / ipw analyze: {:.1f}x wall time, {:.1f}x CPU time, {:.1f}x peak memory\n",
+               pandas.wall_s / analyze.wall_s, pandas.cpu_s / analyze.cpu_s, pandas.peak_mib / analyze.peak_mib);
+  }
   return analyze.status == 0 && report.status == 0 && pandas.status == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 #include <fmt/format.h>
 
 #include "ipw/run/store.h"
@@ -12,19 +13,23 @@
 namespace ipw::run {
 namespace {
 
-std::optional<double> opt_double(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getDouble();
+// Raw sqlite3 column access: SQLiteCpp's Column objects copy a shared_ptr per
+// call, which showed up at a few percent of a million-row scan.
+bool is_null(sqlite3_stmt* s, int i) { return sqlite3_column_type(s, i) == SQLITE_NULL; }
+std::optional<double> opt_double(sqlite3_stmt* s, int i) {
+  if (is_null(s, i)) return std::nullopt;
+  return sqlite3_column_double(s, i);
 }
-std::optional<int> opt_int(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt();
+std::optional<int> opt_int(sqlite3_stmt* s, int i) {
+  if (is_null(s, i)) return std::nullopt;
+  return sqlite3_column_int(s, i);
 }
-void assign_text(std::string& out, const SQLite::Column& c) {
-  if (c.isNull()) {
+void assign_text(std::string& out, sqlite3_stmt* s, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  if (p == nullptr) {
     out.clear();
   } else {
-    out.assign(c.getText(), static_cast<std::size_t>(c.getBytes()));
+    out.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
   }
 }
 
@@ -46,6 +51,26 @@ void parse_times(const char* s, std::vector<std::int64_t>& out) {
   }
 }
 
+// A prepared statement on the raw API, finalized on scope exit.
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  Stmt(sqlite3* db, const std::string& sql) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      throw StoreError(fmt::format("cannot read queries: {}", sqlite3_errmsg(db)));
+    }
+  }
+  ~Stmt() { sqlite3_finalize(s); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  // True while rows remain; throws on a read error (never a silent short read).
+  bool step(sqlite3* db) {
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw StoreError(fmt::format("reading queries failed: {}", sqlite3_errmsg(db)));
+  }
+};
+
 }  // namespace
 
 void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
@@ -60,73 +85,76 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
       opts.texts ? "prompt, reference, response, extracted, error_message, server_timings_json"
                  : "NULL, NULL, NULL, NULL, NULL, NULL",
       opts.token_times ? "token_times_json" : "NULL");
-  SQLite::Statement st(*db_, sql);
-  std::optional<SQLite::Statement> de;
+  sqlite3* db = db_->getHandle();
+  Stmt st(db, sql);
+  std::optional<Stmt> de;
   bool de_has_row = false;
   if (opts.domains) {
-    de.emplace(*db_,
+    de.emplace(db,
                "SELECT seq, repeat, domain_idx, energy_j, prefill_energy_j, decode_energy_j, "
                "source, flags, samples FROM query_energy ORDER BY seq, repeat, domain_idx");
-    de_has_row = de->executeStep();
+    de_has_row = de->step(db);
   }
   QueryRecord q;
-  while (st.executeStep()) {
+  sqlite3_stmt* r = st.s;
+  while (st.step(db)) {
     int i = 0;
-    q.seq = st.getColumn(i++).getInt();
-    q.repeat = st.getColumn(i++).getInt();
-    q.session = st.getColumn(i++).getInt();
-    assign_text(q.item_id, st.getColumn(i++));
-    assign_text(q.category, st.getColumn(i++));
-    assign_text(q.source, st.getColumn(i++));
-    assign_text(q.kind, st.getColumn(i++));
-    const auto correct = opt_int(st.getColumn(i++));
+    q.seq = sqlite3_column_int(r, i++);
+    q.repeat = sqlite3_column_int(r, i++);
+    q.session = sqlite3_column_int(r, i++);
+    assign_text(q.item_id, r, i++);
+    assign_text(q.category, r, i++);
+    assign_text(q.source, r, i++);
+    assign_text(q.kind, r, i++);
+    const auto correct = opt_int(r, i++);
     q.correct = correct ? std::optional<bool>(*correct != 0) : std::nullopt;
-    assign_text(q.score_method, st.getColumn(i++));
-    q.input_tokens = opt_int(st.getColumn(i++));
-    q.output_tokens = opt_int(st.getColumn(i++));
-    q.t_start_ns = st.getColumn(i++).getInt64();
-    q.t_first_token_ns = st.getColumn(i++).getInt64();
-    q.t_end_ns = st.getColumn(i++).getInt64();
-    assign_text(q.error_kind, st.getColumn(i++));
-    q.energy_j = opt_double(st.getColumn(i++));
-    q.prefill_energy_j = opt_double(st.getColumn(i++));
-    q.decode_energy_j = opt_double(st.getColumn(i++));
-    q.net_energy_j = opt_double(st.getColumn(i++));
-    q.peak_power_w = opt_double(st.getColumn(i++));
-    q.mean_temperature_c = opt_double(st.getColumn(i++));
-    q.max_memory_mb = opt_double(st.getColumn(i++));
-    assign_text(q.energy_source, st.getColumn(i++));
-    q.energy_flags = static_cast<std::uint32_t>(st.getColumn(i++).getInt64());
-    q.server_cpu_s = opt_double(st.getColumn(i++));
-    assign_text(q.prompt, st.getColumn(i++));
-    assign_text(q.reference, st.getColumn(i++));
-    assign_text(q.response, st.getColumn(i++));
-    assign_text(q.extracted, st.getColumn(i++));
-    assign_text(q.error_message, st.getColumn(i++));
-    assign_text(q.server_timings_json, st.getColumn(i++));
-    const SQLite::Column tt = st.getColumn(i++);
-    if (tt.isNull()) {
+    assign_text(q.score_method, r, i++);
+    q.input_tokens = opt_int(r, i++);
+    q.output_tokens = opt_int(r, i++);
+    q.t_start_ns = sqlite3_column_int64(r, i++);
+    q.t_first_token_ns = sqlite3_column_int64(r, i++);
+    q.t_end_ns = sqlite3_column_int64(r, i++);
+    assign_text(q.error_kind, r, i++);
+    q.energy_j = opt_double(r, i++);
+    q.prefill_energy_j = opt_double(r, i++);
+    q.decode_energy_j = opt_double(r, i++);
+    q.net_energy_j = opt_double(r, i++);
+    q.peak_power_w = opt_double(r, i++);
+    q.mean_temperature_c = opt_double(r, i++);
+    q.max_memory_mb = opt_double(r, i++);
+    assign_text(q.energy_source, r, i++);
+    q.energy_flags = static_cast<std::uint32_t>(sqlite3_column_int64(r, i++));
+    q.server_cpu_s = opt_double(r, i++);
+    assign_text(q.prompt, r, i++);
+    assign_text(q.reference, r, i++);
+    assign_text(q.response, r, i++);
+    assign_text(q.extracted, r, i++);
+    assign_text(q.error_message, r, i++);
+    assign_text(q.server_timings_json, r, i++);
+    const auto* tt = reinterpret_cast<const char*>(sqlite3_column_text(r, i++));
+    if (tt == nullptr) {
       q.token_times_ns.clear();
     } else {
-      parse_times(tt.getText(), q.token_times_ns);
+      parse_times(tt, q.token_times_ns);
     }
     q.domains.clear();
     // Both statements are ordered by (seq, repeat): merge, skipping orphans.
     while (de_has_row) {
-      const auto key = std::make_pair(de->getColumn(0).getInt(), de->getColumn(1).getInt());
+      sqlite3_stmt* d_raw = de->s;
+      const auto key = std::make_pair(sqlite3_column_int(d_raw, 0), sqlite3_column_int(d_raw, 1));
       if (key > std::make_pair(q.seq, q.repeat)) break;
       if (key == std::make_pair(q.seq, q.repeat)) {
         DomainEnergy d;
-        d.domain_index = de->getColumn(2).getInt();
-        d.energy_j = opt_double(de->getColumn(3));
-        d.prefill_energy_j = opt_double(de->getColumn(4));
-        d.decode_energy_j = opt_double(de->getColumn(5));
-        d.source = de->getColumn(6).isNull() ? std::string() : de->getColumn(6).getString();
-        d.flags = static_cast<std::uint32_t>(de->getColumn(7).getInt64());
-        d.samples = de->getColumn(8).getInt();
+        d.domain_index = sqlite3_column_int(d_raw, 2);
+        d.energy_j = opt_double(d_raw, 3);
+        d.prefill_energy_j = opt_double(d_raw, 4);
+        d.decode_energy_j = opt_double(d_raw, 5);
+        assign_text(d.source, d_raw, 6);
+        d.flags = static_cast<std::uint32_t>(sqlite3_column_int64(d_raw, 7));
+        d.samples = sqlite3_column_int(d_raw, 8);
         q.domains.push_back(std::move(d));
       }
-      de_has_row = de->executeStep();
+      de_has_row = de->step(db);
     }
     fn(q);
   }
