@@ -56,8 +56,10 @@ Config load() {
     std::istringstream in(line);
     std::string word;
     in >> word;
-    if (word == "driver") in >> c.driver;
-    else if (word == "init_rc") in >> c.init_rc;
+    if (word == "driver")
+      in >> c.driver;
+    else if (word == "init_rc")
+      in >> c.init_rc;
     else if (word == "gpu") {
       Gpu g;
       while (in >> word) {
@@ -132,14 +134,22 @@ __attribute__((visibility("default"))) int ipw_fake_nvml_live_inits() {
 
 __attribute__((visibility("default"))) const char* nvmlErrorString(int rc) {
   switch (rc) {
-    case 0: return "Success";
-    case 1: return "Uninitialized";
-    case 3: return "Not Supported";
-    case 4: return "Insufficient Permissions";
-    case 9: return "Driver Not Loaded";
-    case 15: return "GPU is lost";
-    case 18: return "RM has detected an NVML/RM version mismatch.";
-    default: return "Unknown Error";
+    case 0:
+      return "Success";
+    case 1:
+      return "Uninitialized";
+    case 3:
+      return "Not Supported";
+    case 4:
+      return "Insufficient Permissions";
+    case 9:
+      return "Driver Not Loaded";
+    case 15:
+      return "GPU is lost";
+    case 18:
+      return "RM has detected an NVML/RM version mismatch.";
+    default:
+      return "Unknown Error";
   }
 }
 
@@ -163,7 +173,8 @@ __attribute__((visibility("default"))) int nvmlDeviceGetName(void* h, char* buf,
   Gpu g;
   if (!gpu_at(h, g)) return 2;
   std::string name = g.str("name", "Fake_GPU");
-  for (auto& ch : name) if (ch == '_') ch = ' ';
+  for (auto& ch : name)
+    if (ch == '_') ch = ' ';
   return copy_string(name, buf, len);
 }
 
@@ -189,7 +200,8 @@ __attribute__((visibility("default"))) int nvmlDeviceGetTotalEnergyConsumption(
   const long long rate_mw = g.num("rate_mw", 0), step_ms = g.num("step_ms", 0);
   if (rate_mw > 0 && step_ms > 0) {
     const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - g_t0).count();
+                             std::chrono::steady_clock::now() - g_t0)
+                             .count();
     energy += rate_mw * ((ms / step_ms) * step_ms) / 1000;
   }
   *mj = static_cast<unsigned long long>(energy);
@@ -206,7 +218,7 @@ __attribute__((visibility("default"))) int nvmlDeviceGetPowerUsage(void* h, unsi
 }
 
 __attribute__((visibility("default"))) int nvmlDeviceGetFieldValues(void* h, int n,
-                                                                     FieldValue* values) {
+                                                                    FieldValue* values) {
   std::lock_guard lock(g_mu);
   Gpu g;
   if (!gpu_at(h, g)) return 2;
@@ -224,7 +236,7 @@ __attribute__((visibility("default"))) int nvmlDeviceGetFieldValues(void* h, int
 }
 
 __attribute__((visibility("default"))) int nvmlDeviceGetTemperature(void* h, int sensor,
-                                                                     unsigned* c) {
+                                                                    unsigned* c) {
   std::lock_guard lock(g_mu);
   Gpu g;
   if (!gpu_at(h, g) || sensor != 0) return 2;

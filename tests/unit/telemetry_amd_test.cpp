@@ -71,7 +71,8 @@ TEST(AmdHwmon, DiscoversAmdgpuDevicesInPciOrder) {
 
 TEST(AmdHwmon, PciSlotToBdf) {
   EXPECT_EQ(*pci_slot_to_bdf("0000:03:00.0"), 0x300ULL);
-  EXPECT_EQ(*pci_slot_to_bdf("0001:c1:1f.7"), (1ULL << 32) | (0xc1ULL << 8) | (0x1fULL << 3) | 7ULL);
+  EXPECT_EQ(*pci_slot_to_bdf("0001:c1:1f.7"),
+            (1ULL << 32) | (0xc1ULL << 8) | (0x1fULL << 3) | 7ULL);
   EXPECT_FALSE(pci_slot_to_bdf("garbage").has_value());
   EXPECT_FALSE(pci_slot_to_bdf("0000:03:00.0x").has_value());
 }
@@ -96,7 +97,7 @@ TEST(AmdCollector, PowerOnlyGpuIsIntegratedWithUnitsConverted) {
   ASSERT_TRUE(c.has_value()) << c.error().reason;
   const auto& d = (*c)->domains();
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].domain, "gpu0");
+  EXPECT_EQ(d[0].domain, "amdgpu0");
   EXPECT_EQ(d[0].device, "Radeon RX 7900 XTX");
   EXPECT_EQ(d[0].source, EnergySource::integrated);
   std::vector<Reading> r;
@@ -137,8 +138,8 @@ TEST(AmdCollector, SmiCounterMatchedByBdfIsPreferred) {
   o.use_smi = true;
   // SMI enumerates the second GPU first; matching must go by BDF, not order.
   o.load_smi = [&]() -> Expected<std::unique_ptr<AmdEnergyCounters>, std::string> {
-    return std::unique_ptr<AmdEnergyCounters>(
-        std::make_unique<FakeSmi>(clock, std::vector<unsigned long long>{0x8300, 0x300}, 300.0, 1.0));
+    return std::unique_ptr<AmdEnergyCounters>(std::make_unique<FakeSmi>(
+        clock, std::vector<unsigned long long>{0x8300, 0x300}, 300.0, 1.0));
   };
   auto c = make_amd_collector(o);
   ASSERT_TRUE(c.has_value());
@@ -146,7 +147,7 @@ TEST(AmdCollector, SmiCounterMatchedByBdfIsPreferred) {
   ASSERT_EQ(g.size(), 2u);
   EXPECT_EQ(g[0].smi_index, std::optional<std::size_t>(1));
   EXPECT_EQ(g[1].smi_index, std::optional<std::size_t>(0));
-  EXPECT_EQ(g[0].energy, AmdEnergy::smi);  // 300 W counter vs 300 W power
+  EXPECT_EQ(g[0].energy, AmdEnergy::smi);         // 300 W counter vs 300 W power
   EXPECT_EQ(g[1].energy, AmdEnergy::integrated);  // 300 W counter vs 100 W power: implausible
   EXPECT_NE(g[1].energy_note.find("implausible"), std::string::npos) << g[1].energy_note;
   EXPECT_EQ((*c)->describe()["smi"], "fake-smi");

@@ -20,8 +20,8 @@ using hwtest::TempTree;
 
 // ---- selection rules (pure) ----
 
-const std::vector<GpuIdentity> kFour = {{0, "GPU-aaaa1111"}, {1, "GPU-bbbb2222"},
-                                        {2, "GPU-bbbc3333"}, {3, "GPU-dddd4444"}};
+const std::vector<GpuIdentity> kFour = {
+    {0, "GPU-aaaa1111"}, {1, "GPU-bbbb2222"}, {2, "GPU-bbbc3333"}, {3, "GPU-dddd4444"}};
 
 TEST(NvmlSelect, EveryGpuWhenNothingIsSet) {
   EXPECT_EQ(*select_gpus(kFour, std::nullopt, std::nullopt), (std::vector<unsigned>{0, 1, 2, 3}));
@@ -29,19 +29,20 @@ TEST(NvmlSelect, EveryGpuWhenNothingIsSet) {
 
 TEST(NvmlSelect, DevicesByIndexUuidAndPrefix) {
   EXPECT_EQ(*select_gpus(kFour, "2,0", std::nullopt), (std::vector<unsigned>{2, 0}));
-  EXPECT_EQ(*select_gpus(kFour, "GPU-dddd4444, aaaa", std::nullopt),
-            (std::vector<unsigned>{3, 0}));
+  EXPECT_EQ(*select_gpus(kFour, "GPU-dddd4444, aaaa", std::nullopt), (std::vector<unsigned>{3, 0}));
   EXPECT_EQ(*select_gpus(kFour, "all", "1"), (std::vector<unsigned>{0, 1, 2, 3}));
 }
 
 TEST(NvmlSelect, DevicesErrorsAreNeverSilent) {
-  EXPECT_NE(select_gpus(kFour, "7", std::nullopt).error().find("does not exist"), std::string::npos);
+  EXPECT_NE(select_gpus(kFour, "7", std::nullopt).error().find("does not exist"),
+            std::string::npos);
   EXPECT_NE(select_gpus(kFour, "bbb", std::nullopt).error().find("matches 2 GPUs"),
             std::string::npos);
   EXPECT_NE(select_gpus(kFour, "GPU-ffff", std::nullopt).error().find("no GPU has UUID"),
             std::string::npos);
   EXPECT_NE(select_gpus(kFour, "1,1", std::nullopt).error().find("twice"), std::string::npos);
-  EXPECT_NE(select_gpus(kFour, "1,,2", std::nullopt).error().find("empty entry"), std::string::npos);
+  EXPECT_NE(select_gpus(kFour, "1,,2", std::nullopt).error().find("empty entry"),
+            std::string::npos);
 }
 
 TEST(NvmlSelect, DevicesOverrideCudaVisibleDevices) {

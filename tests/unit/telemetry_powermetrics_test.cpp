@@ -74,7 +74,8 @@ TEST(PowermetricsPlist, ParsesTypesNestingAndEntities) {
 }
 
 TEST(PowermetricsPlist, MalformedDocumentsNameTheLine) {
-  const auto bad = parse_plist("<plist>\n<dict>\n<key>a</key>\n<integer>12x</integer>\n</dict></plist>");
+  const auto bad =
+      parse_plist("<plist>\n<dict>\n<key>a</key>\n<integer>12x</integer>\n</dict></plist>");
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().find("line 4"), std::string::npos) << bad.error();
   EXPECT_NE(bad.error().find("bad <integer>"), std::string::npos);
@@ -118,7 +119,8 @@ TEST(PowermetricsSample, GpuSectionAndIntelKeys) {
   EXPECT_DOUBLE_EQ(*newer->gpu.power_w, 0.8005);
   EXPECT_NEAR(*newer->gpu.energy_j, 0.8005 * 0.05, 1e-12);
   EXPECT_FALSE(newer->combined.power_w.has_value());
-  const auto intel = powermetrics_sample(*parse_plist(split(fixture("intel_package.plist"))[0].text));
+  const auto intel =
+      powermetrics_sample(*parse_plist(split(fixture("intel_package.plist"))[0].text));
   ASSERT_TRUE(intel.has_value());
   EXPECT_DOUBLE_EQ(*intel->cpu.energy_j, 12.5);
   EXPECT_NEAR(*intel->cpu.power_w, 12.5 / 1.000812, 1e-12);
@@ -133,7 +135,8 @@ TEST(PowermetricsSample, SamplesWithoutPowerAreErrors) {
       powermetrics_sample(nlohmann::json{{"elapsed_ns", 5}, {"processor", {{"freq_hz", 1e9}}}});
   ASSERT_FALSE(no_power.has_value());
   EXPECT_NE(no_power.error().find("no CPU/GPU power"), std::string::npos);
-  EXPECT_FALSE(powermetrics_sample(nlohmann::json{{"processor", {{"cpu_power", 1.0}}}}).has_value());
+  EXPECT_FALSE(
+      powermetrics_sample(nlohmann::json{{"processor", {{"cpu_power", 1.0}}}}).has_value());
 }
 
 // ---- the collector, with a stand-in command replaying a fixture ----
@@ -141,7 +144,8 @@ TEST(PowermetricsSample, SamplesWithoutPowerAreErrors) {
 PowermetricsOptions replay(const std::string& fixture_name, bool keep_running) {
   PowermetricsOptions o;
   // The flags ipw appends land after '#', i.e. in a shell comment.
-  o.command = "cat '" + fixture_path(fixture_name) + "'" + (keep_running ? "; sleep 30" : "") + " #";
+  o.command =
+      "cat '" + fixture_path(fixture_name) + "'" + (keep_running ? "; sleep 30" : "") + " #";
   o.first_sample_timeout_ns = 5'000'000'000;
   return o;
 }

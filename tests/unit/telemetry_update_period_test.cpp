@@ -14,7 +14,7 @@ TEST(UpdatePeriod, MedianOfIntervals) {
   EXPECT_FALSE(median_interval_ns({}).has_value());
   EXPECT_FALSE(median_interval_ns({5}).has_value());
   EXPECT_EQ(*median_interval_ns({0, 10}), 10);
-  EXPECT_EQ(*median_interval_ns({0, 10, 30, 40}), 10);      // intervals 10,20,10
+  EXPECT_EQ(*median_interval_ns({0, 10, 30, 40}), 10);       // intervals 10,20,10
   EXPECT_EQ(*median_interval_ns({0, 10, 30, 40, 100}), 15);  // 10,20,10,60 -> (10+20)/2
 }
 
@@ -32,7 +32,8 @@ TEST(UpdatePeriod, ScriptedSourceGivesMedianNotMean) {
   UpdatePeriodOptions o;
   o.changes = 6;
   o.poll_ns = 1'000'000;
-  const auto p = detect_update_period(read, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
+  const auto p = detect_update_period(
+      read, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
   ASSERT_TRUE(p.period_ns.has_value());
   EXPECT_EQ(*p.period_ns, 20'000'000);  // intervals 20,20,70,20,20 -> median 20
   EXPECT_EQ(p.changes_seen, 6);
@@ -46,8 +47,11 @@ TEST(UpdatePeriod, ConstantSourceTimesOutWithNote) {
   o.poll_ns = 1'000'000;
   int reads = 0;
   const auto p = detect_update_period(
-      [&]() -> std::optional<double> { ++reads; return 3.0; }, clock,
-      [&](std::int64_t ns) { clock.advance(ns); }, o);
+      [&]() -> std::optional<double> {
+        ++reads;
+        return 3.0;
+      },
+      clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
   EXPECT_FALSE(p.period_ns.has_value());
   EXPECT_EQ(p.changes_seen, 0);
   EXPECT_NE(p.note.find("update period unknown"), std::string::npos);
@@ -60,8 +64,8 @@ TEST(UpdatePeriod, UnreadableSourceSaysSo) {
   UpdatePeriodOptions o;
   o.timeout_ns = 5'000'000;
   o.poll_ns = 1'000'000;
-  const auto p = detect_update_period([]() -> std::optional<double> { return std::nullopt; },
-                                      clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
+  const auto p = detect_update_period([]() -> std::optional<double> { return std::nullopt; }, clock,
+                                      [&](std::int64_t ns) { clock.advance(ns); }, o);
   EXPECT_EQ(p.note, "no value could be read");
 }
 
@@ -94,7 +98,8 @@ TEST(UpdatePeriod, PerDomainOnACollectorAndSlowestWins) {
   UpdatePeriodOptions o;
   o.changes = 4;
   o.poll_ns = 500'000;
-  const auto periods = detect_update_periods(c, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
+  const auto periods = detect_update_periods(
+      c, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);
   ASSERT_EQ(periods.size(), 2u);
   EXPECT_EQ(*periods[0].period_ns, 5'000'000);
   EXPECT_EQ(*periods[1].period_ns, 50'000'000);

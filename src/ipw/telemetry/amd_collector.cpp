@@ -8,9 +8,12 @@ namespace ipw::telemetry {
 
 const char* to_string(AmdEnergy e) {
   switch (e) {
-    case AmdEnergy::smi: return "smi_counter";
-    case AmdEnergy::hwmon_counter: return "hwmon_counter";
-    case AmdEnergy::integrated: return "integrated";
+    case AmdEnergy::smi:
+      return "smi_counter";
+    case AmdEnergy::hwmon_counter:
+      return "hwmon_counter";
+    case AmdEnergy::integrated:
+      return "integrated";
   }
   return "integrated";
 }
@@ -24,17 +27,20 @@ Plausibility check_counter_plausibility(double counter_w, std::optional<double> 
   }
   note << "counter implies " << counter_w << " W, hwmon power " << *reference_w << " W";
   const bool close = std::abs(counter_w - *reference_w) <= 10.0;
-  const bool ratio_ok = *reference_w > 0.0 && counter_w >= 0.5 * *reference_w &&
-                        counter_w <= 2.0 * *reference_w;
+  const bool ratio_ok =
+      *reference_w > 0.0 && counter_w >= 0.5 * *reference_w && counter_w <= 2.0 * *reference_w;
   return {counter_w >= 0.0 && (close || ratio_ok), note.str()};
 }
 
 AmdCollector::AmdCollector(std::shared_ptr<const SysfsReader> fs, std::vector<AmdGpu> gpus,
                            std::shared_ptr<AmdEnergyCounters> smi, std::string smi_note)
-    : fs_(std::move(fs)), gpus_(std::move(gpus)), smi_(std::move(smi)), smi_note_(std::move(smi_note)) {
+    : fs_(std::move(fs)),
+      gpus_(std::move(gpus)),
+      smi_(std::move(smi)),
+      smi_note_(std::move(smi_note)) {
   for (const auto& g : gpus_) {
     DomainInfo d;
-    d.domain = "gpu" + std::to_string(g.ordinal);
+    d.domain = "amdgpu" + std::to_string(g.ordinal);
     d.device = g.hw.product;
     d.kind = "gpu";
     d.source = g.energy == AmdEnergy::integrated ? EnergySource::integrated : EnergySource::counter;
@@ -47,8 +53,10 @@ void AmdCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
   for (std::size_t i = 0; i < gpus_.size(); ++i) {
     const AmdGpu& g = gpus_[i];
     Reading& r = out[i];
-    if (g.energy == AmdEnergy::smi) r.energy_j = smi_->energy_j(*g.smi_index);
-    else if (g.energy == AmdEnergy::hwmon_counter) r.energy_j = amd_energy_j(*fs_, g.hw);
+    if (g.energy == AmdEnergy::smi)
+      r.energy_j = smi_->energy_j(*g.smi_index);
+    else if (g.energy == AmdEnergy::hwmon_counter)
+      r.energy_j = amd_energy_j(*fs_, g.hw);
     r.power_w = amd_power_w(*fs_, g.hw);
     r.temperature_c = amd_temperature_c(*fs_, g.hw);
     r.memory_mb = amd_vram_used_mb(*fs_, g.hw);
@@ -65,9 +73,9 @@ nlohmann::json AmdCollector::describe() const {
   nlohmann::json gpus = nlohmann::json::array();
   for (std::size_t i = 0; i < gpus_.size(); ++i) {
     const auto& g = gpus_[i];
-    nlohmann::json j = {{"domain", domains_[i].domain},   {"name", g.hw.product},
-                        {"pci_slot", g.hw.pci_slot},      {"hwmon", fs_->describe_path(g.hw.dir)},
-                        {"energy", to_string(g.energy)},  {"energy_note", g.energy_note},
+    nlohmann::json j = {{"domain", domains_[i].domain},  {"name", g.hw.product},
+                        {"pci_slot", g.hw.pci_slot},     {"hwmon", fs_->describe_path(g.hw.dir)},
+                        {"energy", to_string(g.energy)}, {"energy_note", g.energy_note},
                         {"power_file", g.hw.power_file}};
     if (i < periods_.size()) j["update_period"] = to_json(periods_[i]);
     gpus.push_back(std::move(j));
@@ -86,7 +94,8 @@ std::vector<std::string> split(const std::string& s) {
   std::string item;
   while (std::getline(in, item, ',')) {
     const auto a = item.find_first_not_of(" \t");
-    out.push_back(a == std::string::npos ? "" : item.substr(a, item.find_last_not_of(" \t") - a + 1));
+    out.push_back(a == std::string::npos ? ""
+                                         : item.substr(a, item.find_last_not_of(" \t") - a + 1));
   }
   return out;
 }
@@ -109,8 +118,9 @@ Expected<std::vector<unsigned>, std::string> select_amd_gpus(
       std::optional<unsigned> idx = as_index(e, gpus.size());
       for (unsigned i = 0; !idx && i < gpus.size(); ++i)
         if (!e.empty() && gpus[i].pci_slot.find(e) != std::string::npos) idx = i;
-      if (!idx) return unexpected("--devices: no AMD GPU '" + e + "' (" +
-                                  std::to_string(gpus.size()) + " found)");
+      if (!idx)
+        return unexpected("--devices: no AMD GPU '" + e + "' (" + std::to_string(gpus.size()) +
+                          " found)");
       out.push_back(*idx);
     }
     return out;
@@ -140,14 +150,17 @@ SourceStatus probe_amd(const SysfsReader& fs) {
   }
   std::string bad;
   for (std::size_t i = 0; i < gpus.size(); ++i) {
-    if (amd_power_w(fs, gpus[i]) || amd_energy_j(fs, gpus[i])) st.domains.push_back("gpu" + std::to_string(i));
-    else bad += (bad.empty() ? "" : ", ") + fs.describe_path(gpus[i].dir);
+    if (amd_power_w(fs, gpus[i]) || amd_energy_j(fs, gpus[i]))
+      st.domains.push_back("amdgpu" + std::to_string(i));
+    else
+      bad += (bad.empty() ? "" : ", ") + fs.describe_path(gpus[i].dir);
   }
   st.readable = !st.domains.empty();
   if (!bad.empty()) {
     st.reason = "no readable power1_average/power1_input/energy1_input in " + bad;
-    st.how_to_fix = "update the amdgpu driver (power reporting needs Linux >= 4.x amdgpu) or check "
-                    "file permissions";
+    st.how_to_fix =
+        "update the amdgpu driver (power reporting needs Linux >= 4.x amdgpu) or check "
+        "file permissions";
   }
   return st;
 }
@@ -180,19 +193,25 @@ void choose_energy_sources(const SysfsReader& fs, AmdEnergyCounters* smi, std::v
     AmdGpu& g = gpus[i];
     const auto p1 = amd_power_w(fs, g.hw);
     std::optional<double> ref;
-    if (probes[i].p0 && p1) ref = (*probes[i].p0 + *p1) / 2.0;
-    else ref = p1 ? p1 : probes[i].p0;
+    if (probes[i].p0 && p1)
+      ref = (*probes[i].p0 + *p1) / 2.0;
+    else
+      ref = p1 ? p1 : probes[i].p0;
     std::string notes;
     auto try_counter = [&](std::optional<double> e0, std::optional<double> e1, AmdEnergy kind) {
       if (g.energy != AmdEnergy::integrated || !e0 || !e1 || dt_s <= 0.0) return;
       const auto verdict = check_counter_plausibility((*e1 - *e0) / dt_s, ref);
       notes += (notes.empty() ? "" : "; ") + std::string(to_string(kind)) + ": " + verdict.note;
-      if (verdict.plausible) g.energy = kind;
-      else notes += " (implausible, not used)";
+      if (verdict.plausible)
+        g.energy = kind;
+      else
+        notes += " (implausible, not used)";
     };
-    if (smi && g.smi_index) try_counter(probes[i].smi0, smi->energy_j(*g.smi_index), AmdEnergy::smi);
+    if (smi && g.smi_index)
+      try_counter(probes[i].smi0, smi->energy_j(*g.smi_index), AmdEnergy::smi);
     try_counter(probes[i].hw0, amd_energy_j(fs, g.hw), AmdEnergy::hwmon_counter);
-    if (g.energy == AmdEnergy::integrated) notes += (notes.empty() ? "" : "; ") + std::string("hwmon power is integrated");
+    if (g.energy == AmdEnergy::integrated)
+      notes += (notes.empty() ? "" : "; ") + std::string("hwmon power is integrated");
     g.energy_note = notes;
   }
 }
@@ -254,8 +273,10 @@ Expected<std::unique_ptr<AmdCollector>, SourceStatus> make_amd_collector(AmdOpti
 }
 
 CollectorEntry amd_registry_entry() {
-  return {"amd", "amd[:DEVICES]",
-          "AMD GPU energy (amdsmi/ROCm SMI counter if plausible, else amdgpu hwmon power)", true,
+  return {"amd",
+          "amd[:DEVICES]",
+          "AMD GPU energy (amdsmi/ROCm SMI counter if plausible, else amdgpu hwmon power)",
+          true,
           [](const std::string& arg) -> std::unique_ptr<Collector> {
             AmdOptions o;
             o.devices = devices_from_spec(arg);

@@ -26,11 +26,11 @@ namespace ipw::telemetry {
 using AmdSmiLoader = std::function<Expected<std::unique_ptr<AmdEnergyCounters>, std::string>()>;
 
 struct AmdOptions {
-  HardwareOptions common;                  // sysfs root, update period, clock, sleeper
-  std::optional<std::string> devices;      // --devices: indices (PCI order) or PCI slots, or "all"
-  bool read_visible_env = true;            // ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES
-  bool use_smi = true;                     // try amdsmi / ROCm SMI
-  AmdSmiLoader load_smi;                   // null: load_amd_energy_counters()
+  HardwareOptions common;              // sysfs root, update period, clock, sleeper
+  std::optional<std::string> devices;  // --devices: indices (PCI order) or PCI slots, or "all"
+  bool read_visible_env = true;        // ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES
+  bool use_smi = true;                 // try amdsmi / ROCm SMI
+  AmdSmiLoader load_smi;               // null: load_amd_energy_counters()
   std::int64_t plausibility_window_ns = 500'000'000;
 };
 
@@ -48,10 +48,10 @@ const char* to_string(AmdEnergy e);
 
 struct AmdGpu {
   AmdHwmonGpu hw;
-  unsigned ordinal = 0;                   // position in PCI order among all AMD GPUs
-  std::optional<std::size_t> smi_index;   // matching SMI device, by BDF
+  unsigned ordinal = 0;                  // position in PCI order among all AMD GPUs
+  std::optional<std::size_t> smi_index;  // matching SMI device, by BDF
   AmdEnergy energy = AmdEnergy::integrated;
-  std::string energy_note;                // plausibility results, fallbacks
+  std::string energy_note;  // plausibility results, fallbacks
 };
 
 class AmdCollector final : public Collector {

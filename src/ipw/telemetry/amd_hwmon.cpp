@@ -58,8 +58,9 @@ std::vector<AmdHwmonGpu> discover_amd_hwmon(const SysfsReader& fs) {
       g.vram_used_file = g.dir + "/device/mem_info_vram_used";
     out.push_back(std::move(g));
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const AmdHwmonGpu& a, const AmdHwmonGpu& b) { return a.pci_slot < b.pci_slot; });
+  std::stable_sort(out.begin(), out.end(), [](const AmdHwmonGpu& a, const AmdHwmonGpu& b) {
+    return a.pci_slot < b.pci_slot;
+  });
   return out;
 }
 

@@ -16,13 +16,13 @@
 namespace ipw::telemetry {
 
 struct AmdHwmonGpu {
-  std::string dir;            // "class/hwmon/hwmon2"
-  std::string pci_slot;       // "0000:03:00.0" ("" when unknown)
-  std::string product;        // device/product_name, else "AMD GPU <slot>"
-  std::string power_file;     // power1_input or power1_average ("" = none)
-  std::string energy_file;    // energy1_input ("" = none)
-  std::string temp_file;      // temp2_input or temp1_input ("" = none)
-  std::string vram_used_file; // device/mem_info_vram_used ("" = none)
+  std::string dir;             // "class/hwmon/hwmon2"
+  std::string pci_slot;        // "0000:03:00.0" ("" when unknown)
+  std::string product;         // device/product_name, else "AMD GPU <slot>"
+  std::string power_file;      // power1_input or power1_average ("" = none)
+  std::string energy_file;     // energy1_input ("" = none)
+  std::string temp_file;       // temp2_input or temp1_input ("" = none)
+  std::string vram_used_file;  // device/mem_info_vram_used ("" = none)
 };
 
 // Every amdgpu hwmon device, ordered by PCI slot (the ROCm enumeration order).

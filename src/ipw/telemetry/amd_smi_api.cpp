@@ -179,9 +179,10 @@ Expected<std::unique_ptr<AmdEnergyCounters>, std::string> load_amd_energy_counte
   std::string errors;
   const std::string amdsmi = env_or("IPW_AMDSMI_LIBRARY", "libamd_smi.so");
   const std::string rocm = env_or("IPW_ROCM_SMI_LIBRARY", "librocm_smi64.so");
-  const std::pair<std::string, bool> attempts[] = {
-      {amdsmi, true}, {"/opt/rocm/lib/libamd_smi.so", true},
-      {rocm, false},  {"/opt/rocm/lib/librocm_smi64.so", false}};
+  const std::pair<std::string, bool> attempts[] = {{amdsmi, true},
+                                                   {"/opt/rocm/lib/libamd_smi.so", true},
+                                                   {rocm, false},
+                                                   {"/opt/rocm/lib/librocm_smi64.so", false}};
   for (const auto& [path, is_amdsmi] : attempts) {
     auto lib = is_amdsmi ? load_amdsmi(path) : load_rocm_smi(path);
     if (lib) return lib;

@@ -146,8 +146,10 @@ void JetsonCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
   std::optional<double> sum = 0.0;
   for (std::size_t i = 0; i < rails_.size(); ++i) {
     out[i].power_w = read_rail_power_w(*fs_, rails_[i]);
-    if (sum && out[i].power_w) *sum += *out[i].power_w;
-    else sum.reset();  // a partial sum would silently under-report
+    if (sum && out[i].power_w)
+      *sum += *out[i].power_w;
+    else
+      sum.reset();  // a partial sum would silently under-report
   }
   out.back().power_w = input_rail_ ? out[*input_rail_].power_w : sum;
 }
@@ -185,8 +187,10 @@ SourceStatus probe_jetson(const SysfsReader& fs) {
   }
   std::vector<std::string> bad;
   for (const auto& r : rails) {
-    if (read_rail_power_w(fs, r)) st.domains.push_back(r.info.domain);
-    else bad.push_back(r.label);
+    if (read_rail_power_w(fs, r))
+      st.domains.push_back(r.info.domain);
+    else
+      bad.push_back(r.label);
   }
   st.readable = bad.empty();
   if (!bad.empty()) {
@@ -199,7 +203,8 @@ SourceStatus probe_jetson(const SysfsReader& fs) {
   return st;
 }
 
-Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(HardwareOptions opts) {
+Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(
+    HardwareOptions opts) {
   if (!opts.fs) opts.fs = default_sysfs_reader();
   SourceStatus st = probe_jetson(*opts.fs);
   if (!st.readable) return unexpected(std::move(st));
@@ -210,7 +215,10 @@ Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(H
 }
 
 CollectorEntry jetson_registry_entry() {
-  return {"jetson", "jetson", "NVIDIA Jetson INA3221 power rails (per rail and module total)", true,
+  return {"jetson",
+          "jetson",
+          "NVIDIA Jetson INA3221 power rails (per rail and module total)",
+          true,
           [](const std::string&) -> std::unique_ptr<Collector> {
             auto c = make_jetson_collector();
             if (!c) throw CollectorSpecError("jetson: " + describe_failure(c.error()));

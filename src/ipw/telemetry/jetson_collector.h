@@ -25,11 +25,11 @@
 namespace ipw::telemetry {
 
 struct JetsonRail {
-  std::string label;        // "VDD_IN", "VDD_CPU_GPU_CV", "POM_5V_GPU", …
-  std::string power_mw;     // file giving mW directly (iio), or empty
-  std::string voltage_mv;   // files whose product gives power, when power_mw is empty
+  std::string label;       // "VDD_IN", "VDD_CPU_GPU_CV", "POM_5V_GPU", …
+  std::string power_mw;    // file giving mW directly (iio), or empty
+  std::string voltage_mv;  // files whose product gives power, when power_mw is empty
   std::string current_ma;
-  bool is_input = false;    // the module's input rail (total power)
+  bool is_input = false;  // the module's input rail (total power)
   DomainInfo info;
 };
 
@@ -64,7 +64,8 @@ class JetsonCollector final : public Collector {
 };
 
 SourceStatus probe_jetson(const SysfsReader& fs);
-Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(HardwareOptions opts = {});
+Expected<std::unique_ptr<JetsonCollector>, SourceStatus> make_jetson_collector(
+    HardwareOptions opts = {});
 
 // The registry row: "jetson" (no argument); in `auto` when readable.
 CollectorEntry jetson_registry_entry();

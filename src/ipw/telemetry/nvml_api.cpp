@@ -36,9 +36,9 @@ static_assert(sizeof(RawFieldValue) == 40, "nvmlFieldValue_t layout");
 constexpr unsigned kFieldPowerInstant = 186;  // NVML_FI_DEV_POWER_INSTANT
 constexpr int kValueTypeUnsignedInt = 1;
 constexpr int kTemperatureGpu = 0;
-constexpr unsigned kNameBufferSize = 96;      // NVML_DEVICE_NAME_V2_BUFFER_SIZE
-constexpr unsigned kUuidBufferSize = 96;      // NVML_DEVICE_UUID_V2_BUFFER_SIZE
-constexpr unsigned kDriverBufferSize = 80;    // NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE
+constexpr unsigned kNameBufferSize = 96;    // NVML_DEVICE_NAME_V2_BUFFER_SIZE
+constexpr unsigned kUuidBufferSize = 96;    // NVML_DEVICE_UUID_V2_BUFFER_SIZE
+constexpr unsigned kDriverBufferSize = 80;  // NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE
 
 }  // namespace
 
@@ -100,8 +100,9 @@ Expected<std::shared_ptr<NvmlLibrary>, NvmlError> NvmlLibrary::load(const std::s
     if (!ok) {
       // Do not call nvmlShutdown on a library we never initialised.
       s.shutdown = nullptr;
-      return unexpected(NvmlError{nvml_rc::kLibraryNotFound,
-                                  path + " lacks " + symbol + " (not an NVML library, or too old)"});
+      return unexpected(
+          NvmlError{nvml_rc::kLibraryNotFound,
+                    path + " lacks " + symbol + " (not an NVML library, or too old)"});
     }
   }
   resolve(lib->handle_, "nvmlSystemGetDriverVersion", s.driver_version);

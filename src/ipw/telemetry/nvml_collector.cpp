@@ -8,9 +8,12 @@ namespace ipw::telemetry {
 
 const char* to_string(NvmlPower p) {
   switch (p) {
-    case NvmlPower::instant: return "instant";
-    case NvmlPower::average_1s: return "average_1s";
-    case NvmlPower::none: return "none";
+    case NvmlPower::instant:
+      return "instant";
+    case NvmlPower::average_1s:
+      return "average_1s";
+    case NvmlPower::none:
+      return "none";
   }
   return "none";
 }
@@ -125,14 +128,17 @@ NvmlGpu inspect(const NvmlLibrary& lib, unsigned index, NvmlDevice handle) {
                         ? "no total-energy counter on this GPU (pre-Volta); power is integrated"
                         : e.error().message + "; power is integrated";
   }
-  if (lib.instant_power_mw(handle)) g.power = NvmlPower::instant;
-  else if (lib.power_usage_mw(handle)) g.power = NvmlPower::average_1s;
+  if (lib.instant_power_mw(handle))
+    g.power = NvmlPower::instant;
+  else if (lib.power_usage_mw(handle))
+    g.power = NvmlPower::average_1s;
   if (auto m = lib.memory(handle)) g.memory_total_bytes = m->total_bytes;
   return g;
 }
 
 Expected<std::unique_ptr<NvmlCollector>, SourceStatus> build(const NvmlOptions& opts) {
-  const std::string path = opts.library_path.empty() ? nvml_library_path_from_env() : opts.library_path;
+  const std::string path =
+      opts.library_path.empty() ? nvml_library_path_from_env() : opts.library_path;
   auto lib = NvmlLibrary::load(path);
   if (!lib) {
     const bool found = lib.error().code != nvml_rc::kLibraryNotFound;
@@ -155,27 +161,28 @@ Expected<std::unique_ptr<NvmlCollector>, SourceStatus> build(const NvmlOptions& 
   }
   auto selected = select_gpus(ids, opts.devices, cvd);
   if (!selected) {
-    return unexpected(failure(*count > 0, selected.error(),
-                              *count > 0 ? "choose GPUs with --devices (indices or UUIDs)"
-                                         : "check `nvidia-smi`"));
+    return unexpected(failure(
+        *count > 0, selected.error(),
+        *count > 0 ? "choose GPUs with --devices (indices or UUIDs)" : "check `nvidia-smi`"));
   }
   std::string selection = opts.devices && !opts.devices->empty() ? "--devices " + *opts.devices
-                          : cvd ? "CUDA_VISIBLE_DEVICES=" + *cvd
-                                : "all GPUs";
+                          : cvd                                  ? "CUDA_VISIBLE_DEVICES=" + *cvd
+                                                                 : "all GPUs";
   std::vector<NvmlGpu> gpus;
   std::string unusable;
   for (unsigned idx : *selected) {
     NvmlGpu g = inspect(**lib, idx, handles[idx]);
     if (!g.has_energy_counter && g.power == NvmlPower::none) {
-      unusable += (unusable.empty() ? "" : "; ") + ("gpu" + std::to_string(idx) +
-                                                     " reports neither energy nor power");
+      unusable += (unusable.empty() ? "" : "; ") +
+                  ("gpu" + std::to_string(idx) + " reports neither energy nor power");
       continue;
     }
     gpus.push_back(std::move(g));
   }
   if (gpus.empty())
-    return unexpected(failure(true, unusable, "power readings need a data-center or recent "
-                                              "GeForce GPU; check `nvidia-smi -q -d POWER`"));
+    return unexpected(failure(true, unusable,
+                              "power readings need a data-center or recent "
+                              "GeForce GPU; check `nvidia-smi -q -d POWER`"));
   auto driver = (*lib)->driver_version();
   return std::make_unique<NvmlCollector>(*lib, std::move(gpus), driver ? *driver : "unknown",
                                          selection);
@@ -206,7 +213,8 @@ SourceStatus probe_nvml(NvmlOptions opts) {
 }
 
 CollectorEntry nvml_registry_entry() {
-  return {"nvml", "nvml[:DEVICES]",
+  return {"nvml",
+          "nvml[:DEVICES]",
           "NVIDIA GPU energy counters through NVML (per GPU; DEVICES: indices/UUIDs joined by +)",
           true,
           [](const std::string& arg) -> std::unique_ptr<Collector> {

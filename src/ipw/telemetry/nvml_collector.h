@@ -14,8 +14,8 @@
 
 #include "ipw/common/expected.h"
 #include "ipw/telemetry/collector.h"
-#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/nvml_api.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/source_status.h"
 #include "ipw/telemetry/sysfs_options.h"
 #include "ipw/telemetry/update_period.h"

@@ -28,7 +28,8 @@ std::vector<std::string> split_commas(const std::string& s) {
 }
 
 bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 std::string lower(std::string s) {
@@ -65,8 +66,8 @@ std::vector<unsigned> all_indices(const std::vector<GpuIdentity>& gpus) {
 
 }  // namespace
 
-Expected<std::vector<unsigned>, std::string> parse_device_list(
-    const std::vector<GpuIdentity>& gpus, const std::string& devices) {
+Expected<std::vector<unsigned>, std::string> parse_device_list(const std::vector<GpuIdentity>& gpus,
+                                                               const std::string& devices) {
   if (lower(trim(devices)) == "all") return all_indices(gpus);
   std::vector<unsigned> out;
   for (const auto& entry : split_commas(devices)) {

@@ -18,8 +18,8 @@ struct GpuIdentity {
 // devices: "all", or a comma list of NVML indices and/or UUIDs (a unique UUID
 // prefix is enough, with or without "GPU-"). Unknown, ambiguous or repeated
 // entries are errors, never silently dropped.
-Expected<std::vector<unsigned>, std::string> parse_device_list(
-    const std::vector<GpuIdentity>& gpus, const std::string& devices);
+Expected<std::vector<unsigned>, std::string> parse_device_list(const std::vector<GpuIdentity>& gpus,
+                                                               const std::string& devices);
 
 // CUDA_VISIBLE_DEVICES as the CUDA runtime reads it: entries in order, and
 // the first invalid entry ends the list (CUDA ignores the rest). Indices are

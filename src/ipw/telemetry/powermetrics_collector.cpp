@@ -101,8 +101,8 @@ std::optional<SourceStatus> PowermetricsCollector::wait_first_sample(std::int64_
                                              &first_->combined};
     static const char* names[kRails] = {"cpu", "gpu0", "ane", "soc"};
     static const char* kinds[kRails] = {"cpu", "gpu", "soc", "soc"};
-    static const char* devices[kRails] = {"Apple CPU clusters", "Apple GPU",
-                                          "Apple Neural Engine", "Apple SoC (CPU+GPU+ANE)"};
+    static const char* devices[kRails] = {"Apple CPU clusters", "Apple GPU", "Apple Neural Engine",
+                                          "Apple SoC (CPU+GPU+ANE)"};
     for (int r = 0; r < kRails; ++r) {
       if (!rails[r]->power_w) continue;
       rails_.push_back(static_cast<Rail>(r));
@@ -181,7 +181,8 @@ Expected<std::unique_ptr<PowermetricsCollector>, SourceStatus> make_powermetrics
     return unexpected(std::move(st));
   }
   std::unique_ptr<PowermetricsCollector> c(new PowermetricsCollector(std::move(*child), cmd));
-  if (auto failed = c->wait_first_sample(opts.first_sample_timeout_ns)) return unexpected(std::move(*failed));
+  if (auto failed = c->wait_first_sample(opts.first_sample_timeout_ns))
+    return unexpected(std::move(*failed));
   return c;
 }
 
@@ -207,8 +208,10 @@ SourceStatus probe_powermetrics(PowermetricsOptions opts) {
 }
 
 CollectorEntry powermetrics_registry_entry() {
-  return {"powermetrics", "powermetrics[:INTERVAL_MS]",
-          "Apple Silicon CPU/GPU/ANE energy from `powermetrics -f plist` (needs root)", true,
+  return {"powermetrics",
+          "powermetrics[:INTERVAL_MS]",
+          "Apple Silicon CPU/GPU/ANE energy from `powermetrics -f plist` (needs root)",
+          true,
           [](const std::string& arg) -> std::unique_ptr<Collector> {
             PowermetricsOptions o;
             if (!arg.empty()) {

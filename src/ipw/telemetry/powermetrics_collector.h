@@ -20,17 +20,17 @@
 #include "ipw/common/clock.h"
 #include "ipw/common/expected.h"
 #include "ipw/telemetry/collector.h"
-#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/powermetrics_parser.h"
 #include "ipw/telemetry/powermetrics_plist.h"
 #include "ipw/telemetry/powermetrics_process.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/source_status.h"
 
 namespace ipw::telemetry {
 
 struct PowermetricsOptions {
-  std::string command;       // empty: IPW_POWERMETRICS_COMMAND, else "powermetrics"
-  int interval_ms = 100;     // powermetrics -i (its minimum useful value is ~10 ms)
+  std::string command;    // empty: IPW_POWERMETRICS_COMMAND, else "powermetrics"
+  int interval_ms = 100;  // powermetrics -i (its minimum useful value is ~10 ms)
   std::int64_t first_sample_timeout_ns = 5'000'000'000;
 };
 
@@ -58,8 +58,8 @@ class PowermetricsCollector final : public Collector {
  private:
   enum Rail { kCpu, kGpu, kAne, kCombined, kRails };
   PowermetricsCollector(ChildProcess child, std::string command);
-  void run();                                  // reader thread
-  void consume(const PlistStream::Chunk& c);   // under mu_
+  void run();                                 // reader thread
+  void consume(const PlistStream::Chunk& c);  // under mu_
   // Waits for the first sample; the error explains a failure.
   std::optional<SourceStatus> wait_first_sample(std::int64_t timeout_ns);
 
@@ -69,13 +69,13 @@ class PowermetricsCollector final : public Collector {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;                         // guarded by mu_
-  bool ended_ = false;                        // guarded by mu_: stream closed or failed
-  std::string error_;                         // guarded by mu_
-  std::size_t samples_ = 0;                   // guarded by mu_
-  std::optional<PowermetricsSample> first_;   // guarded by mu_
-  double energy_j_[kRails] = {0, 0, 0, 0};    // guarded by mu_: cumulative
-  std::optional<double> power_w_[kRails];     // guarded by mu_: latest
+  bool stop_ = false;                        // guarded by mu_
+  bool ended_ = false;                       // guarded by mu_: stream closed or failed
+  std::string error_;                        // guarded by mu_
+  std::size_t samples_ = 0;                  // guarded by mu_
+  std::optional<PowermetricsSample> first_;  // guarded by mu_
+  double energy_j_[kRails] = {0, 0, 0, 0};   // guarded by mu_: cumulative
+  std::optional<double> power_w_[kRails];    // guarded by mu_: latest
 
   // Fixed after the first sample.
   std::vector<Rail> rails_;

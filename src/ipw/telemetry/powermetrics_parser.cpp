@@ -15,8 +15,10 @@ PowermetricsRail rail(const nlohmann::json& obj, const char* power_key, const ch
                       double elapsed_s) {
   PowermetricsRail r;
   if (const auto mw = number(obj, power_key)) r.power_w = *mw * 1e-3;
-  if (const auto mj = number(obj, energy_key)) r.energy_j = *mj * 1e-3;
-  else if (r.power_w && elapsed_s > 0.0) r.energy_j = *r.power_w * elapsed_s;
+  if (const auto mj = number(obj, energy_key))
+    r.energy_j = *mj * 1e-3;
+  else if (r.power_w && elapsed_s > 0.0)
+    r.energy_j = *r.power_w * elapsed_s;
   return r;
 }
 
@@ -25,9 +27,12 @@ PowermetricsRail rail(const nlohmann::json& obj, const char* power_key, const ch
 Expected<PowermetricsSample, std::string> powermetrics_sample(const nlohmann::json& plist) {
   if (!plist.is_object()) return unexpected(std::string("powermetrics sample is not a dictionary"));
   PowermetricsSample s;
-  if (const auto e = number(plist, "elapsed_ns"); e && *e > 0) s.elapsed_ns = static_cast<std::int64_t>(*e);
-  else return unexpected(std::string("powermetrics sample has no elapsed_ns"));
-  if (const auto it = plist.find("hw_model"); it != plist.end() && it->is_string()) s.hw_model = *it;
+  if (const auto e = number(plist, "elapsed_ns"); e && *e > 0)
+    s.elapsed_ns = static_cast<std::int64_t>(*e);
+  else
+    return unexpected(std::string("powermetrics sample has no elapsed_ns"));
+  if (const auto it = plist.find("hw_model"); it != plist.end() && it->is_string())
+    s.hw_model = *it;
   const double elapsed_s = static_cast<double>(s.elapsed_ns) * 1e-9;
   const auto proc_it = plist.find("processor");
   if (proc_it == plist.end() || !proc_it->is_object())
@@ -64,14 +69,16 @@ PowermetricsError explain_powermetrics_text(const std::string& text) {
   e.reason = "powermetrics said: " + text;
   if (text.find("superuser") != std::string::npos || text.find("root") != std::string::npos ||
       text.find("ermission") != std::string::npos) {
-    e.how_to_fix = "powermetrics needs root: run ipw with sudo, or allow it without a password "
-                   "(sudoers: `<user> ALL=(root) NOPASSWD: /usr/bin/powermetrics`) and set "
-                   "IPW_POWERMETRICS_COMMAND='sudo -n powermetrics'";
+    e.how_to_fix =
+        "powermetrics needs root: run ipw with sudo, or allow it without a password "
+        "(sudoers: `<user> ALL=(root) NOPASSWD: /usr/bin/powermetrics`) and set "
+        "IPW_POWERMETRICS_COMMAND='sudo -n powermetrics'";
   } else if (text.find("not found") != std::string::npos) {
     e.how_to_fix = "powermetrics ships with macOS only; on Linux use rapl/nvml/amd/jetson";
   } else {
-    e.how_to_fix = "run `sudo powermetrics -f plist -n 1 --samplers cpu_power,gpu_power` by hand "
-                   "to see what fails";
+    e.how_to_fix =
+        "run `sudo powermetrics -f plist -n 1 --samplers cpu_power,gpu_power` by hand "
+        "to see what fails";
   }
   return e;
 }

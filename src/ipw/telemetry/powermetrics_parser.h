@@ -5,10 +5,9 @@
 // processor.{cpu,gpu,ane,combined}_power; Intel Macs processor.package_joules /
 // package_watts (J, W). A sample with none of these is an error, not 0 W.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ipw/common/expected.h"
 
@@ -20,9 +19,9 @@ struct PowermetricsRail {
 };
 
 struct PowermetricsSample {
-  std::int64_t elapsed_ns = 0;  // length of the interval this sample covers
+  std::int64_t elapsed_ns = 0;               // length of the interval this sample covers
   PowermetricsRail cpu, gpu, ane, combined;  // combined = CPU+GPU+ANE (Apple Silicon)
-  std::string hw_model;         // "Mac14,6"
+  std::string hw_model;                      // "Mac14,6"
 };
 
 Expected<PowermetricsSample, std::string> powermetrics_sample(const nlohmann::json& plist);

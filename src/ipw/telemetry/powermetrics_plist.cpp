@@ -93,11 +93,16 @@ class Reader {
       const auto semi = raw.find(';', i);
       if (semi == std::string::npos) return fail("bad entity in <" + name + ">");
       const std::string ent = raw.substr(i + 1, semi - i - 1);
-      if (ent == "lt") out += '<';
-      else if (ent == "gt") out += '>';
-      else if (ent == "amp") out += '&';
-      else if (ent == "quot") out += '"';
-      else if (ent == "apos") out += '\'';
+      if (ent == "lt")
+        out += '<';
+      else if (ent == "gt")
+        out += '>';
+      else if (ent == "amp")
+        out += '&';
+      else if (ent == "quot")
+        out += '"';
+      else if (ent == "apos")
+        out += '\'';
       else if (!ent.empty() && ent[0] == '#') {
         const long code = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
                               ? std::strtol(ent.c_str() + 2, nullptr, 16)
@@ -202,7 +207,9 @@ Expected<nlohmann::json, std::string> parse_plist(const std::string& xml) {
   return Reader(xml).document();
 }
 
-void PlistStream::feed(const char* data, std::size_t n) { buffer_.append(data, n); }
+void PlistStream::feed(const char* data, std::size_t n) {
+  buffer_.append(data, n);
+}
 
 std::vector<PlistStream::Chunk> PlistStream::take() {
   std::vector<Chunk> out;

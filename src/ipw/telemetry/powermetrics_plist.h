@@ -6,10 +6,9 @@
 // a plist that is not whitespace (e.g. "powermetrics must be invoked as the
 // superuser") is reported as an error, never skipped: a silent stream must
 // not turn into 0 W.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ipw/common/expected.h"
 

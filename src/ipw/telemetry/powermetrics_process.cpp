@@ -41,7 +41,9 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_), fd
   other.fd_ = -1;
 }
 
-ChildProcess::~ChildProcess() { stop(); }
+ChildProcess::~ChildProcess() {
+  stop();
+}
 
 void ChildProcess::stop() {
   if (pid_ > 0) {

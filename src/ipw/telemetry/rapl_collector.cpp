@@ -64,8 +64,10 @@ struct Split {
 Split split_readable(RaplDiscovery& d) {
   Split s;
   for (auto& z : d.zones) {
-    if (z.readable) s.readable.push_back(std::move(z));
-    else s.errors.push_back(z.read_error);
+    if (z.readable)
+      s.readable.push_back(std::move(z));
+    else
+      s.errors.push_back(z.read_error);
   }
   return s;
 }
@@ -81,11 +83,11 @@ SourceStatus status_of(const SysfsReader& fs, RaplDiscovery& d, Split& s) {
   st.source = "rapl";
   st.found = !d.zones.empty() || !s.readable.empty() || !s.errors.empty();
   if (!st.found) {
-    st.reason = d.powercap_present
-                    ? "no RAPL zones under " + fs.describe_path("class/powercap")
-                    : fs.describe_path("class/powercap") + " does not exist";
-    st.reason += " (not an Intel/AMD x86 CPU with RAPL, a virtual machine, or the "
-                 "intel_rapl_msr module is not loaded)";
+    st.reason = d.powercap_present ? "no RAPL zones under " + fs.describe_path("class/powercap")
+                                   : fs.describe_path("class/powercap") + " does not exist";
+    st.reason +=
+        " (not an Intel/AMD x86 CPU with RAPL, a virtual machine, or the "
+        "intel_rapl_msr module is not loaded)";
     st.how_to_fix =
         "on bare metal: sudo modprobe intel_rapl_msr; VMs and most containers do not expose RAPL";
     return st;
@@ -124,7 +126,9 @@ Expected<std::unique_ptr<RaplCollector>, SourceStatus> make_rapl_collector(Hardw
 }
 
 CollectorEntry rapl_registry_entry() {
-  return {"rapl", "rapl", "CPU energy counters through powercap RAPL (package, dram, psys; Intel and AMD)",
+  return {"rapl",
+          "rapl",
+          "CPU energy counters through powercap RAPL (package, dram, psys; Intel and AMD)",
           true,
           [](const std::string&) -> std::unique_ptr<Collector> {
             auto c = make_rapl_collector();

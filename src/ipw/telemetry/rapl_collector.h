@@ -11,11 +11,11 @@
 #include "ipw/common/clock.h"
 #include "ipw/common/expected.h"
 #include "ipw/telemetry/collector.h"
-#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/rapl_zones.h"
+#include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/source_status.h"
-#include "ipw/telemetry/sysfs_options.h"
 #include "ipw/telemetry/sysfs_counter.h"
+#include "ipw/telemetry/sysfs_options.h"
 #include "ipw/telemetry/sysfs_reader.h"
 #include "ipw/telemetry/update_period.h"
 
@@ -53,7 +53,8 @@ class RaplCollector final : public Collector {
 SourceStatus probe_rapl(const SysfsReader& fs);
 
 // The collector over every readable zone, or the status saying why there is none.
-Expected<std::unique_ptr<RaplCollector>, SourceStatus> make_rapl_collector(HardwareOptions opts = {});
+Expected<std::unique_ptr<RaplCollector>, SourceStatus> make_rapl_collector(
+    HardwareOptions opts = {});
 
 // The registry row: "rapl" (no argument); in `auto` when readable.
 CollectorEntry rapl_registry_entry();

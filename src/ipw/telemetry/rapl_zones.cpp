@@ -9,12 +9,18 @@ namespace ipw::telemetry {
 
 const char* to_string(RaplKind k) {
   switch (k) {
-    case RaplKind::package: return "package";
-    case RaplKind::core: return "core";
-    case RaplKind::uncore: return "uncore";
-    case RaplKind::dram: return "dram";
-    case RaplKind::psys: return "psys";
-    case RaplKind::other: return "other";
+    case RaplKind::package:
+      return "package";
+    case RaplKind::core:
+      return "core";
+    case RaplKind::uncore:
+      return "uncore";
+    case RaplKind::dram:
+      return "dram";
+    case RaplKind::psys:
+      return "psys";
+    case RaplKind::other:
+      return "other";
   }
   return "other";
 }
@@ -50,11 +56,16 @@ void classify(RaplZone& z, const std::optional<int>& parent_socket,
   }
   z.socket = parent_socket.value_or(0);
   z.die = parent_die;
-  if (z.zone_name == "core") z.kind = RaplKind::core;
-  else if (z.zone_name == "uncore") z.kind = RaplKind::uncore;
-  else if (z.zone_name == "dram") z.kind = RaplKind::dram;
-  else if (z.zone_name == "psys") z.kind = RaplKind::psys;
-  else z.kind = RaplKind::other;
+  if (z.zone_name == "core")
+    z.kind = RaplKind::core;
+  else if (z.zone_name == "uncore")
+    z.kind = RaplKind::uncore;
+  else if (z.zone_name == "dram")
+    z.kind = RaplKind::dram;
+  else if (z.zone_name == "psys")
+    z.kind = RaplKind::psys;
+  else
+    z.kind = RaplKind::other;
 }
 
 std::string suffix(const RaplZone& z) {
@@ -74,12 +85,30 @@ void name_domain(RaplZone& z) {
   d.source = EnergySource::counter;
   d.wrap_j = z.wrap_j;
   switch (z.kind) {
-    case RaplKind::package: d.domain = "cpu-package" + suffix(z); d.kind = "cpu"; break;
-    case RaplKind::core: d.domain = "cpu-cores" + suffix(z); d.kind = "cpu"; break;
-    case RaplKind::uncore: d.domain = "cpu-uncore" + suffix(z); d.kind = "cpu"; break;
-    case RaplKind::dram: d.domain = "dram" + suffix(z); d.kind = "dram"; break;
-    case RaplKind::psys: d.domain = "psys"; d.kind = "system"; break;
-    case RaplKind::other: d.domain = "rapl-" + sanitize(z.zone_name) + suffix(z); d.kind = "cpu"; break;
+    case RaplKind::package:
+      d.domain = "cpu-package" + suffix(z);
+      d.kind = "cpu";
+      break;
+    case RaplKind::core:
+      d.domain = "cpu-cores" + suffix(z);
+      d.kind = "cpu";
+      break;
+    case RaplKind::uncore:
+      d.domain = "cpu-uncore" + suffix(z);
+      d.kind = "cpu";
+      break;
+    case RaplKind::dram:
+      d.domain = "dram" + suffix(z);
+      d.kind = "dram";
+      break;
+    case RaplKind::psys:
+      d.domain = "psys";
+      d.kind = "system";
+      break;
+    case RaplKind::other:
+      d.domain = "rapl-" + sanitize(z.zone_name) + suffix(z);
+      d.kind = "cpu";
+      break;
   }
   d.device = "RAPL " + z.zone_name + " (" + z.dir.substr(kPowercap.size() + 1) + ")";
 }
@@ -92,7 +121,8 @@ RaplDiscovery discover_rapl_zones(const SysfsReader& fs) {
   const auto entries = fs.list(kPowercap);
 
   // Parents first (list() is sorted, and "intel-rapl:0" < "intel-rapl:0:0").
-  std::map<std::string, std::pair<int, std::optional<int>>> package_of_top;  // "iface:N" -> socket, die
+  std::map<std::string, std::pair<int, std::optional<int>>>
+      package_of_top;                   // "iface:N" -> socket, die
   std::set<std::string> primary_names;  // zone names seen through MSR, to drop MMIO duplicates
   std::vector<RaplZone> mmio;
   for (const auto& entry : entries) {

@@ -23,18 +23,18 @@ struct RaplZone {
   std::string zone_name;  // contents of `name`: "package-0", "dram", "psys", …
   std::string interface;  // "intel-rapl", "amd-rapl" or "intel-rapl-mmio"
   RaplKind kind = RaplKind::other;
-  int socket = 0;         // package index (from package-S, or the parent package)
-  std::optional<int> die; // package-S-die-D on multi-die packages
-  double wrap_j = 0.0;    // max_energy_range_uj / 1e6
-  bool readable = false;  // energy_uj could be read at discovery
-  std::string read_error; // why not (errno text), when !readable
-  DomainInfo info;        // domain name, kind, device, source counter, wrap
+  int socket = 0;          // package index (from package-S, or the parent package)
+  std::optional<int> die;  // package-S-die-D on multi-die packages
+  double wrap_j = 0.0;     // max_energy_range_uj / 1e6
+  bool readable = false;   // energy_uj could be read at discovery
+  std::string read_error;  // why not (errno text), when !readable
+  DomainInfo info;         // domain name, kind, device, source counter, wrap
 };
 
 struct RaplDiscovery {
-  std::vector<RaplZone> zones;          // every usable zone (mmio duplicates removed)
-  std::vector<std::string> skipped;     // "intel-rapl-mmio:0 (duplicate of intel-rapl:0)", …
-  bool powercap_present = false;        // class/powercap exists at all
+  std::vector<RaplZone> zones;       // every usable zone (mmio duplicates removed)
+  std::vector<std::string> skipped;  // "intel-rapl-mmio:0 (duplicate of intel-rapl:0)", …
+  bool powercap_present = false;     // class/powercap exists at all
 };
 
 RaplDiscovery discover_rapl_zones(const SysfsReader& fs);

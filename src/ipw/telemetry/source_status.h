@@ -3,20 +3,19 @@
 // read it, and if not, why and how to fix it. Every hardware collector has a
 // probe function returning one of these; a probe never throws and never guesses.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ipw::telemetry {
 
 struct SourceStatus {
-  std::string source;        // registry name: "rapl", "nvml", "amd", "jetson", "powermetrics"
-  bool found = false;        // the hardware/driver/library exists on this machine
-  bool readable = false;     // we can read its counters or power right now
-  std::string reason;        // when !found or !readable: what exactly failed (path, errno, NVML code)
-  std::string how_to_fix;    // a concrete next step for the user; empty when nothing to do
-  std::vector<std::string> domains;  // domains it would report ("gpu0", "cpu-package0", …)
+  std::string source;      // registry name: "rapl", "nvml", "amd", "jetson", "powermetrics"
+  bool found = false;      // the hardware/driver/library exists on this machine
+  bool readable = false;   // we can read its counters or power right now
+  std::string reason;      // when !found or !readable: what exactly failed (path, errno, NVML code)
+  std::string how_to_fix;  // a concrete next step for the user; empty when nothing to do
+  std::vector<std::string> domains;   // domains it would report ("gpu0", "cpu-package0", …)
   std::int64_t update_period_ns = 0;  // measured update period; 0 = not measured / unknown
 };
 
@@ -28,9 +27,12 @@ inline std::string describe_failure(const SourceStatus& s) {
 }
 
 inline nlohmann::json to_json(const SourceStatus& s) {
-  return {{"source", s.source},         {"found", s.found},
-          {"readable", s.readable},     {"reason", s.reason},
-          {"how_to_fix", s.how_to_fix}, {"domains", s.domains},
+  return {{"source", s.source},
+          {"found", s.found},
+          {"readable", s.readable},
+          {"reason", s.reason},
+          {"how_to_fix", s.how_to_fix},
+          {"domains", s.domains},
           {"update_period_s", static_cast<double>(s.update_period_ns) * 1e-9}};
 }
 

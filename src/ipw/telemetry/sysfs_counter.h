@@ -32,8 +32,8 @@ class CounterPower {
   std::int64_t window_ns_;
   double max_plausible_w_;
   std::optional<std::pair<std::int64_t, double>> last_raw_;  // (t, raw)
-  double offset_j_ = 0.0;                                       // added wraps
-  std::deque<std::pair<std::int64_t, double>> history_;         // (t, unwrapped)
+  double offset_j_ = 0.0;                                    // added wraps
+  std::deque<std::pair<std::int64_t, double>> history_;      // (t, unwrapped)
   int wraps_ = 0;
   int resets_ = 0;
 };

@@ -17,8 +17,8 @@ struct HardwareOptions {
   std::shared_ptr<const SysfsReader> fs;  // null: default_sysfs_reader() (IPW_SYSFS_ROOT)
   bool detect_update_period = true;       // measure the real update period at creation
   UpdatePeriodOptions period;
-  const Clock* clock = nullptr;           // null: steady_clock()
-  Sleeper sleep;                          // null: real_sleeper()
+  const Clock* clock = nullptr;  // null: steady_clock()
+  Sleeper sleep;                 // null: real_sleeper()
 
   const Clock& clock_or_default() const { return clock ? *clock : steady_clock(); }
   Sleeper sleep_or_default() const { return sleep ? sleep : real_sleeper(); }

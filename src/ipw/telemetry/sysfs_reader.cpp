@@ -125,7 +125,8 @@ Expected<unsigned long long, std::string> parse_sysfs_u64(const std::string& tex
 Expected<long long, std::string> parse_sysfs_i64(const std::string& text) {
   const std::string t = trim_sysfs(text);
   const std::size_t digits_from = (!t.empty() && t[0] == '-') ? 1 : 0;
-  if (t.size() <= digits_from || t.find_first_not_of("0123456789", digits_from) != std::string::npos)
+  if (t.size() <= digits_from ||
+      t.find_first_not_of("0123456789", digits_from) != std::string::npos)
     return unexpected("not an integer: '" + t + "'");
   errno = 0;
   const long long v = std::strtoll(t.c_str(), nullptr, 10);

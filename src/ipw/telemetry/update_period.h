@@ -7,11 +7,10 @@
 // median interval between changes.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ipw/common/clock.h"
 #include "ipw/telemetry/collector.h"
@@ -19,15 +18,15 @@
 namespace ipw::telemetry {
 
 struct UpdatePeriodOptions {
-  int changes = 6;                              // changes to observe (changes-1 intervals)
-  std::int64_t timeout_ns = 2'500'000'000;      // give up after this long
-  std::int64_t poll_ns = 100'000;               // pause between reads (0 = spin)
+  int changes = 6;                          // changes to observe (changes-1 intervals)
+  std::int64_t timeout_ns = 2'500'000'000;  // give up after this long
+  std::int64_t poll_ns = 100'000;           // pause between reads (0 = spin)
 };
 
 struct UpdatePeriod {
   std::optional<std::int64_t> period_ns;  // median interval between changes; empty if < 2 changes
   int changes_seen = 0;
-  std::string note;                        // why it is empty or less certain
+  std::string note;  // why it is empty or less certain
 };
 
 // Sleeps for ns; tests pass one that advances a fake clock.
