@@ -18,9 +18,14 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 curl
   # the HTML report's tests (headless browser) and the pandas export check
   chromium python3-pandas
-  # the embedded llama.cpp engine (source from the npm registry) and its model generator
-  nodejs npm python3-numpy python3-yaml
+  # the embedded llama.cpp engine's model generator
+  python3-numpy python3-yaml
 )
+# Node.js and npm (the report's charting library and llama.cpp's source come from the npm registry).
+# Checked as commands, not packages: many images carry NodeSource's nodejs, which bundles npm and
+# conflicts with Debian's npm package ("held broken packages"); Debian's pair is only the fallback.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -46,7 +46,7 @@ TEST(MonitorEnergyTotal, WrapIsUndoneAndResetIsNotReadAsWrap) {
   // Backwards by far more than half a wrap: a reset, charged nothing (no power known).
   EnergyTotal r(DomainInfo{"gpu0", "", "gpu", EnergySource::counter, 1000});
   r.add(0, counter(700));
-  r.add(1 * kS, counter(10));
+  r.add(1 * kS, counter(300));  // would be a 600 J advance if it wrapped: more than half the range
   EXPECT_DOUBLE_EQ(r.total_j(), 0);
   EXPECT_EQ(r.resets(), 1u);
   EXPECT_EQ(r.wraps(), 0u);

@@ -148,6 +148,8 @@ TEST(MonitorRemoteCollector, OffsetIsDetectedAndValuesAreInterpolatedAtLocalInst
   EXPECT_FALSE(out[0].energy_j);
 
   c.start(steady_clock().now_ns());
+  for (int i = 0; i < 400 && !c.streaming(); ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(c.streaming());
   for (int i = 0; i < 20; ++i) {
     std::this_thread::sleep_for(3ms);
     const std::int64_t t = steady_clock().now_ns();
@@ -173,6 +175,7 @@ TEST(MonitorRemoteCollector, WrappingCounterIsInterpolatedAcrossTheWrap) {
   s->wrap_j = 5;
   RemoteCollector c(std::make_unique<FakeTransport>(s), fast_options());
   c.start(steady_clock().now_ns());
+  for (int i = 0; i < 400 && !c.streaming(); ++i) std::this_thread::sleep_for(5ms);
   std::vector<Reading> out;
   for (int i = 0; i < 30; ++i) {
     std::this_thread::sleep_for(1ms);

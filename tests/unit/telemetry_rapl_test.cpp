@@ -115,6 +115,22 @@ TEST(RaplZones, AmdRaplNamingAndMmioOnlyZonesAreUsed) {
   EXPECT_TRUE(d.skipped.empty());
 }
 
+TEST(RaplZones, EntriesThatAreNotRaplZonesAreIgnored) {
+  TempTree t;
+  add_zone(t, "intel-rapl:0", "package-0", 1);
+  for (const char* junk :
+       {"intel-rapl:x", "intel-rapl:0:0:0", "dtpm:0", "intel-rapl:", "intel-rapl:0:"})
+    add_zone(t, junk, "package-9", 1);
+  add_zone(t, "intel-rapl:1", "package-2-die-x", 1);  // malformed package name: kept as "other"
+  DirSysfsReader fs(t.root());
+  const auto d = discover_rapl_zones(fs);
+  ASSERT_EQ(d.zones.size(), 2u);
+  EXPECT_EQ(d.zones[0].info.domain, "cpu-package0");
+  EXPECT_EQ(d.zones[1].kind, RaplKind::other);
+  EXPECT_EQ(d.zones[1].info.domain, "rapl-package-2-die-x0");
+  EXPECT_EQ(rapl_summable(d.zones), (std::vector<std::size_t>{0}));
+}
+
 TEST(RaplCollector, ReadsRawCountersAndDerivesPowerAcrossAWrap) {
   TempTree t;
   add_zone(t, "intel-rapl:0", "package-0", 999'000'000, 1'000'000'000);  // wraps at 1000 J

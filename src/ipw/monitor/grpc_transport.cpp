@@ -57,7 +57,7 @@ class GrpcTransport final : public telemetry::RemoteTransport {
     // grows to minutes), and notice a dead link within seconds.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 2'000);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2'000);
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

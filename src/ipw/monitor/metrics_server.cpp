@@ -1,5 +1,7 @@
 #include "ipw/monitor/metrics_server.h"
 
+#include <sys/socket.h>
+
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -40,6 +42,12 @@ MetricsServer::MetricsServer(SampleHub& hub, MetricsServerConfig config)
     impl->hub.keep_alive(kFirstReadWait);
     res.set_content(render_prometheus(impl->hub.status(), {process_cpu_seconds(), impl->config.version}),
                     "text/plain; version=0.0.4; charset=utf-8");
+  });
+  // httplib's default sets SO_REUSEPORT, which would let a second monitor
+  // silently share the port; SO_REUSEADDR alone still allows quick restarts.
+  impl->server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   std::string host = impl->config.bind;
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);

@@ -63,10 +63,10 @@ std::string render_prometheus(const HubStatus& s, const ProcessFacts& p) {
       out += fmt::format("ipw_memory_used_bytes{{{}}} {}\n", domain_labels(d.domain), num(*d.memory_mb * 1048576.0));
     }
   }
-  family(out, "ipw_counter_resets_total", "counter",
+  family(out, "ipw_energy_resets_total", "counter",
          "Times the domain's energy counter went backwards beyond any wrap (charged from power, or not at all).");
   for (const DomainStatus& d : s.domains) {
-    out += fmt::format("ipw_counter_resets_total{{{}}} {}\n", domain_labels(d.domain), d.counter_resets);
+    out += fmt::format("ipw_energy_resets_total{{{}}} {}\n", domain_labels(d.domain), d.counter_resets);
   }
   family(out, "ipw_domain_update_period_seconds", "gauge",
          "The source's own update period (0 = unknown); the monitor never samples faster.");

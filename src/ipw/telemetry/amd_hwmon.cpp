@@ -1,7 +1,7 @@
 #include "ipw/telemetry/amd_hwmon.h"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 #include <sstream>
 
 namespace ipw::telemetry {
@@ -28,12 +28,26 @@ std::optional<double> read_scaled(const SysfsReader& fs, const std::string& path
 }  // namespace
 
 std::optional<unsigned long long> pci_slot_to_bdf(const std::string& slot) {
-  static const std::regex re(R"(^([0-9a-fA-F]{4,8}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$)");
-  std::smatch m;
-  if (!std::regex_match(slot, m, re)) return std::nullopt;
-  const auto hex = [&](int i) { return std::stoull(m[i].str(), nullptr, 16); };
-  if (hex(3) > 0x1f) return std::nullopt;
-  return (hex(1) << 32) | (hex(2) << 8) | (hex(3) << 3) | hex(4);
+  // "DDDD:BB:DD.F": domain 4-8 hex digits, bus and device 2, function 1 (0-7).
+  const auto c1 = slot.find(':');
+  if (c1 == std::string::npos || c1 < 4 || c1 > 8) return std::nullopt;
+  if (slot.size() != c1 + 8 || slot[c1 + 3] != ':' || slot[c1 + 6] != '.') return std::nullopt;
+  const auto hex = [&](std::size_t from, std::size_t n) -> std::optional<unsigned long long> {
+    unsigned long long v = 0;
+    for (std::size_t i = from; i < from + n; ++i) {
+      const char c = slot[i];
+      if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+      v = v * 16 + static_cast<unsigned long long>(std::isdigit(static_cast<unsigned char>(c))
+                                                       ? c - '0'
+                                                       : std::tolower(c) - 'a' + 10);
+    }
+    return v;
+  };
+  const auto domain = hex(0, c1), bus = hex(c1 + 1, 2), device = hex(c1 + 4, 2),
+             function = hex(c1 + 7, 1);
+  if (!domain || !bus || !device || !function || *device > 0x1f || *function > 7)
+    return std::nullopt;
+  return (*domain << 32) | (*bus << 8) | (*device << 3) | *function;
 }
 
 std::vector<AmdHwmonGpu> discover_amd_hwmon(const SysfsReader& fs) {

@@ -1,8 +1,8 @@
 #include "ipw/telemetry/rapl_zones.h"
 
+#include <cctype>
 #include <cerrno>
 #include <map>
-#include <regex>
 #include <set>
 
 namespace ipw::telemetry {
@@ -35,23 +35,63 @@ struct EntryName {
   std::optional<int> sub;
 };
 
+// A decimal number of 1-6 digits at s[pos…]; advances pos. (No std::regex:
+// GCC 12 warns inside <regex> under sanitizers, and these grammars are tiny.)
+std::optional<int> take_number(const std::string& s, std::size_t& pos) {
+  std::size_t end = pos;
+  while (end < s.size() && end - pos < 6 && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
+  if (end == pos || (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))))
+    return std::nullopt;
+  const int v = std::stoi(s.substr(pos, end - pos));
+  pos = end;
+  return v;
+}
+
+// "intel-rapl:N", "intel-rapl:N:M", "amd-rapl:N…", "intel-rapl-mmio:N…".
 std::optional<EntryName> parse_entry(const std::string& entry) {
-  static const std::regex re(R"(^(intel-rapl|amd-rapl|intel-rapl-mmio):(\d+)(?::(\d+))?$)");
-  std::smatch m;
-  if (!std::regex_match(entry, m, re)) return std::nullopt;
-  EntryName e{m[1].str(), std::stoi(m[2].str()), std::nullopt};
-  if (m[3].matched) e.sub = std::stoi(m[3].str());
+  const auto colon = entry.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  EntryName e;
+  e.interface = entry.substr(0, colon);
+  if (e.interface != "intel-rapl" && e.interface != "amd-rapl" && e.interface != "intel-rapl-mmio")
+    return std::nullopt;
+  std::size_t pos = colon + 1;
+  const auto top = take_number(entry, pos);
+  if (!top) return std::nullopt;
+  e.top = *top;
+  if (pos < entry.size()) {
+    if (entry[pos] != ':') return std::nullopt;
+    ++pos;
+    e.sub = take_number(entry, pos);
+    if (!e.sub || pos != entry.size()) return std::nullopt;
+  }
   return e;
+}
+
+// "package-S" or "package-S-die-D".
+bool parse_package(const std::string& name, int& socket, std::optional<int>& die) {
+  const std::string prefix = "package-";
+  if (name.compare(0, prefix.size(), prefix) != 0) return false;
+  std::size_t pos = prefix.size();
+  const auto s = take_number(name, pos);
+  if (!s) return false;
+  std::optional<int> d;
+  if (pos < name.size()) {
+    const std::string die_prefix = "-die-";
+    if (name.compare(pos, die_prefix.size(), die_prefix) != 0) return false;
+    pos += die_prefix.size();
+    d = take_number(name, pos);
+    if (!d || pos != name.size()) return false;
+  }
+  socket = *s;
+  die = d;
+  return true;
 }
 
 void classify(RaplZone& z, const std::optional<int>& parent_socket,
               const std::optional<int>& parent_die) {
-  static const std::regex package_re(R"(^package-(\d+)(?:-die-(\d+))?$)");
-  std::smatch m;
-  if (std::regex_match(z.zone_name, m, package_re)) {
+  if (parse_package(z.zone_name, z.socket, z.die)) {
     z.kind = RaplKind::package;
-    z.socket = std::stoi(m[1].str());
-    if (m[2].matched) z.die = std::stoi(m[2].str());
     return;
   }
   z.socket = parent_socket.value_or(0);

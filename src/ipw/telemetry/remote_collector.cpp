@@ -99,6 +99,12 @@ RemoteCollector::RemoteCollector(std::unique_ptr<RemoteTransport> transport, Rem
     // The monitor never reads a source faster than it updates; neither do we.
     period_ns_ = std::max(period_ns_, std::max(interval, rd.update_period_ns));
   }
+  // A local read at t waits for the first remote sample after t (up to one
+  // remote period plus the trip). Reading locally at twice the remote period
+  // keeps that wait from stretching every local interval past the trace's gap
+  // threshold (3 periods), so `gap` keeps meaning "data was lost". Values stay
+  // exact at each local instant; edges interpolate over 2 remote periods.
+  period_ns_ *= 2;
   {
     MutexLock l(mu_);
     series_.resize(domains_.size());

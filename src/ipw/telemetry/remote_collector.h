@@ -41,7 +41,7 @@ struct RemoteOptions {
   int during_exchanges = 4;
   std::int64_t sync_every_ns = 5'000'000'000;
   std::int64_t reconnect_min_ns = 100'000'000;  // backoff doubles up to the max
-  std::int64_t reconnect_max_ns = 2'000'000'000;
+  std::int64_t reconnect_max_ns = 500'000'000;
   // How long past one sampling period read() waits for the sample that brackets t.
   std::int64_t read_slack_ns = 100'000'000;
   std::int64_t keep_ns = 30'000'000'000;  // remote samples kept for interpolation
@@ -66,6 +66,7 @@ class RemoteCollector final : public Collector {
   void start(std::int64_t t0_ns) override;  // opens the stream and the sync thread
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
   void stop() override;  // ends the stream, takes the "after" burst; idempotent
+  // Twice the monitor's effective period for the slowest domain (see the .cpp).
   std::int64_t update_period_ns() const override { return period_ns_; }
   nlohmann::json describe() const override;
   std::vector<std::size_t> summable_domains() const override { return summable_; }
