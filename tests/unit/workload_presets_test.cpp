@@ -77,7 +77,7 @@ TEST(WorkloadPresets, NaturalReasoningGetsSyntheticIds) {
   ASSERT_EQ(ds.items.size(), 2u);
   EXPECT_EQ(ds.items[0].id, "nr-1");
   EXPECT_EQ(ds.items[1].id, "nr-2");
-  EXPECT_EQ(ds.items[0].kind, "chat");
+  EXPECT_EQ(ds.items[0].kind, "reasoning");
   EXPECT_THAT(ds.items[0].answer, HasSubstr("less dense"));
 }
 

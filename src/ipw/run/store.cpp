@@ -42,6 +42,18 @@ CREATE TABLE samples (
 CREATE INDEX samples_by_time ON samples (session, t_ns);
 )sql";
 
+// Schema 2. IF NOT EXISTS: the same text creates it in new stores and migrates v1
+// stores in place. One row per judge call series (failures too, so they are
+// counted); the newest successful row per cache_key is the cache entry.
+constexpr const char* kJudgmentsSchema = R"sql(
+CREATE TABLE IF NOT EXISTS judgments (
+  id INTEGER PRIMARY KEY, cache_key TEXT NOT NULL, seq INTEGER, repeat INTEGER,
+  protocol TEXT NOT NULL, judge_model TEXT NOT NULL, prompt_version TEXT NOT NULL,
+  verdict TEXT, correct INTEGER, raw_reply TEXT, input_tokens INTEGER, output_tokens INTEGER,
+  error TEXT, attempts INTEGER, t_utc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS judgments_by_key ON judgments (cache_key);
+)sql";
+
 template <typename T>
 void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
   if (v) {
@@ -84,6 +96,7 @@ RunStore RunStore::create(const std::string& dir) {
     db->exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL: durable across crashes of ipw itself
     SQLite::Transaction tx(*db);
     db->exec(kSchema);
+    db->exec(kJudgmentsSchema);
     db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
     tx.commit();
     return RunStore(dir, std::move(db));
@@ -111,6 +124,13 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
           version > kSchemaVersion ? " (upgrade ipw)" : ""));
     }
     if (!db->tableExists("queries")) throw StoreError(fmt::format("{} is not an ipw run store", path));
+    if (version < kSchemaVersion && !read_only) {
+      // v1 -> v2: only a table was added, so the migration is additive and in place.
+      SQLite::Transaction tx(*db);
+      db->exec(kJudgmentsSchema);
+      db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
+      tx.commit();
+    }
     return RunStore(dir, std::move(db));
   } catch (const SQLite::Exception& e) {
     throw StoreError(fmt::format("cannot open run store {}: {}", path, e.what()));

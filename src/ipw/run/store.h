@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ipw/run/judgment_record.h"
 #include "ipw/run/query_record.h"
 #include "ipw/telemetry/collector.h"
 #include "ipw/telemetry/sample.h"
@@ -100,8 +101,18 @@ class RunStore {
   // Visits samples in (session, t_ns) order without materialising all of them.
   void for_each_sample(const std::function<void(int session, const telemetry::Sample&)>& fn) const;
 
+  // LLM-judge judgments (store_judgments.cpp). The newest successful judgment
+  // with this key, if any: the judge cache.
+  std::optional<JudgmentRecord> cached_judgment(const std::string& cache_key) const;
+  void add_judgment(const JudgmentRecord& j);
+  std::vector<JudgmentRecord> judgments() const;  // in insertion order; empty for a v1 store
+  // New verdicts for stored queries, all in one transaction (`ipw score`).
+  void update_scores(const std::vector<ScoreUpdate>& updates);
+  int schema_version() const;
+
  private:
   RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);
+  bool has_judgments_table() const;
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
   void insert_query(const QueryRecord& q, int session);
   std::string dir_;

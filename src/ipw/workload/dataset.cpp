@@ -20,7 +20,7 @@ const std::vector<std::string>& ipw_fields() {
 
 // One line per kind; "chat" has no local scorer and is judged against its reference.
 const std::vector<std::string>& item_kinds() {
-  static const std::vector<std::string> kinds = {"mc", "numeric", "exact", "chat"};
+  static const std::vector<std::string> kinds = {"mc", "numeric", "exact", "chat", "reasoning"};
   return kinds;
 }
 

@@ -6,7 +6,8 @@ namespace ipw::workload {
 
 // One question of a workload. `kind` selects the scorer: "mc" (multiple choice,
 // answer is a letter), "numeric", "exact" (normalised exact match), "chat" (open,
-// judged against `answer` as a reference).
+// judged pairwise against `answer` as a reference reply), "reasoning" (open,
+// judged True/False against `answer` as the reference answer).
 struct Item {
   std::string id;
   std::string prompt;

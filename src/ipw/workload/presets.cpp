@@ -131,13 +131,13 @@ void math500(SourceRow& row) {
   row.fields["source"] = "math500";
 }
 
-// Reference-based judging (the paper's NaturalReasoning protocol): kind "chat"
-// until the judge distinguishes its protocols by kind.
+// Kind "reasoning": judged True/False against the reference answer (the paper's
+// NaturalReasoning protocol), where "chat" is judged pairwise (WildChat).
 void natural_reasoning(SourceRow& row) {
   row.fields["id"] = column(row, "id").is_null() ? json(synthetic_id("nr", row)) : column(row, "id");
   copy(row, "question", "prompt");
   copy(row, "reference_answer", "answer");
-  row.fields["kind"] = "chat";
+  row.fields["kind"] = "reasoning";
   row.fields["category"] = "reasoning";
   row.fields["source"] = "natural-reasoning";
 }

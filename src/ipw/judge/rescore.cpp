@@ -1,0 +1,70 @@
+#include "ipw/judge/rescore.h"
+
+#include "ipw/judge/policy.h"
+#include "ipw/run/run_dir.h"
+
+namespace ipw::judge {
+
+std::optional<JudgeOutcome> judge_query(Judge& judge, run::QueryRecord& q, run::RunStore& store) {
+  const scoring::Score local = local_score(q);
+  const auto protocol = protocol_for(q, local);
+  if (!protocol) return std::nullopt;
+  JudgeOutcome out = judge.judge({*protocol, q.prompt, q.response, q.reference, q.seq, q.repeat}, store);
+  const run::ScoreUpdate u = apply_judgment(q, local, *protocol, out.record);
+  q.correct = u.correct;
+  q.score_method = u.score_method;
+  return out;
+}
+
+RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOptions& opts,
+                         const std::atomic<bool>& stop, const RescoreProgress& progress) {
+  RescoreStats st;
+  std::vector<run::QueryRecord> todo;
+  run::RunStore::QueryReadOptions read;
+  read.texts = true;
+  store.for_each_query(
+      [&](const run::QueryRecord& q) {
+        ++st.queries;
+        if (!protocol_for(q, local_score(q))) return;
+        ++st.eligible;
+        if (!opts.rescore_all && (q.score_method == kMethodPairwise || q.score_method == kMethodReference)) {
+          ++st.kept;
+          return;
+        }
+        todo.push_back(q);
+      },
+      read);
+
+  std::vector<run::ScoreUpdate> updates;
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    if (stop.load()) {
+      st.interrupted = true;
+      break;
+    }
+    run::QueryRecord q = todo[i];
+    const auto out = judge_query(judge, q, store);
+    if (out->cache_hit) {
+      ++st.cache_hits;
+    } else {
+      ++st.judge_calls;
+      st.input_tokens += out->record.input_tokens.value_or(0);
+      st.output_tokens += out->record.output_tokens.value_or(0);
+    }
+    if (!out->record.ok()) ++st.failures;
+    if (q.correct != todo[i].correct || q.score_method != todo[i].score_method) {
+      ++st.changed;
+      updates.push_back({q.seq, q.repeat, q.correct, q.score_method});
+    }
+    if (progress) progress(i + 1, todo.size());
+  }
+  store.update_scores(updates);
+  nlohmann::json manifest = store.manifest();
+  nlohmann::json record = to_manifest(judge.config());
+  record["scored_utc"] = run::utc_now_iso();
+  record["rescore_all"] = opts.rescore_all;
+  manifest["judge"] = record;
+  store.write_manifest(manifest);
+  return st;
+}
+
+}  // namespace ipw::judge
