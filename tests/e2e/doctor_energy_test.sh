@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# ipw doctor and ipw energy, twice: on this machine as it is (a VM has no energy
+# sensor: doctor must say so and `auto` must use the labelled estimator), and
+# against a fake sysfs RAPL tree plus the fake NVML library, whose scripted
+# counters advance at a known rate, so energy ≈ power × seconds can be checked.
+source "$(dirname "$0")/lib.sh"
+
+check_energy_json() {  # FILE: the fields every domain object must have, and E = P × t
+  python3 - "$1" <<'PY'
+import json, sys
+doms = json.load(open(sys.argv[1]))
+assert isinstance(doms, list) and doms, "expected a non-empty JSON array"
+for d in doms:
+    for k in ("domain", "device", "source", "energy_j", "mean_power_w", "seconds", "flags"):
+        assert k in d, f"{d.get('domain')}: missing {k}"
+    assert d["source"] in ("counter", "integrated", "estimated"), d
+    assert isinstance(d["flags"], list), d
+    assert 0.95 <= d["seconds"] <= 1.5, f"seconds {d['seconds']}"
+    assert d["energy_j"] is not None and d["energy_j"] >= 0, d
+    assert abs(d["energy_j"] - d["mean_power_w"] * d["seconds"]) <= 1e-6 * max(1.0, d["energy_j"]), d
+PY
+}
+
+# --- 1. this machine, as it is -------------------------------------------------
+"$IPW" doctor >"$WORK/doctor.txt" || { cat "$WORK/doctor.txt"; fail "ipw doctor failed"; }
+cat "$WORK/doctor.txt"
+for s in nvml amd rapl jetson powermetrics estimated; do
+  [ "$(grep -c "^$s " "$WORK/doctor.txt")" = 1 ] || fail "doctor: expected one line for $s"
+done
+grep -q '^auto: ' "$WORK/doctor.txt" || fail "doctor: no 'auto:' line"
+"$IPW" doctor --json --quick >"$WORK/doctor.json" || fail "ipw doctor --json failed"
+"$IPW" energy --seconds 1 --json >"$WORK/energy.json" 2>"$WORK/energy.err" ||
+  { cat "$WORK/energy.err"; fail "ipw energy failed"; }
+check_energy_json "$WORK/energy.json"
+python3 - "$WORK/doctor.json" "$WORK/energy.json" "$WORK/doctor.txt" "$WORK/energy.err" <<'PY'
+import json, sys
+doc, energy = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+text, err = open(sys.argv[3]).read(), open(sys.argv[4]).read()
+readable_hw = [s["source"] for s in doc["sources"] if s["in_auto"] and s["readable"]]
+for s in doc["sources"]:
+    if not s["readable"]:
+        assert s["reason"], f"{s['source']}: not readable but no reason"
+if not readable_hw:  # a VM or container: the estimator, said out loud
+    assert doc["estimator_used"] and doc["auto"] == ["estimated"], doc["auto"]
+    assert "no readable hardware energy sensor" in text and 'labelled "estimated"' in text
+    assert [d["source"] for d in energy] == ["estimated"], energy
+    assert "ESTIMATED" in err, err
+    print("this machine: no sensor; doctor says so and ipw energy is labelled estimated")
+else:
+    assert doc["auto"] == readable_hw and not doc["estimator_used"], doc
+    assert all(d["source"] != "estimated" for d in energy), energy
+    print("this machine: sensors", readable_hw)
+PY
+
+# --- 2. a fake RAPL tree (20 W) and a fake NVML GPU (150 W) ----------------------
+SYS="$WORK/sys"
+ZONE="$SYS/class/powercap/intel-rapl:0"
+mkdir -p "$ZONE"
+echo package-0 >"$ZONE/name"
+echo 262143328850 >"$ZONE/max_energy_range_uj"
+printf '%015d\n' 5000000 >"$ZONE/energy_uj"
+# The RAPL counter, like the hardware's, ticks every ~1 ms: µJ = 5e6 + 20 W × elapsed µs.
+python3 - "$ZONE/energy_uj" "$WORK/ticker.stop" <<'PY' &
+import os, sys, time
+fd, t0 = os.open(sys.argv[1], os.O_WRONLY), time.monotonic()
+while not os.path.exists(sys.argv[2]):
+    uj = 5_000_000 + int(20.0 * (time.monotonic() - t0) * 1e6)
+    os.pwrite(fd, b"%015d\n" % uj, 0)  # in place, fixed width: never a torn read
+    time.sleep(0.001)
+PY
+PIDS+=("$!")
+FAKE_NVML="$IPW_BIN/../lib/fake_nvml/libnvidia-ml.so.1"
+[ -f "$FAKE_NVML" ] || fail "fake NVML not built at $FAKE_NVML (build the ipw_fake_nvml target)"
+echo "gpu name=Fake_H100 uuid=GPU-e2e energy_mj=1000000 rate_mw=150000 step_ms=5 power_mw=150000 instant_mw=150000" \
+  >"$WORK/nvml.conf"
+export IPW_SYSFS_ROOT="$SYS" IPW_NVML_LIBRARY="$FAKE_NVML" IPW_FAKE_NVML_CONFIG="$WORK/nvml.conf"
+unset CUDA_VISIBLE_DEVICES IPW_DEVICES
+
+"$IPW" doctor >"$WORK/fake_doctor.txt" || { cat "$WORK/fake_doctor.txt"; fail "doctor (fakes) failed"; }
+cat "$WORK/fake_doctor.txt"
+grep -Eq '^rapl +found +readable +update [0-9.]+ ms .*cpu-package0 — used by auto' "$WORK/fake_doctor.txt" ||
+  fail "doctor: the fake RAPL zone is not found/readable/used with a measured period"
+grep -Eq '^nvml +found +readable +update [0-9.]+ ms .*gpu0 — used by auto' "$WORK/fake_doctor.txt" ||
+  fail "doctor: the fake NVML GPU is not found/readable/used with a measured period"
+grep -q '^auto: nvml, rapl ' "$WORK/fake_doctor.txt" || fail "doctor: auto should use nvml and rapl"
+grep -q 'not used by auto' "$WORK/fake_doctor.txt" || fail "doctor: the estimator should be unused"
+
+"$IPW" energy --seconds 1 --json >"$WORK/fake_energy.json" 2>"$WORK/fake_energy.err" ||
+  { cat "$WORK/fake_energy.err"; fail "ipw energy (fakes) failed"; }
+touch "$WORK/ticker.stop"
+check_energy_json "$WORK/fake_energy.json"
+python3 - "$WORK/fake_energy.json" <<'PY'
+import json, sys
+doms = {d["domain"]: d for d in json.load(open(sys.argv[1]))}
+assert set(doms) == {"gpu0", "cpu-package0"}, sorted(doms)
+# The scripted rates are exact; the tolerance covers the fakes' 5 ms / ~1 ms
+# steps and a loaded 2-core machine delaying the RAPL writer.
+for name, watts, tol in (("gpu0", 150.0, 0.03), ("cpu-package0", 20.0, 0.05)):
+    d = doms[name]
+    assert d["source"] == "counter", d
+    want = watts * d["seconds"]
+    err = abs(d["energy_j"] - want) / want
+    assert err <= tol, f"{name}: {d['energy_j']:.3f} J vs {watts} W x {d['seconds']:.3f} s = {want:.3f} J ({err:.1%})"
+    print(f"{name}: {d['energy_j']:.3f} J over {d['seconds']:.3f} s = {d['mean_power_w']:.2f} W "
+          f"(scripted {watts} W, error {err:.2%})")
+PY
+echo "doctor_energy: ok"
