@@ -34,7 +34,9 @@ bool retryable(const inference::Failure& f) {
 
 std::string describe(const inference::Failure& f) {
   std::string s = fmt::format("{}: {}", inference::to_string(f.kind), f.message);
-  if (f.http_status) s += fmt::format(" (HTTP {})", f.http_status);
+  if (f.http_status && f.message.find(fmt::format("HTTP {}", f.http_status)) == std::string::npos) {
+    s += fmt::format(" (HTTP {})", f.http_status);
+  }
   return s;
 }
 
