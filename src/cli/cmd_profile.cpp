@@ -132,6 +132,9 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--repeat", c.repeat, "Run every query N times")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--warmup", c.warmup, "Warm-up requests before measuring (excluded)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_flag("--perplexity", c.perplexity,
+               "After each query, score its reference answer's log-probabilities for perplexity, "
+               "PPW and PPJ (llama.cpp servers; outside the query's energy window)");
   app.add_option("--out", c.out, "Directory that receives run directories")->capture_default_str();
   app.add_option("--resume", f->resume, "Finish an interrupted run (its stored flags apply unless given again)")
       ->check(CLI::ExistingDirectory);

@@ -14,7 +14,8 @@ std::size_t append(char* data, std::size_t size, std::size_t n, void* user) {
 }  // namespace
 
 Expected<HttpReply, std::string> engine_http(const std::string& method, const std::string& url,
-                                             const std::string& json_body, double timeout_s) {
+                                             const std::string& json_body, double timeout_s,
+                                             const std::string& bearer_token) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return unexpected(std::string("curl_easy_init failed"));
   HttpReply reply;
@@ -25,12 +26,15 @@ Expected<HttpReply, std::string> engine_http(const std::string& method, const st
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_s * 1000.0));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+  if (!bearer_token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + bearer_token).c_str());
+  }
   if (method == "POST") {
     headers = curl_slist_append(headers, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(json_body.size()));
   }
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   const CURLcode rc = curl_easy_perform(curl);
   if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
   curl_slist_free_all(headers);

@@ -1,6 +1,7 @@
 #pragma once
-// The launcher's own small HTTP calls to the server it started (/health, /props, /v1/models, the
-// warm-up completion). Profiling traffic goes through the Client interface, not through this.
+// Small non-streaming HTTP calls: the launcher's own to the server it started (/health, /props,
+// /v1/models, the warm-up completion) and the reference scorer's (/tokenize, one scored
+// completion). Profiling traffic goes through the streaming Client interface, not through this.
 #include <string>
 
 #include "ipw/common/expected.h"
@@ -13,8 +14,10 @@ struct HttpReply {
 };
 
 // method is "GET" or "POST" (POST sends `json_body` as application/json). The error string says
-// what failed and for which URL; a non-2xx status is a reply, not an error.
+// what failed and for which URL; a non-2xx status is a reply, not an error. A non-empty
+// `bearer_token` is sent as `Authorization: Bearer ...` (and never appears in messages).
 Expected<HttpReply, std::string> engine_http(const std::string& method, const std::string& url,
-                                             const std::string& json_body, double timeout_s);
+                                             const std::string& json_body, double timeout_s,
+                                             const std::string& bearer_token = {});
 
 }  // namespace ipw::inference

@@ -27,6 +27,7 @@ void RunMetricsBuilder::add(const run::QueryRecord& q) {
   summary_.add(q);
   by_category_.add(q.category, q);
   by_source_.add(q.source, q);
+  perplexity_.add(q);
   EfficiencyPoint p;
   if (q.correct) p.correct = *q.correct ? 1 : 0;
   if (q.ok() && q.energy_j) {
@@ -96,6 +97,7 @@ RunMetrics RunMetricsBuilder::finish() const {
   m.itl_sampled = itl_seen_ > itl_.size();
   m.by_category = by_category_.finish();
   m.by_source = by_source_.finish();
+  m.perplexity = perplexity_.finish();
   return m;
 }
 
@@ -127,7 +129,8 @@ nlohmann::json to_json(const RunMetrics& m) {
           {"mean_decode_energy_j", opt(m.mean_decode_energy_j)},
           {"itl_s", itl},
           {"by_category", to_json(m.by_category)},
-          {"by_source", to_json(m.by_source)}};
+          {"by_source", to_json(m.by_source)},
+          {"perplexity", to_json(m.perplexity)}};
 }
 
 }  // namespace ipw::metrics

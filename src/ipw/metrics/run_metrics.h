@@ -14,6 +14,7 @@
 #include "ipw/metrics/bootstrap.h"
 #include "ipw/metrics/breakdown.h"
 #include "ipw/metrics/energy_model.h"
+#include "ipw/metrics/perplexity.h"
 #include "ipw/metrics/rng.h"
 #include "ipw/metrics/summary.h"
 
@@ -36,6 +37,7 @@ struct RunMetrics {
   Distribution itl_s;        // inter-token latency over all tokens of successful queries
   bool itl_sampled = false;  // more gaps than the cap: percentiles from a seeded reservoir
   std::vector<GroupStats> by_category, by_source;
+  PerplexitySummary perplexity;  // reference-answer perplexity and PPW/PPJ (runs with --perplexity)
 };
 
 struct RunMetricsOptions {
@@ -56,6 +58,7 @@ class RunMetricsBuilder {
   SummaryBuilder summary_;
   GroupBuilder by_category_, by_source_;
   EnergyModelFit fit_;
+  PerplexityBuilder perplexity_;
   std::vector<EfficiencyPoint> points_;
   std::vector<double> itl_;
   std::size_t itl_seen_ = 0;

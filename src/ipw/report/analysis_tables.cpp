@@ -51,8 +51,20 @@ void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estima
                *m.itl_s.p99 * 1e3, m.itl_s.n, m.itl_sampled ? ", percentiles sampled" : "");
   }
   if (m.error_rate) fmt::print(out, "  error rate {:.2f}%\n", *m.error_rate * 100);
+  print_perplexity(out, m.perplexity, estimated);
   print_groups(out, "category", m.by_category, estimated);
   print_groups(out, "source", m.by_source, estimated);
+}
+
+void print_perplexity(std::FILE* out, const metrics::PerplexitySummary& p, bool estimated) {
+  if (p.scored == 0) return;  // the run was not profiled with --perplexity
+  const char* label = estimated ? " [estimated]" : "";
+  fmt::print(out, "\nreference perplexity ({} queries, {} reference tokens)\n", p.scored, p.reference_tokens);
+  fmt::print(out, "  {:<26}{:>14}\n", "mean perplexity", num(p.mean_perplexity));
+  fmt::print(out, "  {:<26}{:>14}\n", "per-token perplexity", num(p.token_perplexity));
+  fmt::print(out, "  {:<26}{:>14}{:>14}\n", "", "gross", "net of idle");
+  fmt::print(out, "  {:<26}{:>14}{:>14}{}\n", "PPW (1/W)", num(p.ppw), num(p.ppw_net), label);
+  fmt::print(out, "  {:<26}{:>14}{:>14}{}\n", "PPJ (1/J)", num(p.ppj), num(p.ppj_net), label);
 }
 
 void print_groups(std::FILE* out, const char* title, const std::vector<metrics::GroupStats>& groups,

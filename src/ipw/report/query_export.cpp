@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/inference/server_timings.h"
+#include "ipw/metrics/perplexity.h"
 #include "ipw/metrics/summary.h"
 #include "ipw/telemetry/energy_window.h"
 
@@ -36,11 +38,14 @@ const std::vector<std::string>& export_columns() {
       "id", "seq", "repeat", "session", "category", "source", "kind", "correct", "extracted",
       "input_tokens", "output_tokens", "t_start_s", "t_first_token_s", "t_end_s", "ttft_s",
       "tpot_s", "latency_s", "energy_j", "prefill_energy_j", "decode_energy_j", "net_energy_j",
-      "power_w", "peak_power_w", "energy_source", "energy_flags", "error_kind", "error", "response"};
+      "power_w", "peak_power_w", "energy_source", "energy_flags", "server_prompt_ms",
+      "server_predicted_ms", "server_cache_tokens", "reference_tokens", "reference_nll_nats",
+      "perplexity", "error_kind", "error", "response"};
   return cols;
 }
 
 nlohmann::json export_row(const run::QueryRecord& q) {
+  const inference::ServerTimings st = inference::parse_server_timings(q.server_timings_json);
   return {
       {"id", q.item_id},
       {"seq", q.seq},
@@ -67,6 +72,12 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"peak_power_w", opt(q.peak_power_w)},
       {"energy_source", q.energy_source},
       {"energy_flags", telemetry::flags_to_string(q.energy_flags)},
+      {"server_prompt_ms", opt(st.prompt_ms)},
+      {"server_predicted_ms", opt(st.predicted_ms)},
+      {"server_cache_tokens", opt(st.cache_tokens)},
+      {"reference_tokens", opt(q.reference_tokens)},
+      {"reference_nll_nats", opt(q.reference_nll_nats)},
+      {"perplexity", opt(metrics::perplexity(q))},
       {"error_kind", q.error_kind},
       {"error", q.error_message},
       {"response", q.response},

@@ -13,7 +13,7 @@ namespace ipw::run {
   X(chat) X(dataset) X(max_queries) X(repeat) X(warmup) X(max_tokens) X(temperature)      \
   X(top_p) X(top_k) X(telemetry) X(domains) X(sample_period_ms) X(idle_seconds)           \
   X(connect_timeout_s) X(first_token_timeout_s) X(total_timeout_s)                        \
-  X(max_consecutive_failures) X(connect_retries) X(out)
+  X(max_consecutive_failures) X(connect_retries) X(out) X(perplexity)
 
 nlohmann::json to_json(const ProfileConfig& c) {
   nlohmann::json j;

@@ -26,6 +26,7 @@ struct ProfileConfig {
   int max_queries = 0;  // 0: all
   int repeat = 1;
   int warmup = 1;       // warm-up requests before the idle baseline, excluded from results
+  bool perplexity = false;  // score each reference answer after its query (llama.cpp servers)
 
   // Decoding (the IPW paper's defaults).
   int max_tokens = 256;

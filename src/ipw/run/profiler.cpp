@@ -17,6 +17,7 @@
 #include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/sampler.h"
 #include "ipw/workload/dataset.h"
+#include "ipw/workload/prompt.h"
 
 namespace ipw::run {
 
@@ -171,6 +172,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
     const inference::Request r = make_request(cfg, item);
     QueryRecord q = record_for(w, item, r.prompt);
     if (!session.run_query(r, q, out)) break;  // unreachable server or interrupted mid-query
+    if (cfg.perplexity) session.score_reference(r, workload::reference_reply(item), q);
     score(item, q);
     session.commit(q);
     ++out.queries_run;

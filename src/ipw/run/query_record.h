@@ -36,6 +36,10 @@ struct QueryRecord {
   std::uint32_t energy_flags = 0;
   std::string server_timings_json;  // engine-reported timings, verbatim JSON
   std::optional<double> server_cpu_s;  // CPU time of an ipw-launched server in the window
+  // --perplexity: the reference answer scored under the model after the query (off its
+  // energy window): −Σ log p of its tokens (nats) and how many tokens. Empty when not scored.
+  std::optional<double> reference_nll_nats;
+  std::optional<int> reference_tokens;
   std::vector<DomainEnergy> domains;
 
   bool ok() const { return error_kind.empty(); }

@@ -16,6 +16,8 @@ namespace ipw::run {
 namespace {
 
 constexpr std::int64_t kSampleWaitNs = 2'000'000'000;  // a window's end must be bracketed
+constexpr int kMaxScoringFailures = 3;  // with no success at all: the server cannot score
+constexpr const char* kScoringMethod = "llama.cpp: /tokenize + token-id grammar + pre-sampling logprobs";
 
 std::int64_t period_ns(const ProfileConfig& cfg) {
   return static_cast<std::int64_t>(cfg.sample_period_ms * 1e6);
@@ -170,6 +172,14 @@ bool Session::prepare(const workload::Item& warmup_item, ProfileOutcome& out) {
     }
   }
   client_ = inference::make_client(cfg_.api, client_options(cfg_, url));
+  if (cfg_.perplexity) {
+    if (cfg_.api == "openai") {
+      scorer_ = inference::make_llama_reference_scorer(client_options(cfg_, url));
+    } else {
+      spdlog::warn("--perplexity: reference scoring is implemented for llama.cpp's server only; "
+                   "this run stores no perplexity");
+    }
+  }
   sampler_.start();
   info_.t0_monotonic_ns = sampler_.t0_ns();
   store_.update_session(info_);
@@ -230,9 +240,11 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
   });
   const double cpu_before_s = engine_ && engine_->alive() ? engine_->process_cpu_time_s() : 0.0;
   inference::Result res = client_->complete(req);
+  // A dead engine refuses connections: retrying would only delay the real diagnosis below.
+  const auto engine_dead = [this] { return engine_ && !engine_->alive(); };
   for (int attempt = 1;
        !res && res.error().kind == inference::FailureKind::connect && attempt <= cfg_.connect_retries &&
-       !stop_requested_.load();
+       !stop_requested_.load() && !engine_dead();
        ++attempt) {
     spdlog::warn("connect failed ({}), retry {}/{}", res.error().message, attempt, cfg_.connect_retries);
     sleep_interruptibly(0.5 * (1 << (attempt - 1)));
@@ -247,14 +259,10 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
       out.status = RunStatus::interrupted;
       return false;  // the query in flight is not recorded; --resume redoes it
     }
-    if (f.kind == inference::FailureKind::connect) {
-      out.status = RunStatus::failed;
-      out.message = fmt::format("cannot reach the server: {}", f.message);
-      return false;
-    }
-    if (engine_ && !engine_->alive()) {
-      // The engine died under this query: the failure is the engine's, not the
-      // query's, so it is not recorded and --resume runs it on a fresh server.
+    if (engine_dead()) {
+      // The engine died under this query (or between two: then the connection is refused):
+      // the failure is the engine's, not the query's, so it is not recorded and --resume
+      // runs it on a fresh server.
       out.status = RunStatus::failed;
       try {
         engine_->check_alive();
@@ -262,6 +270,11 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
       } catch (const inference::EngineError& e) {
         out.message = e.what();
       }
+      return false;
+    }
+    if (f.kind == inference::FailureKind::connect) {
+      out.status = RunStatus::failed;
+      out.message = fmt::format("cannot reach the server: {}", f.message);
       return false;
     }
   }
@@ -299,6 +312,26 @@ std::vector<telemetry::Sample> Session::take_new_samples() {
   return fresh;
 }
 
+void Session::score_reference(const inference::Request& req, const std::string& reference,
+                              QueryRecord& q) {
+  if (!scorer_ || !q.ok() || reference.empty()) return;
+  auto s = scorer_->score(req.model, req.prompt, req.chat, reference);
+  if (s) {
+    ++scored_;
+    q.reference_nll_nats = s->nll_nats;
+    q.reference_tokens = s->tokens;
+    return;
+  }
+  ++scoring_failures_;
+  scoring_error_ = s.error();
+  spdlog::warn("--perplexity: query {} not scored: {}", q.item_id, s.error());
+  if (scored_ == 0 && scoring_failures_ >= kMaxScoringFailures) {
+    spdlog::warn("--perplexity: {} failures and no success; reference scoring is off for this session",
+                 scoring_failures_);
+    scorer_.reset();
+  }
+}
+
 void Session::commit(const QueryRecord& q) { store_.commit_query(q, info_.id, take_new_samples()); }
 
 std::optional<double> Session::live_power_w() const {
@@ -326,6 +359,14 @@ ProfileOutcome Session::close(ProfileOutcome out) {
   }
   info_.status = to_string(out.status);
   store_.update_session(info_);
+  if (cfg_.perplexity) {
+    // Per session: a resumed run may score on a different server.
+    nlohmann::json manifest = store_.manifest();
+    manifest["perplexity"]["method"] = kScoringMethod;
+    manifest["perplexity"]["sessions"][std::to_string(info_.id)] = {
+        {"scored", scored_}, {"failed", scoring_failures_}, {"last_error", scoring_error_}};
+    store_.write_manifest(manifest);
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "ipw/inference/client.h"
 #include "ipw/inference/engine_launcher.h"
+#include "ipw/inference/reference_scorer.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
@@ -44,6 +45,10 @@ class Session {
   // Sends one query and attributes its energy. Returns false when the run must
   // stop without recording this query (server unreachable, user interrupt).
   bool run_query(const inference::Request& req, QueryRecord& q, ProfileOutcome& out);
+  // --perplexity: scores `reference` as the reply to req's prompt and stores the result in q.
+  // Called after run_query, outside the query's energy window; failures are logged and
+  // counted, never fatal (after kMaxScoringFailures with no success, scoring stops).
+  void score_reference(const inference::Request& req, const std::string& reference, QueryRecord& q);
   void commit(const QueryRecord& q);
   std::optional<double> live_power_w() const;
   // Stops telemetry, stores the remaining samples and the session's totals.
@@ -63,6 +68,9 @@ class Session {
   std::vector<double> idle_power_w_;
   std::unique_ptr<inference::Engine> engine_;  // set when ipw runs the server itself
   std::unique_ptr<inference::Client> client_;
+  std::unique_ptr<inference::ReferenceScorer> scorer_;  // set with --perplexity
+  int scored_ = 0, scoring_failures_ = 0;
+  std::string scoring_error_;  // the last failure, for the manifest
   SessionInfo info_;
   std::size_t stored_samples_ = 0;
   bool closed_ = false;

@@ -54,6 +54,17 @@ CREATE TABLE IF NOT EXISTS judgments (
 CREATE INDEX IF NOT EXISTS judgments_by_key ON judgments (cache_key);
 )sql";
 
+// Schema 3: the reference answer's score under the model (--perplexity), nullable.
+constexpr const char* kReferenceColumns =
+    "ALTER TABLE queries ADD COLUMN reference_nll_nats REAL;"
+    "ALTER TABLE queries ADD COLUMN reference_tokens INTEGER;";
+
+bool has_column(SQLite::Database& db, const char* table, const char* column) {
+  SQLite::Statement st(db, fmt::format("SELECT 1 FROM pragma_table_info('{}') WHERE name = ?", table));
+  st.bind(1, column);
+  return st.executeStep();
+}
+
 template <typename T>
 void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
   if (v) {
@@ -97,6 +108,7 @@ RunStore RunStore::create(const std::string& dir) {
     SQLite::Transaction tx(*db);
     db->exec(kSchema);
     db->exec(kJudgmentsSchema);
+    db->exec(kReferenceColumns);
     db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
     tx.commit();
     return RunStore(dir, std::move(db));
@@ -125,9 +137,11 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
     }
     if (!db->tableExists("queries")) throw StoreError(fmt::format("{} is not an ipw run store", path));
     if (version < kSchemaVersion && !read_only) {
-      // v1 -> v2: only a table was added, so the migration is additive and in place.
+      // Additive and in place: v1 -> v2 adds a table, v2 -> v3 two nullable columns. Each step
+      // checks what is there, so a store some build left half-way is completed, not broken.
       SQLite::Transaction tx(*db);
       db->exec(kJudgmentsSchema);
+      if (!has_column(*db, "queries", "reference_nll_nats")) db->exec(kReferenceColumns);
       db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
       tx.commit();
     }
@@ -135,6 +149,11 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
   } catch (const SQLite::Exception& e) {
     throw StoreError(fmt::format("cannot open run store {}: {}", path, e.what()));
   }
+}
+
+const char* RunStore::reference_columns() const {
+  return has_column(*db_, "queries", "reference_nll_nats") ? "reference_nll_nats, reference_tokens"
+                                                           : "NULL, NULL";
 }
 
 void RunStore::write_manifest(const nlohmann::json& manifest) {
@@ -283,7 +302,8 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
       "t_start_ns, t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, "
       "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
       "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_timings_json, "
-      "server_cpu_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "server_cpu_s, reference_nll_nats, reference_tokens) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   int i = 1;
   st.bind(i++, q.seq);
   st.bind(i++, q.repeat);
@@ -321,6 +341,8 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
   st.bind(i++, static_cast<int64_t>(q.energy_flags));
   st.bind(i++, q.server_timings_json);
   bind_opt(st, i++, q.server_cpu_s);
+  bind_opt(st, i++, q.reference_nll_nats);
+  bind_opt(st, i++, q.reference_tokens);
   st.exec();
 
   SQLite::Statement de(*db_,
@@ -357,12 +379,14 @@ std::vector<QueryRecord> RunStore::queries() const {
   std::vector<QueryRecord> out;
   SQLite::Statement st(
       *db_,
-      "SELECT seq, repeat, session, item_id, category, source, kind, prompt, reference, "
-      "response, extracted, correct, score_method, input_tokens, output_tokens, t_start_ns, "
-      "t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, energy_j, "
-      "prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, mean_temperature_c, "
-      "max_memory_mb, energy_source, energy_flags, server_timings_json, server_cpu_s "
-      "FROM queries ORDER BY seq, repeat");
+      fmt::format(
+          "SELECT seq, repeat, session, item_id, category, source, kind, prompt, reference, "
+          "response, extracted, correct, score_method, input_tokens, output_tokens, t_start_ns, "
+          "t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, energy_j, "
+          "prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, mean_temperature_c, "
+          "max_memory_mb, energy_source, energy_flags, server_timings_json, server_cpu_s, {} "
+          "FROM queries ORDER BY seq, repeat",
+          reference_columns()));
   while (st.executeStep()) {
     QueryRecord q;
     int i = 0;
@@ -400,6 +424,8 @@ std::vector<QueryRecord> RunStore::queries() const {
     q.energy_flags = static_cast<std::uint32_t>(st.getColumn(i++).getInt64());
     q.server_timings_json = text(st.getColumn(i++));
     q.server_cpu_s = opt_double(st.getColumn(i++));
+    q.reference_nll_nats = opt_double(st.getColumn(i++));
+    q.reference_tokens = opt_int(st.getColumn(i++));
     out.push_back(std::move(q));
   }
   SQLite::Statement de(*db_,

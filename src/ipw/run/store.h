@@ -27,7 +27,10 @@ class Database;
 namespace ipw::run {
 
 // Schema version written to PRAGMA user_version, and the oldest this build reads.
-inline constexpr int kSchemaVersion = 1;
+// 2: judgments table; 3: queries.reference_nll_nats / reference_tokens (--perplexity).
+// Older stores are migrated in place when opened for writing; read-only handles read them
+// as they are (absent tables and columns read as empty).
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kOldestReadableSchema = 1;
 
 struct StoreError : std::runtime_error {
@@ -113,6 +116,9 @@ class RunStore {
  private:
   RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);
   bool has_judgments_table() const;
+  // The SELECT list for the reference-score columns: the columns, or NULLs in a store that
+  // predates them (opened read-only, so not migrated).
+  const char* reference_columns() const;
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
   void insert_query(const QueryRecord& q, int session);
   std::string dir_;

@@ -27,4 +27,11 @@ std::string render_prompt(const Item& item) {
   return text;
 }
 
+std::string reference_reply(const Item& item) {
+  if (item.answer.empty()) return {};
+  // The same wording render_prompt asks for, so every model is scored on one fixed string.
+  if (item.kind == "mc" || item.kind == "numeric" || item.kind == "exact") return "Answer: " + item.answer;
+  return item.answer;
+}
+
 }  // namespace ipw::workload
