@@ -37,6 +37,7 @@ nlohmann::json given_overrides(const CLI::App& app, const run::ProfileConfig& cf
     }
     if (key == "engine_arg") key = "engine_args";
     if (key == "completion") key = "chat";
+    if (key == "judge") key = "judge_url";
     if (key == "model" && !cfg.engine_model_path.empty()) out["engine_model_path"] = all["engine_model_path"];
     if (all.contains(key)) out[key] = all[key];
   }
@@ -136,6 +137,13 @@ Handler setup_profile(CLI::App& app) {
                "After each query, score its reference answer's log-probabilities for perplexity, "
                "PPW and PPJ (llama.cpp servers; outside the query's energy window)");
   app.add_option("--out", c.out, "Directory that receives run directories")->capture_default_str();
+  app.add_option("--judge", c.judge_url,
+                 "OpenAI-compatible server of an LLM judge for chat/reasoning items (judged after each query)");
+  app.add_option("--judge-model", c.judge_model, "The judge's model name (with --judge)");
+  app.add_option("--judge-api-key-env", c.judge_api_key_env,
+                 "Environment variable holding the judge's API key (default IPW_JUDGE_API_KEY if set; never stored)");
+  app.add_option("--judge-max-tokens", c.judge_max_tokens, "Maximum tokens of a judge reply")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--resume", f->resume, "Finish an interrupted run (its stored flags apply unless given again)")
       ->check(CLI::ExistingDirectory);
   app.add_option("--telemetry", c.telemetry, "Energy sources: auto, estimated, replay:FILE.csv, …")

@@ -19,7 +19,11 @@ namespace {
 constexpr std::size_t kExcerptChars = 160;
 
 std::string excerpt(const std::string& s) {
-  return s.size() <= kExcerptChars ? s : s.substr(0, kExcerptChars) + "…";
+  if (s.size() <= kExcerptChars) return s;
+  std::size_t n = kExcerptChars;
+  // Never cut a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "…";
 }
 
 // Failures worth another attempt: the server or the network may recover.

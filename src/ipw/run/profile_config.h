@@ -49,6 +49,13 @@ struct ProfileConfig {
   int connect_retries = 3;
 
   std::string out = "runs";
+
+  // LLM judge (empty judge_url: none). Judged right after each query, outside its
+  // energy window; the API key is read from judge_api_key_env and never stored.
+  std::string judge_url;
+  std::string judge_model;
+  std::string judge_api_key_env;
+  int judge_max_tokens = 1024;
 };
 
 nlohmann::json to_json(const ProfileConfig& c);

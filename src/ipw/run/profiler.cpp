@@ -8,6 +8,7 @@
 
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
+#include "ipw/judge/rescore.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/host_info.h"
 #include "ipw/run/run_dir.h"
@@ -133,6 +134,15 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
     for (const auto& c : collectors) all.insert(all.end(), c->domains().begin(), c->domains().end());
     (void)select_domains(all, cfg.domains);  // throws for an unknown --domains name
   }
+  std::optional<judge::Judge> judge;  // made now: a bad --judge flag must fail before the run exists
+  if (!cfg.judge_url.empty()) {
+    judge::JudgeConfig jc;
+    jc.url = cfg.judge_url;
+    jc.model = cfg.judge_model;
+    jc.api_key_env = cfg.judge_api_key_env;
+    jc.max_tokens = cfg.judge_max_tokens;
+    judge.emplace(jc, judge::make_judge_client(jc), &stop_requested);
+  }
 
   std::optional<RunStore> store;
   std::string dir;
@@ -156,6 +166,11 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   Session session(cfg, *store, progress, stop_requested, std::move(collectors));
   session.open(req.resume_dir.empty() ? build_manifest(req, ds, cfg.server) : nlohmann::json(),
                req.command_line);
+  if (judge) {
+    nlohmann::json manifest = store->manifest();
+    manifest["judge"] = judge::to_manifest(judge->config());
+    store->write_manifest(manifest);
+  }
   ProfileOutcome out;
   out.run_dir = dir;
   if (!session.prepare(ds.items.front(), out)) return session.close(out);
@@ -174,6 +189,8 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
     if (!session.run_query(r, q, out)) break;  // unreachable server or interrupted mid-query
     if (cfg.perplexity) session.score_reference(r, workload::reference_reply(item), q);
     score(item, q);
+    // The judge is asked only now, after the query's energy window has closed.
+    if (judge) judge::judge_query(*judge, q, *store);
     session.commit(q);
     ++out.queries_run;
     ++done;

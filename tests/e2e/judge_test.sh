@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The LLM judge end to end:
+#  1. ipw profile (no judge) on the mock server: chat items stay unscored, not wrong;
+#  2. ipw score RUN --judge <mock scripted as a judge>: pairwise and reference verdicts stored in the
+#     judgments table with tokens, the queries' verdicts updated, summary.json rewritten to match;
+#  3. ipw score --rescore-all again: every verdict from the cache, no request reaches the judge;
+#  4. ipw profile --judge: judged as it goes;
+#  5. ipw score with the real llama-server (the tiny model) as judge: every judged query has a verdict
+#     or a recorded failure, and ipw exits 0. FAILS (never skips) when llama-server or the model is missing.
+source "$(dirname "$0")/lib.sh"
+server="${IPW_LLAMA_SERVER:-$IPW_SOURCE_DIR/third_party/llama/build/bin/llama-server}"
+model="${IPW_ENGINE_MODEL:-$IPW_SOURCE_DIR/third_party/models/ipw-tiny.gguf}"
+[ -x "$server" ] || fail "llama-server not built ($server): run scripts/build-llama.sh"
+[ -s "$model" ] || fail "default model missing ($model): run scripts/make-model.sh"
+
+python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+# id, kind, prompt, reference, the model's scripted reply, options
+items = [
+    ("mc-1", "mc", "Which planet is called the red planet?", "B", "Answer: B", ["Venus", "Mars", "Jupiter", "Saturn"]),
+    ("num-1", "numeric", "What is 6 times 7?", "42", "Answer: 41", None),
+    ("ex-1", "exact", "Which city is the capital of France?", "Paris", "It is the French capital city, mark-para-true.", None),
+    ("ex-2", "exact", "Which metal has the symbol Au?", "gold", "Answer: gold", None),
+    ("chat-1", "chat", "Write one sentence about rain.", "Rain falls from clouds when droplets grow heavy.", "Rain is water from clouds mark-chat-good.", None),
+    ("chat-2", "chat", "Give a tip for sleeping well.", "Keep a regular bedtime and a dark, cool room.", "Sleep is nice mark-chat-tie.", None),
+    ("chat-3", "chat", "Name a benefit of walking.", "Walking strengthens the heart and lifts mood.", "Bananas are yellow mark-chat-bad.", None),
+    ("chat-4", "chat", "Describe the sea in five words.", "Vast, blue, restless, salty, deep.", "The sea mark-chat-muddle.", None),
+    ("rs-1", "reasoning", "Why does ice float on water?", "Ice is less dense than liquid water.", "Because ice is lighter per volume mark-rs-false.", None),
+]
+with open(f"{w}/ds.jsonl", "w") as ds, open(f"{w}/answers.jsonl", "w") as ans:
+    for id_, kind, prompt, ref, reply, options in items:
+        row = {"id": id_, "prompt": prompt, "answer": ref, "kind": kind, "category": kind, "source": "e2e-judge"}
+        if options:
+            row["options"] = options
+        ds.write(json.dumps(row) + "\n")
+        ans.write(json.dumps({"prompt": prompt, "answer": reply}) + "\n")
+judge = [
+    ("mark-para-true", "It names Paris.\nVerdict: True"),
+    ("mark-chat-good", "Reply A is vivid and correct.\n[[A>B]]"),
+    ("mark-chat-tie", "**Verdict: [[A=B]]**"),
+    ("mark-chat-bad", "Reply A is off topic. [[B>>A]]"),
+    ("mark-chat-muddle", "Hard to say."),
+    ("mark-rs-false", "It skips density.\nVerdict: False"),
+]
+with open(f"{w}/judge.jsonl", "w") as f:
+    for mark, reply in judge:
+        f.write(json.dumps({"prompt": mark, "answer": reply}) + "\n")
+PY
+
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 5 --tokens-per-s 0
+MODEL_URL="$MOCK_URL"
+start_mock --answers "$WORK/judge.jsonl" --ttft-ms 0 --tokens-per-s 0 --verbose
+JUDGE_URL="$MOCK_URL"
+judge_requests() { cat "$WORK"/mock.*.out | grep -c "mock: POST /v1/chat/completions" || true; }
+common=(--server "$MODEL_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry estimated --idle-seconds 0 --warmup 0)
+
+# 1. Profile without a judge.
+"$IPW" profile "${common[@]}" --out "$WORK/runs" >"$WORK/p1.out" 2>&1 || { cat "$WORK/p1.out"; fail "ipw profile failed"; }
+run=$(run_dir_in "$WORK/runs")
+python3 - "$run/run.db" <<'PY' || fail "unjudged run checks failed"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = {r[0]: r[1:] for r in db.execute("SELECT item_id, correct, score_method FROM queries")}
+for chat in ("chat-1", "chat-2", "chat-3", "chat-4", "rs-1"):
+    assert rows[chat] == (None, "none"), (chat, rows[chat])
+assert rows["ex-1"] == (0, "exact") and rows["mc-1"] == (1, "mc") and rows["num-1"] == (0, "numeric"), rows
+assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 0
+PY
+[ "$(judge_requests)" = 0 ] || fail "the judge was asked during a profile without --judge"
+
+# 2. Score with the mock judge.
+"$IPW" score "$run" --judge "$JUDGE_URL" --judge-model mock-judge >"$WORK/s1.out" 2>&1 || { cat "$WORK/s1.out"; fail "ipw score failed"; }
+python3 - "$run" <<'PY' || { cat "$WORK/s1.out"; fail "judged run checks failed"; }
+import json, sqlite3, sys
+run = sys.argv[1]
+db = sqlite3.connect(f"{run}/run.db")
+rows = {r[0]: r[1:] for r in db.execute("SELECT item_id, correct, score_method FROM queries")}
+want = {"chat-1": (1, "judge-pairwise"), "chat-2": (1, "judge-pairwise"), "chat-3": (0, "judge-pairwise"),
+        "chat-4": (None, "judge-failed"), "rs-1": (0, "judge-reference"), "ex-1": (1, "judge-reference"),
+        "ex-2": (1, "exact"), "mc-1": (1, "mc"), "num-1": (0, "numeric")}
+for k, v in want.items():
+    assert rows[k] == v, (k, rows[k], v)
+j = db.execute("SELECT protocol, verdict, correct, input_tokens, output_tokens, error, prompt_version, judge_model FROM judgments").fetchall()
+assert len(j) == 6, j
+ok = [r for r in j if r[5] is None]
+assert sorted(r[1] for r in ok) == ["A=B", "A>B", "B>>A", "false", "true"], ok
+assert all(r[3] > 0 and r[4] > 0 for r in j), "judge tokens not recorded"
+failed = [r for r in j if r[5] is not None]
+assert len(failed) == 1 and "no pairwise verdict" in failed[0][5], failed
+assert {r[6] for r in j} == {"pairwise-v1", "reference-v1"} and {r[7] for r in j} == {"mock-judge"}
+m = json.loads(db.execute("SELECT json FROM manifest").fetchone()[0])
+assert m["judge"]["model"] == "mock-judge" and len(m["judge"]["prompts"]["pairwise"]["sha256"]) == 64, m["judge"]
+assert "api_key" not in json.dumps(m["judge"]).replace("api_key_env", ""), "a key in the manifest"
+s = json.load(open(f"{run}/summary.json"))["summary"]
+scored = [v for v in rows.values() if v[0] is not None]
+assert s["scored"] == len(scored) == 8 and s["correct"] == sum(v[0] for v in scored) == 5, s
+PY
+n1=$(judge_requests)
+[ "$n1" = 6 ] || fail "expected 6 judge requests, the judge saw $n1"
+
+# 3. Again with --rescore-all: all from the cache (the failure is asked again: failures are never cached).
+"$IPW" score "$run" --judge "$JUDGE_URL" --judge-model mock-judge --rescore-all >"$WORK/s2.out" 2>&1 \
+  || { cat "$WORK/s2.out"; fail "second ipw score failed"; }
+grep -q "judged    1 by the judge, 5 from the cache, 1 failed" "$WORK/s2.out" || { cat "$WORK/s2.out"; fail "expected 5 cache hits"; }
+n2=$(judge_requests)
+[ "$n2" = $((n1 + 1)) ] || fail "the cached rescoring sent $((n2 - n1)) requests to the judge, want 1 (the earlier failure)"
+
+# 4. Profile with --judge: judged as it goes.
+"$IPW" profile "${common[@]}" --judge "$JUDGE_URL" --judge-model mock-judge --out "$WORK/runs2" >"$WORK/p2.out" 2>&1 \
+  || { cat "$WORK/p2.out"; fail "ipw profile --judge failed"; }
+run2=$(run_dir_in "$WORK/runs2")
+python3 - "$run2/run.db" <<'PY' || fail "profile --judge checks failed"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = {r[0]: r[1:] for r in db.execute("SELECT item_id, correct, score_method, t_end_ns FROM queries")}
+assert rows["chat-1"][:2] == (1, "judge-pairwise") and rows["rs-1"][:2] == (0, "judge-reference"), rows
+assert rows["chat-4"][:2] == (None, "judge-failed"), rows
+assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 6
+PY
+
+# 5. The real llama-server as judge: a parseable verdict or a recorded failure, never a crash.
+port=$(dead_port)
+"$server" --model "$model" --host 127.0.0.1 --port "$port" --alias tiny-judge -t 1 >"$WORK/llama.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 300); do
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fs "http://127.0.0.1:$port/health" >/dev/null || { tail -20 "$WORK/llama.log"; fail "llama-server did not become healthy"; }
+"$IPW" score "$run" --judge "http://127.0.0.1:$port" --judge-model tiny-judge --judge-max-tokens 48 --rescore-all \
+  >"$WORK/s3.out" 2>&1 || { cat "$WORK/s3.out"; fail "ipw score with llama-server as judge exited non-zero"; }
+python3 - "$run/run.db" <<'PY' || { cat "$WORK/s3.out"; fail "llama-server judge checks failed"; }
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+judged = db.execute("SELECT item_id, correct, score_method FROM queries WHERE kind IN ('chat', 'reasoning') OR item_id = 'ex-1'").fetchall()
+rows = db.execute("SELECT verdict, correct, error, raw_reply FROM judgments WHERE judge_model = 'tiny-judge'").fetchall()
+assert len(rows) == len(judged) == 6, (rows, judged)
+for verdict, correct, error, raw in rows:
+    assert (verdict is not None and correct is not None and error is None) or (verdict is None and correct is None and error), (verdict, correct, error)
+for item, correct, method in judged:
+    assert method in ("judge-pairwise", "judge-reference", "judge-failed", "exact"), (item, method)
+    assert (correct is None) == (method == "judge-failed"), (item, correct, method)
+print(f"llama-server judge: {sum(r[2] is None for r in rows)} verdicts, {sum(r[2] is not None for r in rows)} recorded failures")
+PY
+echo "judge_test: mock judge verdicts, cache, profile --judge and the llama-server judge all ok"
