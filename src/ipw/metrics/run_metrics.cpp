@@ -27,6 +27,7 @@ void RunMetricsBuilder::add(const run::QueryRecord& q) {
   summary_.add(q);
   by_category_.add(q.category, q);
   by_source_.add(q.source, q);
+  repeats_.add(q);
   perplexity_.add(q);
   EfficiencyPoint p;
   if (q.correct) p.correct = *q.correct ? 1 : 0;
@@ -97,6 +98,7 @@ RunMetrics RunMetricsBuilder::finish() const {
   m.itl_sampled = itl_seen_ > itl_.size();
   m.by_category = by_category_.finish();
   m.by_source = by_source_.finish();
+  m.repeats = repeats_.finish();
   m.perplexity = perplexity_.finish();
   return m;
 }
@@ -130,6 +132,7 @@ nlohmann::json to_json(const RunMetrics& m) {
           {"itl_s", itl},
           {"by_category", to_json(m.by_category)},
           {"by_source", to_json(m.by_source)},
+          {"repeats", to_json(m.repeats)},
           {"perplexity", to_json(m.perplexity)}};
 }
 

@@ -15,6 +15,7 @@
 #include "ipw/metrics/breakdown.h"
 #include "ipw/metrics/energy_model.h"
 #include "ipw/metrics/perplexity.h"
+#include "ipw/metrics/repeats.h"
 #include "ipw/metrics/rng.h"
 #include "ipw/metrics/summary.h"
 
@@ -37,6 +38,7 @@ struct RunMetrics {
   Distribution itl_s;        // inter-token latency over all tokens of successful queries
   bool itl_sampled = false;  // more gaps than the cap: percentiles from a seeded reservoir
   std::vector<GroupStats> by_category, by_source;
+  RepeatStats repeats;  // per repeat (--repeat N) and mean ± σ across repeats
   PerplexitySummary perplexity;  // reference-answer perplexity and PPW/PPJ (runs with --perplexity)
 };
 
@@ -57,6 +59,7 @@ class RunMetricsBuilder {
   RunMetricsOptions opts_;
   SummaryBuilder summary_;
   GroupBuilder by_category_, by_source_;
+  RepeatBuilder repeats_;
   EnergyModelFit fit_;
   PerplexityBuilder perplexity_;
   std::vector<EfficiencyPoint> points_;

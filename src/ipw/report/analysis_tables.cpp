@@ -52,8 +52,26 @@ void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estima
   }
   if (m.error_rate) fmt::print(out, "  error rate {:.2f}%\n", *m.error_rate * 100);
   print_perplexity(out, m.perplexity, estimated);
+  print_repeats(out, m.repeats, estimated);
   print_groups(out, "category", m.by_category, estimated);
   print_groups(out, "source", m.by_source, estimated);
+}
+
+void print_repeats(std::FILE* out, const metrics::RepeatStats& r, bool estimated) {
+  if (r.repeats() < 2) return;
+  auto pm = [](const std::optional<double>& m, const std::optional<double>& sd) {
+    return m ? fmt::format("{:.4g} ± {}", *m, sd ? fmt::format("{:.2g}", *sd) : std::string("n/a"))
+             : std::string("n/a");
+  };
+  fmt::print(out, "\nrepeats ({} passes over the workload; mean ± σ across passes, σ with n − 1)\n", r.repeats());
+  fmt::print(out, "  {:<26}{:>20}\n", "accuracy", pm(r.accuracy_mean, r.accuracy_sd));
+  fmt::print(out, "  {:<26}{:>20}{}\n", "mean energy / query (J)", pm(r.mean_energy_j_mean, r.mean_energy_j_sd),
+             estimated ? " [estimated]" : "");
+  fmt::print(out, "  {:<8}{:>7}{:>10}{:>12}\n", "repeat", "n", "accuracy", "E (J)");
+  for (const auto& f : r.per_repeat) {
+    fmt::print(out, "  {:<8}{:>7}{:>10}{:>12}\n", f.repeat, f.queries, num(f.accuracy, "{:.4f}"),
+               num(f.mean_energy_j));
+  }
 }
 
 void print_perplexity(std::FILE* out, const metrics::PerplexitySummary& p, bool estimated) {

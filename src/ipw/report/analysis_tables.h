@@ -12,6 +12,9 @@ namespace ipw::report {
 void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estimated);
 void print_groups(std::FILE* out, const char* title, const std::vector<metrics::GroupStats>& groups,
                   bool estimated);
+// Accuracy and mean energy per query: mean ± σ over the repeats (--repeat N);
+// prints nothing for a run with one repeat.
+void print_repeats(std::FILE* out, const metrics::RepeatStats& r, bool estimated);
 // Reference perplexity, PPW and PPJ; prints nothing for a run without reference scores.
 void print_perplexity(std::FILE* out, const metrics::PerplexitySummary& p, bool estimated);
 
