@@ -10,12 +10,13 @@
 # Rounds alternate llama-bench and ipw so both see the same background load; medians over rounds.
 #
 #   bench/engine_overhead.sh [--model F.gguf] [--threads T] [--tokens N] [--queries Q] [--rounds R]
+#                            [--depth D]          (also llama-bench tg from a D-token context, ~ipw's prompts)
 #                            [--ipw-arg ARG]...   (extra `ipw profile` flags, e.g. --temperature 0)
 # Prints a Markdown table. Needs build/bin/ipw, third_party/llama/build/bin/{llama-server,llama-bench}.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="$root/third_party/models/ipw-tiny.gguf"
-threads=1 tokens=128 queries=30 rounds=3
+threads=1 tokens=128 queries=30 rounds=3 depth=0
 ipw_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -24,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --tokens) tokens="$2"; shift 2 ;;
     --queries) queries="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --depth) depth="$2"; shift 2 ;;
     --ipw-arg) ipw_args+=("$2"); shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "engine_overhead.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -40,7 +42,8 @@ trap 'rm -rf "$work"' EXIT
 
 for r in $(seq "$rounds"); do
   # llama-bench: tg only (-p 0), 5 repetitions, JSON.
-  "$bin/llama-bench" -m "$model" -t "$threads" -p 0 -n "$tokens" -r 5 -o json >"$work/bench$r.json" 2>/dev/null
+  depths=0; [[ "$depth" != 0 ]] && depths="0,$depth"
+  "$bin/llama-bench" -m "$model" -t "$threads" -p 0 -n "$tokens" -d "$depths" -r 5 -o json >"$work/bench$r.json" 2>/dev/null
   # ipw on the embedded engine: same model and threads; estimated energy (no counters needed).
   "$ipw" profile --engine llama.cpp --model "$model" --engine-arg -t --engine-arg "$threads" \
     --max-tokens "$tokens" --max-queries "$queries" --idle-seconds 0 --telemetry estimated --warmup 3 \
@@ -97,7 +100,9 @@ def raw_client_gaps(prompts, manifest):
 
 rows = []
 for r in range(1, rounds + 1):
-    bench = json.load(open(f"{work}/bench{r}.json"))[0]
+    tests = json.load(open(f"{work}/bench{r}.json"))
+    bench = tests[0]
+    deep = tests[1]["avg_ts"] if len(tests) > 1 else None
     db = sqlite3.connect(glob.glob(f"{work}/runs{r}/*/run.db")[0])
     q = db.execute("SELECT t_start_ns, t_first_token_ns, t_end_ns, input_tokens, output_tokens, server_timings_json"
                    " FROM queries WHERE error_kind IS NULL OR error_kind = ''").fetchall()
@@ -110,7 +115,7 @@ for r in range(1, rounds + 1):
             dec_tok += n_out - 1; dec_s += (t2 - t1) / 1e9
             # predicted_ms runs from the first token's sampling to the last's: predicted_n - 1 steps.
             srv_tok += t["predicted_n"] - 1; srv_s += t["predicted_ms"] / 1e3
-    rows.append(dict(bench=bench["avg_ts"], bench_sd=bench["stddev_ts"], ipw=dec_tok / dec_s, server=srv_tok / srv_s,
+    rows.append(dict(deep=deep, bench=bench["avg_ts"], bench_sd=bench["stddev_ts"], ipw=dec_tok / dec_s, server=srv_tok / srv_s,
                      gap=st.median(gaps), n=len(q), dec_q=sum(1 for *_, n, _ in q if n >= 8),
                      prompt=st.median(r[3] for r in q)))
 db1 = sqlite3.connect(glob.glob(f"{work}/runs1/*/run.db")[0])
@@ -128,6 +133,9 @@ for i, r in enumerate(rows, 1):
 ratio = st.median(r["ipw"] / r["bench"] for r in rows)
 print(f"| **median** | {med('bench'):.0f} | {med('server'):.0f} | {med('ipw'):.0f} | **{ratio:.3f}** | "
       f"{st.median(r['server']/r['bench'] for r in rows):.3f} | {st.median(r['ipw']/r['server'] for r in rows):.3f} | **{med('gap'):.2f}** |")
+if rows[0]["deep"]:
+    print(f"\nllama-bench tg from a {tests[1]['n_depth']}-token context: median {med('deep'):.0f} tok/s; "
+          f"ipw / that: median {st.median(r['ipw'] / r['deep'] for r in rows):.3f}")
 print(f"\nminimal Python client on the same server and requests: median |TTFT − prompt_ms| = {raw:.2f} ms")
 print(f"queries answered per round: {rows[0]['n']} ({rows[0]['dec_q']} with ≥ 8 output tokens timed for decode); "
       f"median prompt {med('prompt'):.0f} tokens")
