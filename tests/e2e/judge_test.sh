@@ -4,7 +4,8 @@
 #  2. ipw score RUN --judge <mock scripted as a judge>: pairwise and reference verdicts stored in the
 #     judgments table with tokens, the queries' verdicts updated, summary.json rewritten to match;
 #  3. ipw score --rescore-all again: every verdict from the cache, no request reaches the judge;
-#  4. ipw profile --judge: judged as it goes;
+#  4. ipw profile --judge --repeat 2: judged as it goes, repeats from the cache; analyze (table and JSON)
+#     reports mean ± σ across repeats, per-category and per-source breakdowns and the judge's totals;
 #  5. ipw score with the real llama-server (the tiny model) as judge: every judged query has a verdict
 #     or a recorded failure, and ipw exits 0. FAILS (never skips) when llama-server or the model is missing.
 source "$(dirname "$0")/lib.sh"
@@ -106,18 +107,40 @@ grep -q "judged    1 by the judge, 5 from the cache, 1 failed" "$WORK/s2.out" ||
 n2=$(judge_requests)
 [ "$n2" = $((n1 + 1)) ] || fail "the cached rescoring sent $((n2 - n1)) requests to the judge, want 1 (the earlier failure)"
 
-# 4. Profile with --judge: judged as it goes.
-"$IPW" profile "${common[@]}" --judge "$JUDGE_URL" --judge-model mock-judge --out "$WORK/runs2" >"$WORK/p2.out" 2>&1 \
-  || { cat "$WORK/p2.out"; fail "ipw profile --judge failed"; }
+# 4. Profile with --judge and --repeat 2: judged as it goes; the second pass's identical answers come
+#    from the cache (only the failure is asked again); analyze reports repeats and breakdowns.
+"$IPW" profile "${common[@]}" --repeat 2 --judge "$JUDGE_URL" --judge-model mock-judge --out "$WORK/runs2" \
+  >"$WORK/p2.out" 2>&1 || { cat "$WORK/p2.out"; fail "ipw profile --judge failed"; }
 run2=$(run_dir_in "$WORK/runs2")
 python3 - "$run2/run.db" <<'PY' || fail "profile --judge checks failed"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-rows = {r[0]: r[1:] for r in db.execute("SELECT item_id, correct, score_method, t_end_ns FROM queries")}
-assert rows["chat-1"][:2] == (1, "judge-pairwise") and rows["rs-1"][:2] == (0, "judge-reference"), rows
-assert rows["chat-4"][:2] == (None, "judge-failed"), rows
-assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 6
+for rep in (0, 1):
+    rows = {r[0]: r[1:] for r in db.execute("SELECT item_id, correct, score_method FROM queries WHERE repeat = ?", (rep,))}
+    assert rows["chat-1"] == (1, "judge-pairwise") and rows["rs-1"] == (0, "judge-reference"), rows
+    assert rows["chat-4"] == (None, "judge-failed"), rows
+assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 7  # 6 + the failure asked again
 PY
+"$IPW" analyze "$run2" --json >"$WORK/a2.json"
+python3 - "$WORK/a2.json" <<'PY' || fail "analyze --json lacks repeats, breakdowns or the judge"
+import json, sys
+a = json.load(open(sys.argv[1]))
+r = a["analysis"]["repeats"]
+assert r["repeats"] == 2 and len(r["per_repeat"]) == 2, r
+assert r["accuracy"]["mean"] == a["summary"]["accuracy"] and r["accuracy"]["sd"] == 0.0, r  # both passes alike
+assert r["mean_energy_j"]["mean"] is not None and r["mean_energy_j"]["sd"] is not None, r
+cats = {g["key"]: g for g in a["analysis"]["by_category"]}
+assert set(cats) == {"mc", "numeric", "exact", "chat", "reasoning"}, cats
+assert cats["chat"]["scored"] == 6 and cats["chat"]["correct"] == 4, cats["chat"]  # 2 passes x (good, tie, bad)
+assert [g["key"] for g in a["analysis"]["by_source"]] == ["e2e-judge"]
+j = a["judge"]
+assert j["judgments"] == 7 and j["failures"] == 2 and j["input_tokens"] > 0, j
+assert j["queries_by_score_method"]["judge-pairwise"] == 6 and j["config"]["model"] == "mock-judge", j
+PY
+"$IPW" analyze "$run2" >"$WORK/a2.txt"
+for want in "repeats (2 passes" "by category" "by source" "judge     mock-judge: 7 judgments (2 failed)"; do
+  grep -qF "$want" "$WORK/a2.txt" || { cat "$WORK/a2.txt"; fail "analyze table lacks '$want'"; }
+done
 
 # 5. The real llama-server as judge: a parseable verdict or a recorded failure, never a crash.
 port=$(dead_port)

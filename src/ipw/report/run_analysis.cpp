@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,26 @@ std::string dist_row(const char* name, const metrics::Distribution& d, double sc
                      f(d.mean), f(d.p50), f(d.p90), f(d.p99), unit, d.n);
 }
 
+// Judge totals for summary.json: calls, failures and tokens over every judgment
+// the run's store holds (profile-time and `ipw score` alike).
+nlohmann::json judge_summary(const nlohmann::json& manifest, const std::vector<run::JudgmentRecord>& rows,
+                             const std::map<std::string, std::size_t>& methods) {
+  if (!manifest.contains("judge") && rows.empty()) return nullptr;
+  std::size_t failures = 0;
+  std::int64_t in = 0, out = 0;
+  for (const auto& j : rows) {
+    if (!j.ok()) ++failures;
+    in += j.input_tokens.value_or(0);
+    out += j.output_tokens.value_or(0);
+  }
+  return {{"config", manifest.value("judge", nlohmann::json::object())},
+          {"judgments", rows.size()},
+          {"failures", failures},
+          {"input_tokens", in},
+          {"output_tokens", out},
+          {"queries_by_score_method", methods}};
+}
+
 }  // namespace
 
 RunAnalysis analyze_run(const std::string& dir) {
@@ -37,7 +58,14 @@ RunAnalysis analyze_run(const std::string& dir) {
   metrics::RunMetricsBuilder builder;
   run::RunStore::QueryReadOptions read;
   read.token_times = true;
-  store.for_each_query([&](const run::QueryRecord& q) { builder.add(q); }, read);
+  std::map<std::string, std::size_t> methods;
+  store.for_each_query(
+      [&](const run::QueryRecord& q) {
+        builder.add(q);
+        ++methods[q.score_method.empty() ? "none" : q.score_method];
+      },
+      read);
+  a.judge = judge_summary(a.manifest, store.judgments(), methods);
   a.metrics = builder.finish();
   a.summary = a.metrics.summary;
   const auto tel = a.manifest.value("telemetry", nlohmann::json::object());
@@ -68,6 +96,7 @@ nlohmann::json to_json(const RunAnalysis& a) {
       {"idle_power_w", a.idle_power_w ? nlohmann::json(*a.idle_power_w) : nlohmann::json()},
       {"summary", metrics::to_json(a.summary)},
       {"analysis", metrics::to_json(a.metrics)},
+      {"judge", a.judge},
   };
 }
 
@@ -88,6 +117,17 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
                s.accuracy_ci95->lo, s.accuracy_ci95->hi);
   } else {
     fmt::print(out, "accuracy  n/a (no scored queries)\n");
+  }
+  if (!a.judge.is_null()) {
+    const auto cfg = a.judge["config"];
+    std::string decided;
+    for (const auto& [method, n] : a.judge["queries_by_score_method"].items()) {
+      if (method.rfind("judge-", 0) == 0) decided += fmt::format("{}{} {}", decided.empty() ? "" : ", ", method, n.get<std::size_t>());
+    }
+    fmt::print(out, "judge     {}: {} judgments ({} failed), {} in / {} out tokens; queries: {}\n",
+               cfg.value("model", "?"), a.judge["judgments"].get<std::size_t>(),
+               a.judge["failures"].get<std::size_t>(), a.judge["input_tokens"].get<std::int64_t>(),
+               a.judge["output_tokens"].get<std::int64_t>(), decided.empty() ? "none judged" : decided);
   }
   const std::string label = s.energy_source == "estimated" ? " [estimated]" : "";
   fmt::print(out, "\n{:<26}{:>14}{:>14}\n", "", "gross", "net of idle");

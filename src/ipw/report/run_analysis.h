@@ -20,6 +20,9 @@ struct RunAnalysis {
   metrics::RunMetrics metrics;  // intervals, trimmed, energy model, breakdowns (summary included)
   std::vector<std::string> domains_included;  // the domains IPW/IPJ figures sum
   std::optional<double> idle_power_w;  // the last session's idle baseline, summed over domains
+  // The LLM judge, when the run was judged: the manifest's judge record plus totals
+  // over the judgments table and how many queries each score method decided. Null otherwise.
+  nlohmann::json judge;
 };
 
 RunAnalysis analyze_run(const std::string& dir);
