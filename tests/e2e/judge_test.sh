@@ -51,7 +51,8 @@ PY
 
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 5 --tokens-per-s 0
 MODEL_URL="$MOCK_URL"
-start_mock --answers "$WORK/judge.jsonl" --ttft-ms 0 --tokens-per-s 0 --verbose
+# The judge takes 300 ms to answer, the model 5 ms: a judge call inside a query's window would show.
+start_mock --answers "$WORK/judge.jsonl" --ttft-ms 300 --tokens-per-s 0 --verbose
 JUDGE_URL="$MOCK_URL"
 judge_requests() { cat "$WORK"/mock.*.out | grep -c "mock: POST /v1/chat/completions" || true; }
 common=(--server "$MODEL_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry estimated --idle-seconds 0 --warmup 0)
@@ -120,7 +121,15 @@ for rep in (0, 1):
     assert rows["chat-1"] == (1, "judge-pairwise") and rows["rs-1"] == (0, "judge-reference"), rows
     assert rows["chat-4"] == (None, "judge-failed"), rows
 assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 7  # 6 + the failure asked again
+# Judge calls happen after a query's energy window closes: no window holds the judge's 300 ms.
+slow = db.execute("SELECT item_id, repeat, (t_end_ns - t_start_ns) / 1e6 FROM queries WHERE t_end_ns - t_start_ns > 200e6").fetchall()
+assert not slow, f"query windows include the judge: {slow}"
 PY
+# A judge key variable that is not set fails before any run directory exists.
+if "$IPW" profile "${common[@]}" --judge "$JUDGE_URL" --judge-model m --judge-api-key-env IPW_E2E_UNSET_KEY \
+     --out "$WORK/runs3" >"$WORK/p3.out" 2>&1; then fail "profile with an unset --judge-api-key-env succeeded"; fi
+grep -q "IPW_E2E_UNSET_KEY" "$WORK/p3.out" || { cat "$WORK/p3.out"; fail "no message naming the unset variable"; }
+[ ! -d "$WORK/runs3" ] || [ -z "$(ls -A "$WORK/runs3")" ] || fail "a run directory was left behind"
 "$IPW" analyze "$run2" --json >"$WORK/a2.json"
 python3 - "$WORK/a2.json" <<'PY' || fail "analyze --json lacks repeats, breakdowns or the judge"
 import json, sys
