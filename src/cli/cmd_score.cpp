@@ -53,6 +53,11 @@ int run_score(const ScoreFlags& f) {
   fmt::print("changed   {} verdicts\n", st.changed);
   fmt::print("accuracy  {} -> {}\n", accuracy_text(before), accuracy_text(analysis.summary));
   fmt::print("wrote     {}/summary.json\n", f.run);
+  if (!st.stopped_because.empty()) {
+    fmt::print(stderr, "ipw score: stopped: {}. Check --judge; the verdicts obtained so far are stored.\n",
+               st.stopped_because);
+    return kExitFailure;
+  }
   if (st.interrupted) {
     fmt::print(stderr, "ipw score: interrupted; the verdicts obtained so far are stored. Run the same "
                        "command again to judge the rest.\n");

@@ -244,5 +244,21 @@ TEST_F(JudgeMock, RescoreJudgesOnlyWhatTheScorersCannotDecide) {
   EXPECT_EQ(store_->judgments().size(), rows + 2);
 }
 
+TEST_F(JudgeMock, RescoreStopsWhenTheJudgeIsUnreachable) {
+  const int s = store_->begin_session({});
+  std::vector<run::QueryRecord> qs;
+  for (int i = 0; i < 5; ++i) qs.push_back(query(i, "chat", "MARK-GOOD reply", "ref", std::nullopt, "none"));
+  store_->commit_queries(qs, s, {});
+  Judge j = make_judge("http://127.0.0.1:" + std::to_string(inference::testing::refused_port()));
+  std::atomic<bool> stop{false};
+  const RescoreStats st = rescore_run(*store_, j, {}, stop);
+  EXPECT_EQ(st.judge_calls, static_cast<std::size_t>(kMaxUnreachableInARow));
+  EXPECT_NE(st.stopped_because.find("could not reach the judge"), std::string::npos) << st.stopped_because;
+  const auto got = store_->queries();
+  EXPECT_EQ(got[0].score_method, kMethodFailed);  // judged and failed: unscored, not wrong
+  EXPECT_FALSE(got[0].correct.has_value());
+  EXPECT_EQ(got[4].score_method, "none");  // never asked
+}
+
 }  // namespace
 }  // namespace ipw::judge

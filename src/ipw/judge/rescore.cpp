@@ -1,5 +1,7 @@
 #include "ipw/judge/rescore.h"
 
+#include <fmt/format.h>
+
 #include "ipw/judge/policy.h"
 #include "ipw/run/run_dir.h"
 
@@ -36,6 +38,7 @@ RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOption
       read);
 
   std::vector<run::ScoreUpdate> updates;
+  int unreachable = 0;
   for (std::size_t i = 0; i < todo.size(); ++i) {
     if (stop.load()) {
       st.interrupted = true;
@@ -51,11 +54,18 @@ RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOption
       st.output_tokens += out->record.output_tokens.value_or(0);
     }
     if (!out->record.ok()) ++st.failures;
+    const std::string& err = out->record.error;
+    unreachable = err.rfind("connect", 0) == 0 || err.rfind("timeout_connect", 0) == 0 ? unreachable + 1 : 0;
     if (q.correct != todo[i].correct || q.score_method != todo[i].score_method) {
       ++st.changed;
       updates.push_back({q.seq, q.repeat, q.correct, q.score_method});
     }
     if (progress) progress(i + 1, todo.size());
+    if (unreachable >= kMaxUnreachableInARow) {
+      st.stopped_because = fmt::format("{} judgments in a row could not reach the judge (last: {})",
+                                       unreachable, err);
+      break;
+    }
   }
   store.update_scores(updates);
   nlohmann::json manifest = store.manifest();

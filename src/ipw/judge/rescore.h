@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "ipw/judge/judge.h"
 #include "ipw/run/query_record.h"
@@ -34,7 +35,12 @@ struct RescoreStats {
   std::size_t changed = 0;      // queries whose (correct, score_method) changed
   std::int64_t input_tokens = 0, output_tokens = 0;  // judge tokens of the calls made
   bool interrupted = false;
+  std::string stopped_because;  // non-empty: the judge was unreachable, judging stopped early
 };
+
+// Judging stops after this many judgments in a row could not reach the judge at all
+// (each costs the full retry back-off): the URL is wrong or the server is down.
+inline constexpr int kMaxUnreachableInARow = 3;
 
 using RescoreProgress = std::function<void(std::size_t done, std::size_t total)>;
 
