@@ -3,7 +3,9 @@
 #  1. ipw profile (no judge) on the mock server: chat items stay unscored, not wrong;
 #  2. ipw score RUN --judge <mock scripted as a judge>: pairwise and reference verdicts stored in the
 #     judgments table with tokens, the queries' verdicts updated, summary.json rewritten to match;
-#  3. ipw score --rescore-all again: every verdict from the cache, no request reaches the judge;
+#  3. ipw score --rescore-all again: every verdict from the cache, only the failed one asked again; then
+#     the same judge model elsewhere supplies the missing verdict, and a further --rescore-all sends
+#     no request at all;
 #  4. ipw profile --judge --repeat 2: judged as it goes, repeats from the cache; analyze (table and JSON)
 #     reports mean ± σ across repeats, per-category and per-source breakdowns and the judge's totals;
 #  5. ipw score with the real llama-server (the tiny model) as judge: every judged query has a verdict
@@ -107,6 +109,32 @@ n1=$(judge_requests)
 grep -q "judged    1 by the judge, 5 from the cache, 1 failed" "$WORK/s2.out" || { cat "$WORK/s2.out"; fail "expected 5 cache hits"; }
 n2=$(judge_requests)
 [ "$n2" = $((n1 + 1)) ] || fail "the cached rescoring sent $((n2 - n1)) requests to the judge, want 1 (the earlier failure)"
+# The same judge model, now answering the muddled case too (served elsewhere: the URL is not part of
+# the cache key). A plain ipw score asks only for the missing verdict; after that, --rescore-all is
+# answered entirely from the cache: not one request reaches the judge.
+sed 's/"Hard to say."/"Hard to say.\\nVerdict: [[A=B]]"/' "$WORK/judge.jsonl" >"$WORK/judge2.jsonl"
+grep -q 'A=B' "$WORK/judge2.jsonl" || fail "could not script the second judge"
+"$IPW_BIN/ipw-mock-server" --port 0 --answers "$WORK/judge2.jsonl" --ttft-ms 0 --tokens-per-s 0 --verbose \
+  >"$WORK/judge2.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 200); do grep -q 'listening on' "$WORK/judge2.log" && break; sleep 0.05; done
+JUDGE2_URL=$(grep -o 'http://[0-9.:]*' "$WORK/judge2.log" | head -1)
+[ -n "$JUDGE2_URL" ] || fail "second judge did not start"
+judge2_requests() { grep -c "mock: POST /v1/chat/completions" "$WORK/judge2.log" || true; }
+"$IPW" score "$run" --judge "$JUDGE2_URL" --judge-model mock-judge >"$WORK/s2b.out" 2>&1 \
+  || { cat "$WORK/s2b.out"; fail "ipw score with the second judge failed"; }
+grep -q "judged    1 by the judge, 0 from the cache, 0 failed" "$WORK/s2b.out" || { cat "$WORK/s2b.out"; fail "expected only the missing verdict to be asked"; }
+[ "$(judge2_requests)" = 1 ] || fail "expected 1 request for the missing verdict, the judge saw $(judge2_requests)"
+"$IPW" score "$run" --judge "$JUDGE2_URL" --judge-model mock-judge --rescore-all >"$WORK/s2c.out" 2>&1 \
+  || { cat "$WORK/s2c.out"; fail "cached ipw score failed"; }
+grep -q "judged    0 by the judge, 6 from the cache, 0 failed" "$WORK/s2c.out" || { cat "$WORK/s2c.out"; fail "expected 6 cache hits"; }
+[ "$(judge2_requests)" = 1 ] || fail "the fully cached ipw score sent $(( $(judge2_requests) - 1 )) requests to the judge"
+python3 - "$run/run.db" <<'PY' || fail "verdicts after the second judge"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("SELECT correct, score_method FROM queries WHERE item_id = 'chat-4'").fetchone() == (1, "judge-pairwise")
+assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 8  # 6 + the failure again + its verdict
+PY
 
 # 4. Profile with --judge and --repeat 2: judged as it goes; the second pass's identical answers come
 #    from the cache (only the failure is asked again); analyze reports repeats and breakdowns.
