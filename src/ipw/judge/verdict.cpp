@@ -55,6 +55,16 @@ std::vector<std::size_t> find_words(const std::string& s, std::string_view word)
 
 // The verdict word after the last "verdict" label: "verdict: true", "verdict is
 // not true", "final verdict - incorrect".
+// Whether the word at `pos` follows "not", "never" or a contraction ending in "n't"/"nt".
+bool negated(const std::string& s, std::size_t pos) {
+  std::size_t end = pos;
+  while (end > 0 && !is_ascii_alnum(s[end - 1])) --end;
+  std::size_t start = end;
+  while (start > 0 && (is_ascii_alnum(s[start - 1]) || s[start - 1] == '\'')) --start;
+  const std::string prev = s.substr(start, end - start);
+  return prev == "not" || prev == "never" || prev == "t" || (prev.size() > 2 && prev.substr(prev.size() - 2) == "nt");
+}
+
 std::optional<bool> labelled_truth(const std::string& s) {
   const auto labels = find_words(s, "verdict");
   if (labels.empty()) return std::nullopt;
@@ -169,11 +179,16 @@ std::optional<Verdict> parse_reference_verdict(std::string_view reply) {
     std::size_t rest = i;
     if (next_word(piece, rest).empty() && (w == "true" || w == "false")) return truth_verdict(w == "true");
   }
-  // Otherwise one of the two words must appear alone, on the last line or in the whole reply.
+  // Otherwise one of the two words must appear alone, on the last line or in the whole reply,
+  // and never negated ("this is not true" is no verdict to guess from).
   for (const std::string& piece : {last_line(text), text}) {
-    const bool t = !find_words(piece, "true").empty();
-    const bool f = !find_words(piece, "false").empty();
-    if (t != f) return truth_verdict(t);
+    const auto t = find_words(piece, "true");
+    const auto f = find_words(piece, "false");
+    if (t.empty() == f.empty()) continue;
+    for (std::size_t pos : t.empty() ? f : t) {
+      if (negated(piece, pos)) return std::nullopt;
+    }
+    return truth_verdict(!t.empty());
   }
   return std::nullopt;
 }
