@@ -3,8 +3,11 @@
 // rescoring of a stored run.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -50,7 +53,8 @@ class JudgeMock : public ::testing::Test {
   // Starts the scripted judge with extra flags; returns its URL.
   std::string start(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--port", "0", "--answers", (dir_ / "judge.jsonl").string(),
-                                     "--ttft-ms", "0", "--tokens-per-s", "0"};
+                                     "--tokens-per-s", "0"};
+    if (std::find(extra.begin(), extra.end(), "--ttft-ms") == extra.end()) extra.insert(extra.end(), {"--ttft-ms", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<MockServerProcess>(args);
     const int port = server_->wait_for_port();
@@ -242,6 +246,27 @@ TEST_F(JudgeMock, RescoreJudgesOnlyWhatTheScorersCannotDecide) {
   EXPECT_EQ(all.judge_calls, 2u);
   EXPECT_EQ(all.changed, 0u);
   EXPECT_EQ(store_->judgments().size(), rows + 2);
+}
+
+TEST_F(JudgeMock, InterruptCancelsASlowJudgeAtOnce) {
+  JudgeConfig cfg;
+  cfg.url = start({"--ttft-ms", "10000"});
+  cfg.model = "mock-judge";
+  cfg.backoff_s = 0.01;
+  std::atomic<bool> stop{false};
+  Judge j(cfg, make_judge_client(cfg), &stop);
+  std::thread ctrl_c([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const JudgeOutcome out = ask(j, Protocol::pairwise, "MARK-GOOD answer");
+  const double waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ctrl_c.join();
+  EXPECT_LT(waited_s, 3.0);
+  EXPECT_FALSE(out.record.ok());
+  EXPECT_EQ(out.record.attempts, 1);  // a cancellation is not retried
+  EXPECT_NE(out.record.error.find("cancelled"), std::string::npos) << out.record.error;
 }
 
 TEST_F(JudgeMock, RescoreStopsWhenTheJudgeIsUnreachable) {

@@ -97,6 +97,25 @@ bool Judge::wait(double seconds) const {
   return true;
 }
 
+inference::Result Judge::complete(const inference::Request& req) {
+  if (!stop_) return client_->complete(req);
+  // A Ctrl-C must not wait for a slow judge: a watcher turns it into cancel().
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished.load()) {
+      if (stop_->load()) {
+        client_->cancel();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  inference::Result res = client_->complete(req);
+  finished = true;
+  watcher.join();
+  return res;
+}
+
 run::JudgmentRecord Judge::ask(const PromptTemplate& t, const std::string& prompt) {
   run::JudgmentRecord r;
   inference::Request req;
@@ -118,7 +137,7 @@ run::JudgmentRecord Judge::ask(const PromptTemplate& t, const std::string& promp
       break;
     }
     ++r.attempts;
-    inference::Result res = client_->complete(req);
+    inference::Result res = complete(req);
     const inference::Response& got = res ? res.value() : res.error().partial;
     // Tokens are counted on every attempt: a failed attempt may still have cost them.
     if (got.input_tokens) r.input_tokens = r.input_tokens.value_or(0) + *got.input_tokens;

@@ -65,6 +65,7 @@ class Judge {
  private:
   run::JudgmentRecord ask(const PromptTemplate& t, const std::string& prompt);
   bool wait(double seconds) const;
+  inference::Result complete(const inference::Request& req);
   JudgeConfig cfg_;
   std::unique_ptr<inference::Client> client_;
   const std::atomic<bool>* stop_;
