@@ -32,6 +32,9 @@ grep -q '^auto: ' "$WORK/doctor.txt" || fail "doctor: no 'auto:' line"
 "$IPW" energy --seconds 1 --json >"$WORK/energy.json" 2>"$WORK/energy.err" ||
   { cat "$WORK/energy.err"; fail "ipw energy failed"; }
 check_energy_json "$WORK/energy.json"
+"$IPW" energy --watch --seconds 1.6 --interval 0.5 >"$WORK/watch.txt" 2>&1 || fail "ipw energy --watch failed"
+[ "$(grep -c '^\[ *[0-9.]* s\]' "$WORK/watch.txt")" -ge 2 ] || { cat "$WORK/watch.txt"; fail "--watch printed < 2 live lines"; }
+grep -q '^domain ' "$WORK/watch.txt" || fail "--watch printed no final table"
 python3 - "$WORK/doctor.json" "$WORK/energy.json" "$WORK/doctor.txt" "$WORK/energy.err" <<'PY'
 import json, sys
 doc, energy = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))

@@ -202,7 +202,8 @@ TEST(EnergyMeter, ConstantPowerTraceGivesPowerTimesSeconds) {
   t.write("trace.csv", "t_s,power_w\n0,40\n1000,40\n");
   std::vector<std::unique_ptr<Collector>> cs;
   cs.push_back(ReplayCollector::from_file(t.path("trace.csv")));
-  EnergyMeter meter(std::move(cs), 5'000'000);
+  // 20 ms: a stall long enough to flag `gap` (3 periods) is unlikely even on a loaded machine.
+  EnergyMeter meter(std::move(cs), 20'000'000);
   meter.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto live = meter.so_far();
@@ -218,7 +219,7 @@ TEST(EnergyMeter, ConstantPowerTraceGivesPowerTimesSeconds) {
   EXPECT_NEAR(*e.energy_j, 40.0 * e.seconds, 1e-6 * 40.0 * e.seconds);
   EXPECT_NEAR(*e.mean_power_w, 40.0, 1e-6);
   EXPECT_EQ(e.flags, "");  // both edges bracketed
-  EXPECT_GT(e.samples, 10);
+  EXPECT_GT(e.samples, 5);
   const nlohmann::json j = to_json(e);
   for (const char* k : {"domain", "device", "source", "energy_j", "mean_power_w", "seconds", "flags"})
     EXPECT_TRUE(j.contains(k)) << k;
