@@ -20,7 +20,7 @@ namespace {
 struct ProfileFlags {
   run::ProfileConfig cfg;
   std::string resume;
-  std::optional<std::int64_t> seed;
+  std::optional<std::int64_t> seed, sample_seed;
   std::string command_line;
 };
 
@@ -38,6 +38,9 @@ nlohmann::json given_overrides(const CLI::App& app, const run::ProfileConfig& cf
     if (key == "engine_arg") key = "engine_args";
     if (key == "completion") key = "chat";
     if (key == "judge") key = "judge_url";
+    if (key == "format") key = "dataset_format";
+    if (key == "field") key = "fields";
+    if (!all.contains(key) && all.contains(key + "_s")) key += "_s";  // --connect-timeout etc.
     if (key == "model" && !cfg.engine_model_path.empty()) out["engine_model_path"] = all["engine_model_path"];
     if (all.contains(key)) out[key] = all[key];
   }
@@ -59,6 +62,7 @@ std::string default_model_path() {
 
 int run_profile(CLI::App& app, ProfileFlags& f) {
   if (f.seed) f.cfg.seed = f.seed;
+  if (f.sample_seed || f.seed) f.cfg.sample_seed = f.sample_seed ? *f.sample_seed : *f.seed;
   if (f.resume.empty() && f.cfg.server.empty() && f.cfg.engine.empty()) {
     // No server named: profile the embedded default (llama.cpp on ipw's own model).
     f.cfg.engine = "llama.cpp";
@@ -74,6 +78,15 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     const auto store = run::RunStore::open(f.resume, /*read_only=*/true);
     const auto stored = store.manifest().value("config", nlohmann::json::object());
     const nlohmann::json overrides = given_overrides(app, f.cfg);
+    // The items a run covers are fixed when it starts: resuming with another subset would mix two
+    // workloads in one run (the dataset's own bytes are checked by hash in the profiler).
+    for (const char* key : {"dataset_format", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify"}) {
+      if (overrides.contains(key) && stored.contains(key) && overrides[key] != stored[key]) {
+        throw std::invalid_argument(fmt::format(
+            "--resume: '{}' was {} when {} started and cannot change (it chooses the run's items)", key,
+            stored[key].dump(), f.resume));
+      }
+    }
     req.config = run::merge_config(run::merge_config(run::ProfileConfig{}, stored), overrides);
     // A new --server on resume replaces an engine the run started itself.
     if (overrides.contains("server") && !overrides.contains("engine")) req.config.engine.clear();
@@ -129,7 +142,20 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--engine-arg", c.engine_args, "Extra argument passed to the engine (repeatable)");
   app.add_option("--api-key-env", c.api_key_env, "Environment variable holding the API key (never stored)");
   app.add_option("--dataset", c.dataset, "Workload: 'builtin' or a JSONL/CSV file")->capture_default_str();
-  app.add_option("--max-queries", c.max_queries, "Use only the first N items (0: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--format", c.dataset_format,
+                 "Dataset format: auto (by extension), jsonl, csv, mmlu-pro, supergpqa, gpqa, math500, "
+                 "natural-reasoning, wildchat")
+      ->check(CLI::IsMember({"auto", "jsonl", "csv", "mmlu-pro", "supergpqa", "gpqa", "math500",
+                             "natural-reasoning", "wildchat"}))
+      ->capture_default_str();
+  app.add_option("--field", c.fields, "Take an ipw field from a dataset column, IPW_FIELD=COLUMN (repeatable)");
+  app.add_flag("--skip-bad-rows", c.skip_bad_rows, "Warn about and skip bad dataset rows (default: the first one is fatal)");
+  app.add_option("--sample", c.sample, "Profile a deterministic subset of N items (0: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--sample-seed", f->sample_seed, "Which subset --sample picks (default: --seed, else 0)");
+  app.add_option("--stratify", c.stratify, "With --sample: keep each group's share")
+      ->check(CLI::IsMember({"category", "source", "kind"}));
+  app.add_option("--max-queries", c.max_queries, "Use only the first N items (after --sample; 0: all)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--repeat", c.repeat, "Run every query N times")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--warmup", c.warmup, "Warm-up requests before measuring (excluded)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();

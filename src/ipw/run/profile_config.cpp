@@ -14,7 +14,8 @@ namespace ipw::run {
   X(top_p) X(top_k) X(telemetry) X(domains) X(sample_period_ms) X(idle_seconds)           \
   X(connect_timeout_s) X(first_token_timeout_s) X(total_timeout_s)                        \
   X(max_consecutive_failures) X(connect_retries) X(out) X(judge_url) X(judge_model)       \
-  X(judge_api_key_env) X(judge_max_tokens) X(perplexity)
+  X(judge_api_key_env) X(judge_max_tokens) X(perplexity) X(dataset_format) X(fields)        \
+  X(skip_bad_rows) X(sample) X(sample_seed) X(stratify)
 
 nlohmann::json to_json(const ProfileConfig& c) {
   nlohmann::json j;

@@ -23,7 +23,13 @@ struct ProfileConfig {
 
   // Workload.
   std::string dataset = "builtin";
-  int max_queries = 0;  // 0: all
+  std::string dataset_format = "auto";  // auto | jsonl | csv | a preset (workload/presets.h)
+  std::vector<std::string> fields;      // "ipw-field=column" renames, e.g. "prompt=question"
+  bool skip_bad_rows = false;           // warn about (and skip) bad rows instead of failing
+  int sample = 0;                       // a deterministic subset of N items (0: all)
+  std::int64_t sample_seed = 0;         // which subset (--sample-seed, else --seed, else 0)
+  std::string stratify;                 // "" | category | source | kind: keep the shares
+  int max_queries = 0;  // 0: all (the first N, after --sample)
   int repeat = 1;
   int warmup = 1;       // warm-up requests before the idle baseline, excluded from results
   bool perplexity = false;  // score each reference answer after its query (llama.cpp servers)

@@ -17,6 +17,7 @@
 #include "ipw/scoring/scorer.h"
 #include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/sampler.h"
+#include "ipw/run/workload_load.h"
 #include "ipw/workload/dataset.h"
 #include "ipw/workload/prompt.h"
 
@@ -66,8 +67,9 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
       {"host", host_info()},
       {"server", {{"url", server_url}, {"api", c.api}, {"model", c.model}, {"engine", c.engine}}},
       {"workload",
-       {{"dataset", c.dataset}, {"name", ds.name}, {"sha256", ds.content_hash},
-        {"items", ds.items.size()}}},
+       {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name},
+        {"sha256", ds.content_hash}, {"items", ds.items.size()}, {"skipped_rows", ds.warnings},
+        {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}}}},
       {"decoding",
        {{"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"top_p", c.top_p},
         {"top_k", c.top_k}, {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}}},
@@ -125,7 +127,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   const ProfileConfig& cfg = req.config;
   // Everything that can be wrong with the inputs is checked before a run
   // directory exists, so bad input leaves nothing half-made behind.
-  const workload::Dataset ds = workload::load_dataset(cfg.dataset);
+  const workload::Dataset ds = load_workload(cfg);
   if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
 
   auto collectors = telemetry::make_collectors(cfg.telemetry);
