@@ -44,11 +44,10 @@ Handler setup_export(CLI::App& app) {
       if (!out) throw std::runtime_error("writing the export failed (disk full?)");
       return kExitOk;
     }
-    const auto queries = store.queries();
     if (f->format == "csv") {
-      report::write_csv(queries, out);
+      report::write_csv(store, out);
     } else {
-      report::write_jsonl(queries, out);
+      report::write_jsonl(store, out);
     }
     out.flush();
     if (!out) throw std::runtime_error("writing the export failed (disk full?)");

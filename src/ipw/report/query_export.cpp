@@ -84,19 +84,30 @@ nlohmann::json export_row(const run::QueryRecord& q) {
   };
 }
 
-void write_jsonl(const std::vector<run::QueryRecord>& queries, std::ostream& out) {
-  for (const auto& q : queries) out << export_row(q).dump() << '\n';
+namespace {
+run::RunStore::QueryReadOptions export_read_options() {
+  run::RunStore::QueryReadOptions o;
+  o.texts = true;  // response, extracted, error message, server timings
+  return o;
+}
+}  // namespace
+
+void write_jsonl(const run::RunStore& store, std::ostream& out) {
+  store.for_each_query([&](const run::QueryRecord& q) { out << export_row(q).dump() << '\n'; },
+                       export_read_options());
 }
 
-void write_csv(const std::vector<run::QueryRecord>& queries, std::ostream& out) {
+void write_csv(const run::RunStore& store, std::ostream& out) {
   const auto& cols = export_columns();
   for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
   out << '\n';
-  for (const auto& q : queries) {
-    const nlohmann::json row = export_row(q);
-    for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << csv_field(row[cols[i]]);
-    out << '\n';
-  }
+  store.for_each_query(
+      [&](const run::QueryRecord& q) {
+        const nlohmann::json row = export_row(q);
+        for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << csv_field(row[cols[i]]);
+        out << '\n';
+      },
+      export_read_options());
 }
 
 }  // namespace ipw::report
