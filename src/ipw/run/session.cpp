@@ -342,7 +342,16 @@ void Session::score_reference(const inference::Request& req, const std::string& 
   }
 }
 
-void Session::commit(const QueryRecord& q) { store_.commit_query(q, info_.id, take_new_samples()); }
+void Session::commit(const QueryRecord& q) {
+  store_.commit_query(q, info_.id, take_new_samples());
+  // A sensor that disappears mid-run (a driver unloaded, a file gone) is no longer read; its
+  // windows are flagged from then on. Say so once, when it happens, not only in the manifest.
+  const auto errors = sampler_.errors();
+  for (; reported_sampler_errors_ < errors.size(); ++reported_sampler_errors_) {
+    spdlog::error("telemetry: {} (no longer read; later queries' energy is flagged or unknown)",
+                  errors[reported_sampler_errors_]);
+  }
+}
 
 std::optional<double> Session::live_power_w() const {
   std::optional<double> sum;
@@ -365,7 +374,8 @@ ProfileOutcome Session::close(ProfileOutcome out) {
       const auto w = sampler_.energy(d, info_.t0_monotonic_ns, t_end);
       if (w.energy_j) energy[sampler_.domains()[static_cast<std::size_t>(d)].domain] = *w.energy_j;
     }
-    info_.totals = {{"t_end_ns", t_end - info_.t0_monotonic_ns}, {"energy_j", energy}};
+    info_.totals = {{"t_end_ns", t_end - info_.t0_monotonic_ns}, {"energy_j", energy},
+                    {"collector_errors", sampler_.errors()}};
   }
   info_.status = to_string(out.status);
   store_.update_session(info_);

@@ -70,6 +70,7 @@ class Session {
   std::unique_ptr<inference::Client> client_;
   std::unique_ptr<inference::ReferenceScorer> scorer_;  // set with --perplexity
   int scored_ = 0, scoring_failures_ = 0;
+  std::size_t reported_sampler_errors_ = 0;  // collector failures already logged
   std::string scoring_error_;  // the last failure, for the manifest
   SessionInfo info_;
   std::size_t stored_samples_ = 0;
