@@ -183,35 +183,69 @@ inline double ipw_energy(const Trial& tr, const SensorModel& s, const ReadTiming
   auto between = [&](std::int64_t a, std::int64_t b) {
     return a + static_cast<std::int64_t>(unit(rng) * static_cast<double>(b - a));
   };
-  std::vector<std::int64_t> stamps;
+  // Each read: its stamp, and the instant it reaches the sensor (a little later).
+  struct Read {
+    std::int64_t t_ns, at_ns;
+    bool operator<(const Read& o) const { return t_ns < o.t_ns; }
+  };
+  std::vector<Read> reads;
+  auto read_at = [&](std::int64_t t) { return Read{t, t + between(0, s.read_latency_ns)}; };
   std::int64_t due = between(0, period);
   for (std::int64_t prev = -1; prev <= tr.t_trace_end_ns;) {
     std::int64_t t = due + static_cast<std::int64_t>(std::abs(jitter(rng)));
     if (unit(rng) < rt.stall_probability) t += rt.stall_ns;
     if (t <= prev) t = prev + 1000;
-    stamps.push_back(t);
+    reads.push_back(read_at(t));
     prev = t;
     due += period;
     if (due <= t) due = t + period;
   }
-  if (edges.on) {
-    stamps.push_back(tr.t_start_ns - between(edges.pre_min_ns, edges.pre_max_ns));
-    stamps.push_back(tr.t_end_ns + between(edges.post_min_ns, edges.post_max_ns));
-    std::sort(stamps.begin(), stamps.end());
-    stamps.erase(std::unique(stamps.begin(), stamps.end()), stamps.end());  // reads are serialised
+  const bool latched = s.counter && s.update_ns >= telemetry::kLatchedMinPeriodNs;
+  SensorModel sensor = s;
+  if (edges.on && latched) {
+    // Sampler::sample_latches(1) before the request: polls every poll step until the
+    // counter changes, then the request goes out. So a latch falls between the
+    // sensor accesses of the last two polls: the phase is conditioned on that.
+    const std::int64_t poll = telemetry::latch_poll_step_ns(s.update_ns);
+    const Read seen = read_at(tr.t_start_ns - between(edges.pre_min_ns, edges.pre_max_ns));
+    const Read before = read_at(seen.t_ns - poll);
+    const std::int64_t latch = between(before.at_ns + 1, seen.at_ns);
+    sensor.phase_ns = ((latch % s.update_ns) + s.update_ns) % s.update_ns;
+    reads.push_back(before);
+    reads.push_back(seen);
+    // Sampler::sample_latches(2) after the last byte: poll until two new latches,
+    // keeping only the reads on either side of each change.
+    Read r = read_at(tr.t_end_ns + between(edges.post_min_ns, edges.post_max_ns));
+    reads.push_back(r);
+    for (int changes = 0; changes < 2;) {
+      const Read next = read_at(r.t_ns + poll);
+      if (sensor.value_at(tr.profile, next.at_ns) != sensor.value_at(tr.profile, r.at_ns)) {
+        reads.push_back(r);
+        reads.push_back(next);
+        ++changes;
+      }
+      r = next;
+    }
+  } else if (edges.on) {
+    reads.push_back(read_at(tr.t_start_ns - between(edges.pre_min_ns, edges.pre_max_ns)));
+    reads.push_back(read_at(tr.t_end_ns + between(edges.post_min_ns, edges.post_max_ns)));
   }
+  std::sort(reads.begin(), reads.end());
+  // Reads are serialised: one per stamp.
+  reads.erase(std::unique(reads.begin(), reads.end(),
+                          [](const Read& x, const Read& y) { return x.t_ns == y.t_ns; }),
+              reads.end());
   telemetry::DomainInfo info{"sim", "simulated sensor", "gpu",
                              s.counter ? telemetry::EnergySource::counter : telemetry::EnergySource::integrated,
                              0.0};
-  telemetry::DomainTrace trace(info, telemetry::TraceTiming{s.update_ns, period});
-  for (std::int64_t t : stamps) {
-    const std::int64_t at = t + between(0, s.read_latency_ns);  // the sensor is reached after the stamp
+  telemetry::DomainTrace trace(info, telemetry::TraceTiming{s.update_ns, period, latched});
+  for (const Read& rd : reads) {
     telemetry::Sample smp;
-    smp.t_ns = t;
+    smp.t_ns = rd.t_ns;
     if (s.counter)
-      smp.energy_j = s.value_at(tr.profile, at);
+      smp.energy_j = sensor.value_at(tr.profile, rd.at_ns);
     else
-      smp.power_w = s.value_at(tr.profile, at);
+      smp.power_w = sensor.value_at(tr.profile, rd.at_ns);
     trace.append(smp);
   }
   run::QueryRecord q;

@@ -45,8 +45,10 @@ class ScriptedCollector final : public Collector {
     for (std::size_t i = 0; i < domains_.size(); ++i) out[i] = script_(static_cast<int>(i), t_ns);
   }
   std::int64_t update_period_ns() const override { return update_period_ns_; }
+  bool latches_counter() const override { return latched; }
   std::vector<std::size_t> summable_domains() const override { return {0}; }
 
+  bool latched = false;
   std::atomic<int> reads{0};
   std::atomic<std::int64_t> started_at{-1};
 
@@ -247,6 +249,78 @@ TEST(TelemetrySampler, ConcurrentReadersWhileSampling) {
   reader.join();
   s.stop();
   EXPECT_GT(checks.load(), 0);
+}
+
+// sample_latches on the real clock: a counter at 100 W that updates every 20 ms.
+constexpr std::int64_t kUpdate = 20 * kMs;
+Reading latched_counter(int, std::int64_t t_ns) {
+  Reading r;
+  r.energy_j = 100.0 * static_cast<double>(t_ns / kUpdate * kUpdate) * 1e-9;
+  return r;
+}
+
+struct LatchRun {
+  std::vector<Sample> samples;
+  std::int64_t elapsed_ns = 0;
+  int reads = 0;
+};
+
+LatchRun run_sample_latches(ScriptedCollector::Script script, bool latched, int latches) {
+  auto owned = std::make_unique<ScriptedCollector>("fake", std::vector<std::string>{"gpu0"}, std::move(script),
+                                                   kUpdate);
+  owned->latched = latched;
+  ScriptedCollector* fake = owned.get();
+  std::vector<std::unique_ptr<Collector>> cs;
+  cs.push_back(std::move(owned));
+  Sampler s(std::move(cs), kHour);
+  s.start();
+  const std::size_t before = s.sample_count();
+  const int reads_before = fake->reads.load();
+  const std::int64_t t = steady_clock().now_ns();
+  s.sample_latches(latches);
+  LatchRun run;
+  run.elapsed_ns = steady_clock().now_ns() - t;
+  run.reads = fake->reads.load() - reads_before;
+  run.samples = s.samples(before);
+  s.stop();
+  return run;
+}
+
+TEST(TelemetrySampler, SampleLatchesStoresTheReadsAroundEachLatch) {
+  const LatchRun run = run_sample_latches(latched_counter, true, 2);
+  // Two updates after the call: at least one period, at most three (with slack for a busy machine).
+  EXPECT_GE(run.elapsed_ns, kUpdate);
+  EXPECT_LT(run.elapsed_ns, 3 * kUpdate + 30 * kMs);
+  EXPECT_GT(run.reads, 10);  // it polled…
+  // …but kept only the first read and a pair around each change (4 when the
+  // first change came on the very next poll: the first read is its pair).
+  ASSERT_GE(run.samples.size(), 4u);
+  ASSERT_LE(run.samples.size(), 5u);
+  int tight_changes = 0;
+  for (std::size_t i = 1; i < run.samples.size(); ++i) {
+    const Sample& a = run.samples[i - 1];
+    const Sample& b = run.samples[i];
+    if (*a.energy_j == *b.energy_j) continue;
+    const std::int64_t latch = b.t_ns / kUpdate * kUpdate;
+    EXPECT_GT(latch, a.t_ns);
+    EXPECT_LE(latch, b.t_ns);
+    if (b.t_ns - a.t_ns <= kUpdate / 4) ++tight_changes;
+  }
+  EXPECT_EQ(tight_changes, 2);
+}
+
+TEST(TelemetrySampler, SampleLatchesGivesUpOnACounterThatNeverMoves) {
+  const LatchRun run = run_sample_latches([](int, std::int64_t) { return Reading{5.0, {}, {}, {}}; }, true, 1);
+  EXPECT_GE(run.elapsed_ns, 2 * kUpdate);  // (latches + 1) update periods…
+  EXPECT_LT(run.elapsed_ns, 2 * kUpdate + 30 * kMs);  // …and no longer
+  EXPECT_EQ(run.samples.size(), 1u);  // only the first read is stored
+}
+
+TEST(TelemetrySampler, SampleLatchesReadsOtherCollectorsOnce) {
+  const LatchRun run = run_sample_latches(latched_counter, false, 2);  // not a latched counter
+  EXPECT_EQ(run.reads, 1);
+  EXPECT_EQ(run.samples.size(), 1u);
+  EXPECT_LT(run.elapsed_ns, kUpdate);
 }
 
 }  // namespace

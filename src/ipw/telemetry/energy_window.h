@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ipw/telemetry/collector.h"
+#include "ipw/telemetry/latched_counter.h"
 #include "ipw/telemetry/sample.h"
 
 namespace ipw::telemetry {
@@ -44,7 +45,12 @@ struct TraceTiming {
   std::int64_t update_period_ns = 0;
   // The sampler's period for this domain (0 = unknown: no gap detection).
   std::int64_t sample_period_ns = 0;
+  // The source's counter holds its value between updates (Collector::latches_counter).
+  // With an update period of kLatchedMinPeriodNs or more, the counter's values are
+  // placed at their latch instants (LatchedCounter) instead of at their reads.
+  bool latched = false;
 };
+inline constexpr std::int64_t kLatchedMinPeriodNs = 2'000'000;
 
 class DomainTrace {
  public:
@@ -95,6 +101,7 @@ class DomainTrace {
   std::size_t sample_count_ = 0;
   std::vector<std::int64_t> sample_t_;  // every sample's stamp (counts, gaps, range)
   std::vector<Point> counter_;          // unwrapped counter, starting at 0 J
+  std::optional<LatchedCounter> latched_;  // the same counter at its latch instants (coarse sources)
   std::vector<Point> power_;            // measured power
   std::vector<double> power_cum_j_;     // ∫ power from power_[0].t to power_[i].t
   std::vector<Point> temperature_, memory_;

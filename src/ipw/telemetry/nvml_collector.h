@@ -53,6 +53,7 @@ class NvmlCollector final : public Collector {
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
   std::int64_t update_period_ns() const override { return period_ns_; }
+  bool latches_counter() const override { return true; }
   nlohmann::json describe() const override;
 
   void measure_update_period(const Clock& clock, const Sleeper& sleep,

@@ -31,6 +31,7 @@ Sampler::Sampler(std::vector<std::unique_ptr<Collector>> collectors, std::int64_
     s.domain_count = static_cast<int>(c->domains().size());
     s.update_period_ns = std::max<std::int64_t>(0, c->update_period_ns());
     s.period_ns = std::max(period_ns, s.update_period_ns);
+    s.latched = c->latches_counter();
     std::vector<bool> summable(c->domains().size(), false);
     for (std::size_t i : c->summable_domains()) {
       if (i < summable.size()) summable[i] = true;
@@ -51,7 +52,7 @@ Sampler::Sampler(std::vector<std::unique_ptr<Collector>> collectors, std::int64_
   MutexLock l(mu_);
   for (std::size_t d = 0; d < domains_.size(); ++d) {
     const Slot& s = slots_[static_cast<std::size_t>(slot_of_domain_[d])];
-    traces_.emplace_back(domains_[d], TraceTiming{s.update_period_ns, s.period_ns});
+    traces_.emplace_back(domains_[d], TraceTiming{s.update_period_ns, s.period_ns, s.latched});
   }
   last_read_ns_.assign(slots_.size(), kNever);
   failed_.assign(slots_.size(), false);
@@ -113,16 +114,21 @@ void Sampler::read_all() {
 }
 
 void Sampler::read_slot(std::size_t i) {
+  std::int64_t t = 0;
+  if (fetch_slot(i, t)) store_slot(i, t, slots_[i].readings);
+}
+
+bool Sampler::fetch_slot(std::size_t i, std::int64_t& t_ns) {
   Slot& s = slots_[i];
   {
     MutexLock l(mu_);
-    if (failed_[i]) return;
+    if (failed_[i]) return false;
   }
-  const std::int64_t t = clock_.now_ns();
+  t_ns = clock_.now_ns();
   s.readings.assign(static_cast<std::size_t>(s.domain_count), Reading{});
   std::string error;
   try {
-    s.collector->read(t, s.readings);
+    s.collector->read(t_ns, s.readings);
     if (s.readings.size() != static_cast<std::size_t>(s.domain_count)) {
       error = "returned " + std::to_string(s.readings.size()) + " readings for " +
               std::to_string(s.domain_count) + " domains";
@@ -130,23 +136,29 @@ void Sampler::read_slot(std::size_t i) {
   } catch (const std::exception& e) {
     error = e.what();
   }
+  if (error.empty()) return true;
   {
     MutexLock l(mu_);
-    if (!error.empty()) {
-      // A collector that throws has a bug; stop reading it rather than end the run.
-      failed_[i] = true;
-      errors_.push_back(s.collector->name() + ": " + error);
-    } else {
-      for (int d = 0; d < s.domain_count; ++d) {
-        const Reading& r = s.readings[static_cast<std::size_t>(d)];
-        if (!has_any(r)) continue;  // nothing measured: store nothing, never zeros
-        const Sample sample{t, s.first_domain + d, r.energy_j, r.power_w, r.temperature_c,
-                            r.memory_mb};
-        traces_[static_cast<std::size_t>(sample.domain_index)].append(sample);
-        samples_.push_back(sample);
-      }
-      last_read_ns_[i] = t;
+    // A collector that throws has a bug; stop reading it rather than end the run.
+    failed_[i] = true;
+    errors_.push_back(s.collector->name() + ": " + error);
+  }
+  sample_cv_.notify_all();
+  return false;
+}
+
+void Sampler::store_slot(std::size_t i, std::int64_t t_ns, const std::vector<Reading>& readings) {
+  const Slot& s = slots_[i];
+  {
+    MutexLock l(mu_);
+    for (int d = 0; d < s.domain_count; ++d) {
+      const Reading& r = readings[static_cast<std::size_t>(d)];
+      if (!has_any(r)) continue;  // nothing measured: store nothing, never zeros
+      const Sample sample{t_ns, s.first_domain + d, r.energy_j, r.power_w, r.temperature_c, r.memory_mb};
+      traces_[static_cast<std::size_t>(sample.domain_index)].append(sample);
+      samples_.push_back(sample);
     }
+    last_read_ns_[i] = t_ns;
   }
   sample_cv_.notify_all();
 }

@@ -42,6 +42,15 @@ class Sampler {
   // Reads every collector now, from the calling thread (e.g. at a query's
   // edges, so counters are read at the window's exact instants).
   void sample_now();
+  // At a query's edge on a coarse counter (latched, update period 2–50 ms: NVML):
+  // polls each such collector every latch_poll_step_ns until each of its counter
+  // domains has changed `latches` times (bounded by latches + 1 update periods),
+  // keeping only the two reads around each change, so the trace knows those latch
+  // instants to a poll step; then reads every other collector once. With no
+  // coarse counter this is sample_now(). Before a request (latches = 1) it delays
+  // the request to just after a latch; after the last byte (latches = 2) it waits
+  // for the latches that close the window. docs/telemetry.md has the figures.
+  void sample_latches(int latches);
 
   std::int64_t t0_ns() const;  // 0 before start()
   // Flattened over collectors in order; Sample::domain_index indexes this.
@@ -72,11 +81,18 @@ class Sampler {
     int domain_count = 0;
     std::int64_t period_ns = 0;
     std::int64_t update_period_ns = 0;
+    bool latched = false;           // Collector::latches_counter()
     std::vector<Reading> readings;  // scratch, guarded by read_mu_
   };
+  bool polls_latches(const Slot& s) const;  // sample_latches() polls this slot
 
   void run();
   void read_slot(std::size_t i) IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
+  // read_slot in two steps: read into slots_[i].readings, stamped t_ns (false when
+  // the collector threw: it is marked failed), then append to the traces.
+  bool fetch_slot(std::size_t i, std::int64_t& t_ns) IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
+  void store_slot(std::size_t i, std::int64_t t_ns, const std::vector<Reading>& readings)
+      IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
   void read_all() IPW_EXCLUDES(read_mu_, mu_);
   const Slot& slot_of(int domain_index) const;  // throws std::out_of_range
 

@@ -1,0 +1,123 @@
+// Sampler::sample_latches: polling coarse counters around a query's edges.
+// A coarse counter (NVML: a new value every ~10 ms) read once at an edge is up
+// to a whole update period stale; knowing the instant of the latches nearest the
+// edge lets LatchedCounter place the counter exactly (docs/telemetry.md).
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "ipw/telemetry/latched_counter.h"
+#include "ipw/telemetry/sampler.h"
+
+namespace ipw::telemetry {
+namespace {
+
+// Polling is worth its wait only for counters that update at least this often:
+// a slower source would hold every query back for several of its periods.
+constexpr std::int64_t kMaxPolledPeriodNs = 50'000'000;
+
+}  // namespace
+
+bool Sampler::polls_latches(const Slot& s) const {
+  if (!s.latched || s.update_period_ns < kLatchedMinPeriodNs || s.update_period_ns > kMaxPolledPeriodNs) {
+    return false;
+  }
+  for (int d = s.first_domain; d < s.first_domain + s.domain_count; ++d) {
+    if (domains_[static_cast<std::size_t>(d)].source == EnergySource::counter) return true;
+  }
+  return false;
+}
+
+void Sampler::sample_latches(int latches) {
+  struct Poll {
+    std::size_t slot = 0;
+    std::int64_t prev_t_ns = 0;
+    std::vector<Reading> prev;      // the previous poll's readings
+    std::vector<int> changes;       // per domain of the slot
+    bool prev_stored = true;
+    bool done = false;
+  };
+  std::vector<Poll> polls;
+  std::int64_t step_ns = 0, budget_ns = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!polls_latches(slots_[i])) continue;
+    Poll p;
+    p.slot = i;
+    polls.push_back(std::move(p));
+    const std::int64_t period = slots_[i].update_period_ns;
+    const std::int64_t step = latch_poll_step_ns(period);
+    step_ns = step_ns == 0 ? step : std::min(step_ns, step);
+    budget_ns = std::max(budget_ns, (latches + 1) * period);
+  }
+  if (polls.empty() || latches <= 0) {
+    read_all();
+    return;
+  }
+
+  const auto counter_changed = [this](const Slot& s, const Reading& a, const Reading& b, int d) {
+    return domains_[static_cast<std::size_t>(s.first_domain + d)].source == EnergySource::counter &&
+           a.energy_j && b.energy_j && *a.energy_j != *b.energy_j;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(budget_ns);
+  for (bool first = true;; first = false) {
+    bool all_done = true;
+    {
+      MutexLock r(read_mu_);
+      for (Poll& p : polls) {
+        if (p.done) continue;
+        std::int64_t t = 0;
+        if (!fetch_slot(p.slot, t)) {
+          p.done = true;  // the collector failed; fetch_slot recorded why
+          continue;
+        }
+        Slot& s = slots_[p.slot];
+        if (first) {
+          store_slot(p.slot, t, s.readings);
+          p.changes.assign(static_cast<std::size_t>(s.domain_count), 0);
+        } else {
+          bool changed = false;
+          for (int d = 0; d < s.domain_count; ++d) {
+            if (counter_changed(s, p.prev[static_cast<std::size_t>(d)], s.readings[static_cast<std::size_t>(d)], d)) {
+              ++p.changes[static_cast<std::size_t>(d)];
+              changed = true;
+            }
+          }
+          if (changed) {
+            // Only the reads on either side of a change go to the trace. The
+            // sampler thread may have stored a newer read meanwhile; then the
+            // earlier one cannot be appended, and that read bounds the latch.
+            bool older = false;
+            {
+              MutexLock l(mu_);
+              older = p.prev_t_ns <= last_read_ns_[p.slot];
+            }
+            if (!p.prev_stored && !older) store_slot(p.slot, p.prev_t_ns, p.prev);
+            store_slot(p.slot, t, s.readings);
+          }
+          p.prev_stored = changed;
+          // Done once every counter domain changed often enough (a domain whose
+          // counter never moves keeps polling until the deadline).
+          p.done = true;
+          for (int d = 0; d < s.domain_count; ++d) {
+            const bool counter = domains_[static_cast<std::size_t>(s.first_domain + d)].source ==
+                                 EnergySource::counter;
+            if (counter && p.changes[static_cast<std::size_t>(d)] < latches) p.done = false;
+          }
+        }
+        p.prev = s.readings;
+        p.prev_t_ns = t;
+        all_done = all_done && p.done;
+      }
+    }
+    if (all_done || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(step_ns));
+  }
+
+  MutexLock r(read_mu_);
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!polls_latches(slots_[i])) read_slot(i);
+  }
+}
+
+}  // namespace ipw::telemetry

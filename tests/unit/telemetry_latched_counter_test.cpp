@@ -1,0 +1,146 @@
+// LatchedCounter: a counter that updates every T, read at other instants.
+// Power profiles here are piecewise constant, so the exact cumulative energy at
+// any instant is known and the counter's latched value is that energy at the
+// last update instant.
+#include "ipw/telemetry/latched_counter.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "ipw/telemetry/energy_window.h"
+
+namespace ipw::telemetry {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kT = 10 * kMs;      // update period
+constexpr std::int64_t kPhase = 3'300'000;  // updates at 3.3 ms + k·10 ms
+
+// Idle 50 W, then 300 W on [on, off), then 50 W again. Energy in J since t = 0.
+struct Load {
+  std::int64_t on_ns, off_ns;
+  double energy_to(std::int64_t t) const {
+    const std::int64_t busy_ns = std::max<std::int64_t>(0, std::min(t, off_ns) - on_ns);
+    return 50.0 * static_cast<double>(t) * 1e-9 + 250.0 * static_cast<double>(busy_ns) * 1e-9;
+  }
+  // What the counter shows at t (t >= kPhase): the energy at the last update.
+  double latched(std::int64_t t) const {
+    const std::int64_t u = kPhase + ((t - kPhase) / kT) * kT;
+    return energy_to(u);
+  }
+};
+
+TEST(LatchedCounter, RejectsABadPeriodAndOutOfOrderReads) {
+  EXPECT_THROW(LatchedCounter(0), std::invalid_argument);
+  LatchedCounter c(kT);
+  c.append(5 * kMs, 1.0);
+  EXPECT_THROW(c.append(4 * kMs, 1.0), std::invalid_argument);
+}
+
+TEST(LatchedCounter, ReadsCloseAroundAChangePinTheLatch) {
+  LatchedCounter c(kT);
+  c.append(1 * kMs, 0.0);
+  c.append(3'200'000, 0.0);  // old value…
+  c.append(3'400'000, 1.0);  // …new value 200 µs later: latched in between
+  ASSERT_EQ(c.latch_count(), 2u);
+  EXPECT_EQ(c.instant_ns(1), 3'300'000);
+  EXPECT_EQ(c.latch_count(), 2u);
+  c.append(5 * kMs, 1.0);  // the same value again is not a new latch
+  EXPECT_EQ(c.latch_count(), 2u);
+}
+
+TEST(LatchedCounter, ReadsAPeriodApartArePlacedOnThePreciseLatchesGrid) {
+  const Load load{1000 * kMs, 1000 * kMs};  // idle throughout
+  LatchedCounter c(kT);
+  // A precise pair around the update at 53.3 ms, then reads every 10 ms at
+  // phase 9 ms: each sees a value latched 5.7 ms earlier.
+  c.append(53'200'000, load.latched(53'200'000));
+  c.append(53'400'000, load.latched(53'400'000));
+  for (std::int64_t t = 59 * kMs; t < 200 * kMs; t += kT) c.append(t, load.latched(t));
+  ASSERT_GT(c.latch_count(), 10u);
+  for (std::size_t k = 0; k < c.latch_count(); ++k) {
+    EXPECT_EQ((c.instant_ns(k) - kPhase) % kT, 0) << "latch " << k << " at " << c.instant_ns(k);
+  }
+  // Between latches at constant power the counter is exact.
+  EXPECT_NEAR(*c.at(127 * kMs), load.energy_to(127 * kMs), 1e-9);
+}
+
+TEST(LatchedCounter, WithoutAPreciseLatchTheBoundsMidpointIsUsed) {
+  LatchedCounter c(kT);
+  c.append(9 * kMs, 1.0);
+  c.append(19 * kMs, 2.0);  // latched in (9, 19] ms
+  EXPECT_EQ(c.instant_ns(1), 14 * kMs);
+}
+
+TEST(LatchedCounter, AStepInsideAnIntervalIsFoundFromItsNeighbours) {
+  // Load switches on at 47.0 ms, inside the update interval (43.3, 53.3] ms.
+  const Load load{47 * kMs, 200 * kMs};
+  LatchedCounter c(kT);
+  for (std::int64_t u = kPhase + kT; u < 120 * kMs; u += kT) {  // a precise pair around every update
+    c.append(u - 100'000, load.latched(u - 100'000));
+    c.append(u + 100'000, load.latched(u + 100'000));
+  }
+  const std::int64_t t = 46 * kMs;  // just before the load
+  const double exact = load.energy_to(t);
+  EXPECT_NEAR(*c.at(t), exact, 0.002);  // 2 mJ: within the 100 µs placement of the latches
+  // Linear interpolation across the interval would be off by ~0.3 J here.
+  const double u0 = load.energy_to(43'300'000), u1 = load.energy_to(53'300'000);
+  const double linear = u0 + (u1 - u0) * (46.0 - 43.3) / 10.0;
+  EXPECT_GT(std::abs(linear - exact), 0.2);
+}
+
+TEST(LatchedCounter, HoldsTheEdgeIntervalsPowerOutsideItsLatches) {
+  const Load load{1000 * kMs, 1000 * kMs};
+  LatchedCounter c(kT);
+  EXPECT_FALSE(c.at(5 * kMs));  // nothing yet
+  for (std::int64_t u = kPhase + kT; u < 40 * kMs; u += kT) {
+    c.append(u - 100'000, load.latched(u - 100'000));
+    c.append(u + 100'000, load.latched(u + 100'000));
+  }
+  EXPECT_NEAR(*c.at(60 * kMs), load.energy_to(60 * kMs), 0.001);  // after the last latch: 50 W held
+  EXPECT_NEAR(*c.at(1 * kMs), load.energy_to(1 * kMs), 0.001);  // before the first: 50 W held back
+}
+
+// The same through DomainTrace: a 100 ms query on an NVML-like counter, polled
+// at its edges as Sampler::sample_latches does, against the exact energy.
+TEST(LatchedCounter, DomainTraceUsesItForLatchedCoarseCounters) {
+  // The request goes out 0.2 ms after an update (53.3 ms), the load runs from
+  // 54.5 to 157 ms, the last byte arrives at 158 ms, 4.7 ms after an update.
+  const std::int64_t t0 = 53'500'000, t1 = 158'000'000;
+  const Load load{54'500'000, 157'000'000};
+  auto trace_of = [&](bool latched) {
+    DomainTrace tr({"gpu0", "fake", "gpu", EnergySource::counter, 0.0}, TraceTiming{kT, kT, latched});
+    std::vector<std::int64_t> reads;
+    for (std::int64_t t = 18 * kMs; t < 300 * kMs; t += kT) reads.push_back(t);  // periodic, 4.7 ms late
+    // Start edge: the poll pair around the update at 53.3 ms. End: the read right
+    // after t1, then pairs around the two updates after it (163.3, 173.3 ms).
+    for (std::int64_t t : {53'200'000LL, 53'400'000LL, 158'050'000LL, 163'200'000LL, 163'400'000LL,
+                           173'200'000LL, 173'400'000LL}) {
+      reads.push_back(t);
+    }
+    std::sort(reads.begin(), reads.end());
+    for (std::int64_t t : reads) {
+      Sample s;
+      s.t_ns = t;
+      s.energy_j = load.latched(t);
+      tr.append(s);
+    }
+    return *tr.energy_between(t0, t1).energy_j;
+  };
+  const double exact = load.energy_to(t1) - load.energy_to(t0);
+  const double with = trace_of(true), without = trace_of(false);
+  EXPECT_LT(std::abs(with - exact) / exact, 0.002) << with << " vs " << exact;
+  EXPECT_GT(std::abs(without - exact) / exact, 0.01) << without << " vs " << exact;
+}
+
+TEST(LatchedCounter, PollStepIsAFiftiethOfThePeriodAndAtLeast100us) {
+  EXPECT_EQ(latch_poll_step_ns(10 * kMs), 200'000);
+  EXPECT_EQ(latch_poll_step_ns(2 * kMs), 100'000);
+}
+
+}  // namespace
+}  // namespace ipw::telemetry
