@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# ipw profile through the production NVML path (dlopen of the fake libnvidia-ml) on a
+# counter that, like a real GPU's, latches a new value only every 10 ms, at a constant
+# 200 W: each query's energy must be 200 W x its duration. Read at the query's edges
+# alone, such a counter is up to 10 ms stale at each edge (±2 J per edge here, 5-20 %
+# of these 100-400 ms queries); placed at its latch instants (LatchedCounter, polled by
+# Sampler::sample_latches) it is within 1 %.
+source "$(dirname "$0")/lib.sh"
+E2E="$IPW_SOURCE_DIR/tests/e2e"
+FAKE_NVML="$IPW_BIN/../lib/fake_nvml/libnvidia-ml.so.1"
+[ -f "$FAKE_NVML" ] || fail "fake NVML not built at $FAKE_NVML (build the ipw_fake_nvml target)"
+echo "gpu name=Fake_H100 uuid=GPU-latched energy_mj=5000000 rate_mw=200000 step_ms=10 power_mw=200000" \
+  >"$WORK/nvml.conf"
+export IPW_NVML_LIBRARY="$FAKE_NVML" IPW_FAKE_NVML_CONFIG="$WORK/nvml.conf"
+unset CUDA_VISIBLE_DEVICES IPW_DEVICES
+
+python3 "$E2E/fixtures_small_dataset.py" "$WORK/ds.jsonl" "$WORK/answers.jsonl"
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 40 --tokens-per-s 60
+"$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry nvml \
+  --idle-seconds 1 --warmup 1 --out "$WORK/runs" >"$WORK/profile.out" 2>&1 ||
+  { cat "$WORK/profile.out"; fail "ipw profile failed"; }
+run=$(run_dir_in "$WORK/runs")
+"$IPW" export "$run" --format jsonl -o "$WORK/q.jsonl"
+python3 - "$WORK/q.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ok = [r for r in rows if not r["error_kind"]]
+if len(ok) != len(rows) or not ok:
+    sys.exit(f"expected every query to succeed: {len(ok)} of {len(rows)}")
+worst = 0.0
+for r in ok:
+    dur = r["t_end_s"] - r["t_start_s"]
+    want = 200.0 * dur
+    if r["energy_source"] != "counter":
+        sys.exit(f"{r['id']}: energy source {r['energy_source']}, expected counter")
+    err = abs(r["energy_j"] - want) / want
+    worst = max(worst, err)
+    if err > 0.01:
+        sys.exit(f"{r['id']}: {r['energy_j']:.4f} J over {dur * 1e3:.1f} ms vs 200 W x duration = "
+                 f"{want:.4f} J: error {err:.2%} > 1 %")
+print(f"{len(ok)} queries of {min(r['t_end_s'] - r['t_start_s'] for r in ok) * 1e3:.0f}-"
+      f"{max(r['t_end_s'] - r['t_start_s'] for r in ok) * 1e3:.0f} ms on a 10 ms latched counter: "
+      f"worst error {worst:.3%}")
+PY
+echo "profile_nvml_latched: ok"
