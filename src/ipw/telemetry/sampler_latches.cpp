@@ -55,9 +55,8 @@ void Sampler::sample_latches(int latches) {
     return;
   }
 
-  const auto counter_changed = [this](const Slot& s, const Reading& a, const Reading& b, int d) {
-    return domains_[static_cast<std::size_t>(s.first_domain + d)].source == EnergySource::counter &&
-           a.energy_j && b.energy_j && *a.energy_j != *b.energy_j;
+  const auto is_counter = [this](const Slot& s, int d) {
+    return domains_[static_cast<std::size_t>(s.first_domain + d)].source == EnergySource::counter;
   };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(budget_ns);
   for (bool first = true;; first = false) {
@@ -78,7 +77,9 @@ void Sampler::sample_latches(int latches) {
         } else {
           bool changed = false;
           for (int d = 0; d < s.domain_count; ++d) {
-            if (counter_changed(s, p.prev[static_cast<std::size_t>(d)], s.readings[static_cast<std::size_t>(d)], d)) {
+            const Reading& was = p.prev[static_cast<std::size_t>(d)];
+            const Reading& now = s.readings[static_cast<std::size_t>(d)];
+            if (is_counter(s, d) && was.energy_j && now.energy_j && *was.energy_j != *now.energy_j) {
               ++p.changes[static_cast<std::size_t>(d)];
               changed = true;
             }
@@ -100,9 +101,7 @@ void Sampler::sample_latches(int latches) {
           // counter never moves keeps polling until the deadline).
           p.done = true;
           for (int d = 0; d < s.domain_count; ++d) {
-            const bool counter = domains_[static_cast<std::size_t>(s.first_domain + d)].source ==
-                                 EnergySource::counter;
-            if (counter && p.changes[static_cast<std::size_t>(d)] < latches) p.done = false;
+            if (is_counter(s, d) && p.changes[static_cast<std::size_t>(d)] < latches) p.done = false;
           }
         }
         p.prev = s.readings;
