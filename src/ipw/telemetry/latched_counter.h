@@ -40,8 +40,9 @@ class LatchedCounter {
   // order; equal values are the same latch seen again.
   void append(std::int64_t t_ns, double value_j);
 
-  // The counter at t_ns. Empty before the first latch's instant (the caller
-  // extrapolates); after the last latch, the last interval's power is held.
+  // The counter at t_ns. Outside the latches the edge interval's power is held
+  // (backwards before the first, forwards after the last); empty before the first
+  // latch's instant while there is no interval yet (the caller extrapolates).
   std::optional<double> at(std::int64_t t_ns) const;
 
   std::size_t latch_count() const { return latches_.size(); }
