@@ -56,10 +56,10 @@ TEST(LatchedCounter, ReadsCloseAroundAChangePinTheLatch) {
 TEST(LatchedCounter, ReadsAPeriodApartArePlacedOnThePreciseLatchesGrid) {
   const Load load{1000 * kMs, 1000 * kMs};  // idle throughout
   LatchedCounter c(kT);
-  // A precise pair around the update at 53.3 ms, then reads every 10 ms at
-  // phase 9 ms: each sees a value latched 5.7 ms earlier.
-  c.append(53'200'000, load.latched(53'200'000));
-  c.append(53'400'000, load.latched(53'400'000));
+  // Precise pairs around the updates at 43.3 and 53.3 ms (as the end of every
+  // query gives: they measure the period), then reads every 10 ms at phase 9 ms:
+  // each sees a value latched 5.7 ms earlier.
+  for (std::int64_t t : {43'200'000LL, 43'400'000LL, 53'200'000LL, 53'400'000LL}) c.append(t, load.latched(t));
   for (std::int64_t t = 59 * kMs; t < 200 * kMs; t += kT) c.append(t, load.latched(t));
   ASSERT_GT(c.latch_count(), 10u);
   for (std::size_t k = 0; k < c.latch_count(); ++k) {
@@ -135,6 +135,47 @@ TEST(LatchedCounter, DomainTraceUsesItForLatchedCoarseCounters) {
   const double with = trace_of(true), without = trace_of(false);
   EXPECT_LT(std::abs(with - exact) / exact, 0.002) << with << " vs " << exact;
   EXPECT_GT(std::abs(without - exact) / exact, 0.01) << without << " vs " << exact;
+}
+
+// A poller preempted between stamping a read and making it: the read is stamped
+// 200 µs after the previous one but sees a value latched 2.9 ms later. Its end
+// bounds the latch, so the latch is not taken as pinned 3 ms early; it goes on
+// the grid of the precise latches around it.
+TEST(LatchedCounter, APreemptedReadBoundsTheLatchByItsEnd) {
+  const Load load{1000 * kMs, 1000 * kMs};
+  LatchedCounter c(kT);
+  for (std::int64_t u : {13'300'000LL, 23'300'000LL}) {
+    c.append(u - 100'000, load.latched(u - 100'000));
+    c.append(u + 100'000, load.latched(u + 100'000));
+  }
+  c.append(33'000'000, load.latched(33'000'000));
+  c.append(33'200'000, load.latched(36'000'000), 2'800'000);  // read at 36 ms, stamped 33.2 ms
+  c.append(43'200'000, load.latched(43'200'000));
+  c.append(43'400'000, load.latched(43'400'000));
+  ASSERT_EQ(c.latch_count(), 5u);  // the first read, 13.3, 23.3, 33.3, 43.3 ms
+  EXPECT_EQ(c.instant_ns(3), 33'300'000);
+  EXPECT_NEAR(*c.at(33 * kMs), load.energy_to(33 * kMs), 1e-6);
+  EXPECT_THROW(c.append(50 * kMs, 9.0, -1), std::invalid_argument);
+}
+
+// Started as 11.25 ms (an update period detected on a loaded machine), the grid
+// between two precise latches 450 ms apart would count 40 steps instead of 45
+// and put every latch in between up to 5 ms off. Consecutive precise latches
+// measure the period instead.
+TEST(LatchedCounter, ThePeriodCountingGridStepsIsMeasuredNotAssumed) {
+  const Load load{1000 * kMs, 1000 * kMs};
+  LatchedCounter c(11'250'000);
+  for (std::int64_t u : {13'300'000LL, 23'300'000LL, 33'300'000LL}) {  // pairs around 3 updates
+    c.append(u - 100'000, load.latched(u - 100'000));
+    c.append(u + 100'000, load.latched(u + 100'000));
+  }
+  for (std::int64_t t = 39 * kMs; t < 480 * kMs; t += kT) c.append(t, load.latched(t));  // 5.7 ms late
+  c.append(483'200'000, load.latched(483'200'000));
+  c.append(483'400'000, load.latched(483'400'000));
+  for (std::size_t k = 0; k < c.latch_count(); ++k) {
+    EXPECT_EQ((c.instant_ns(k) - kPhase) % kT, 0) << "latch " << k << " at " << c.instant_ns(k);
+  }
+  EXPECT_NEAR(*c.at(250 * kMs), load.energy_to(250 * kMs), 1e-6);
 }
 
 TEST(LatchedCounter, PollStepIsAFiftiethOfThePeriodAndAtLeast100us) {

@@ -219,7 +219,8 @@ TEST_F(NvmlFake, MeasuresTheCountersUpdatePeriod) {
   ASSERT_TRUE(c.has_value());
   EXPECT_GE((*c)->update_period_ns(), 15'000'000);
   EXPECT_LE((*c)->update_period_ns(), 30'000'000);
-  EXPECT_EQ((*c)->describe()["gpus"][0]["update_period"]["changes_seen"], 5);
+  // At least 5 changes, and as many as fit in UpdatePeriodOptions::min_span_ns.
+  EXPECT_GE((*c)->describe()["gpus"][0]["update_period"]["changes_seen"], 5);
 }
 
 TEST(NvmlLoad, MissingLibraryIsNotFoundWithFix) {

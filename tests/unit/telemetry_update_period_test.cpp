@@ -2,6 +2,8 @@
 // fake clock, timeouts, and the per-collector variant.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "ipw/telemetry/update_period.h"
 #include "telemetry_hw_fakes.h"
 
@@ -18,6 +20,40 @@ TEST(UpdatePeriod, MedianOfIntervals) {
   EXPECT_EQ(*median_interval_ns({0, 10, 30, 40, 100}), 15);  // 10,20,10,60 -> (10+20)/2
 }
 
+// A source updating every 10 ms, polled by a reader that the scheduler delays by
+// 3 ms at every other change: stamped at the reads that saw them, the intervals
+// alternate 13/7 ms; bounded, only the tight changes time the period.
+TEST(UpdatePeriod, LooseBoundsFromADelayedReaderDoNotTimeThePeriod) {
+  std::vector<ChangeBounds> changes;
+  std::vector<std::int64_t> stamps;
+  for (int k = 1; k <= 6; ++k) {
+    const std::int64_t at = k * 10'000'000;
+    const std::int64_t delay = k % 2 == 0 ? 3'000'000 : 0;
+    changes.push_back({at - 100'000, at + 100'000 + delay});
+    stamps.push_back(at + 100'000 + delay);
+  }
+  EXPECT_EQ(*median_interval_ns(stamps), 13'000'000);  // what the stamps alone give
+  EXPECT_EQ(*period_from_changes(changes), 10'000'000);
+  EXPECT_FALSE(period_from_changes({changes[0]}).has_value());
+  // Every change equally loose: all of them count, as before.
+  EXPECT_EQ(*period_from_changes({{0, 4'000'000}, {10'000'000, 14'000'000}, {20'000'000, 24'000'000}}),
+            10'000'000);
+}
+
+// Placement errors of up to 280 µs on a 10 ms source: every interval carries two
+// of them, the span from the first to the last of 21 changes only 1/20 of two.
+TEST(UpdatePeriod, TheWholeSpanTimesThePeriodFinerThanAnyInterval) {
+  std::vector<ChangeBounds> changes;
+  std::vector<std::int64_t> mids;
+  for (int k = 0; k <= 20; ++k) {
+    const std::int64_t mid = k * 10'000'000LL + (k * 37'000LL) % 280'000;
+    changes.push_back({mid - 150'000, mid + 150'000});
+    mids.push_back(mid);
+  }
+  EXPECT_GE(std::llabs(*median_interval_ns(mids) - 10'000'000), 30'000);
+  EXPECT_LE(std::llabs(*period_from_changes(changes) - 10'000'000), 10'000);
+}
+
 // A value that steps every `step_ns` of fake time, with one late update (jitter).
 TEST(UpdatePeriod, ScriptedSourceGivesMedianNotMean) {
   FakeClock clock;
@@ -31,6 +67,7 @@ TEST(UpdatePeriod, ScriptedSourceGivesMedianNotMean) {
   };
   UpdatePeriodOptions o;
   o.changes = 6;
+  o.min_span_ns = 0;
   o.poll_ns = 1'000'000;
   const auto p = detect_update_period(
       read, clock, [&](std::int64_t ns) { clock.advance(ns); }, o);

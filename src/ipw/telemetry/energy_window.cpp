@@ -89,7 +89,7 @@ void DomainTrace::append(const Sample& s) {
     }
     last_raw_j_ = raw;
     counter_.push_back({s.t_ns, raw + offset_j_});
-    if (latched_) latched_->append(s.t_ns, raw + offset_j_);
+    if (latched_) latched_->append(s.t_ns, raw + offset_j_, s.read_ns);
   }
   if (usable(s.power_w)) {
     double cum = 0.0;

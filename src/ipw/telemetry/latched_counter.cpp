@@ -11,61 +11,124 @@ namespace {
 // A grid is trusted this many periods away from the precise latch it starts
 // from: the period is known to ~0.1 %, so 64 periods drift by well under T/8.
 constexpr std::int64_t kGridReachPeriods = 64;
+// Until precise latches measure it, the detected period is trusted to this
+// fraction (a loaded machine's detection can be further off; then no grid point
+// fits and midpoints are used).
+constexpr double kDetectedPeriodUncertainty = 0.05;
 
 }  // namespace
 
-LatchedCounter::LatchedCounter(std::int64_t update_period_ns) : period_ns_(update_period_ns) {
+LatchedCounter::LatchedCounter(std::int64_t update_period_ns)
+    : period_ns_(update_period_ns),
+      period_{static_cast<double>(update_period_ns), kDetectedPeriodUncertainty * static_cast<double>(update_period_ns)} {
   if (update_period_ns <= 0) throw std::invalid_argument("LatchedCounter: update period must be > 0");
 }
 
-void LatchedCounter::append(std::int64_t t_ns, double value_j) {
+void LatchedCounter::append(std::int64_t t_ns, double value_j, std::int64_t read_ns) {
   if (last_read_ns_ && t_ns < *last_read_ns_) {
     throw std::invalid_argument("LatchedCounter::append: reads out of time order");
   }
+  if (read_ns < 0) throw std::invalid_argument("LatchedCounter::append: negative read duration");
   const bool changed = latches_.empty() || value_j != latches_.back().value_j;
   if (changed) {
     // The source updates every period, so the value seen at t was latched within
-    // the last period even when the previous read is older than that.
+    // the last period even when the previous read is older than that. A read that
+    // still showed the old value began before the latch: its start bounds it below.
     std::int64_t lo = t_ns - period_ns_;
     if (last_read_ns_) lo = std::max(lo, *last_read_ns_);
-    latches_.push_back({lo, t_ns, value_j});
-    if (precise(latches_.back())) precise_.push_back(latches_.size() - 1);
+    latches_.push_back({lo, t_ns + read_ns, value_j});
+    const std::size_t k = latches_.size() - 1;
+    if (precise(latches_[k])) {
+      precise_.push_back(k);
+      refine_period(k);
+    }
   }
   last_read_ns_ = t_ns;
 }
 
+std::optional<LatchedCounter::Period> LatchedCounter::period_over(std::size_t a, std::size_t b, Period p) const {
+  const double span = static_cast<double>(midpoint(latches_[b]) - midpoint(latches_[a]));
+  const double x = span / p.ns;
+  const double n = std::round(x);
+  // Each latch is at least one update: fewer periods than latches is a miscount.
+  if (n < static_cast<double>(b - a)) return std::nullopt;
+  const double edges_ns = half_width(latches_[a]) + half_width(latches_[b]);
+  // The true count lies within x ± this; it is unambiguous if no half-integer does.
+  const double uncertainty = (n * p.sigma_ns + edges_ns) / p.ns;
+  if (std::abs(x - n) + uncertainty >= 0.5) return std::nullopt;
+  return Period{span / n, edges_ns / n};
+}
+
+void LatchedCounter::refine_period(std::size_t k) {
+  // Back through the earlier precise latches: each longer span with an
+  // unambiguous count measures the period more finely, and the finer period
+  // makes the next, longer span's count unambiguous.
+  const double reach = static_cast<double>(kGridReachPeriods * period_ns_);
+  for (std::size_t i = precise_.size() - 1; i-- > 0;) {
+    const std::size_t a = precise_[i];
+    if (static_cast<double>(midpoint(latches_[k]) - midpoint(latches_[a])) > reach) break;
+    const auto p = period_over(a, k, period_);
+    if (p && p->sigma_ns < period_.sigma_ns) period_ = *p;
+  }
+}
+
 std::int64_t LatchedCounter::instant_ns(std::size_t k) const {
   const Latch& l = latches_.at(k);
-  const std::int64_t mid = l.lo_ns + (l.hi_ns - l.lo_ns) / 2;
+  const std::int64_t mid = midpoint(l);
   if (precise(l)) return mid;
 
   // The nearest precise latches on each side, if within the grid's reach.
   const auto it = std::lower_bound(precise_.begin(), precise_.end(), k);
   const std::int64_t reach = kGridReachPeriods * period_ns_;
-  auto anchor_of = [&](std::size_t idx) -> std::optional<std::int64_t> {
-    const Latch& p = latches_[idx];
-    const std::int64_t u = p.lo_ns + (p.hi_ns - p.lo_ns) / 2;
-    if (std::llabs(u - l.hi_ns) > reach) return std::nullopt;
-    return u;
+  auto anchor_of = [&](auto pos) -> std::optional<std::size_t> {
+    if (std::llabs(midpoint(latches_[*pos]) - l.hi_ns) > reach) return std::nullopt;
+    return *pos;
   };
-  const std::optional<std::int64_t> before = it != precise_.begin() ? anchor_of(*(it - 1)) : std::nullopt;
-  const std::optional<std::int64_t> after = it != precise_.end() ? anchor_of(*it) : std::nullopt;
+  const std::optional<std::size_t> before = it != precise_.begin() ? anchor_of(it - 1) : std::nullopt;
+  const std::optional<std::size_t> after = it != precise_.end() ? anchor_of(it) : std::nullopt;
   if (!before && !after) return mid;
 
-  // Between two precise latches the period is measured, not assumed: the
-  // source's clock and ours drift apart by tens of ppm.
-  double period = static_cast<double>(period_ns_);
+  // Between two precise latches the period is measured across them when the
+  // count is unambiguous: the source's clock and ours drift apart by tens of ppm.
+  Period period = period_;
   if (before && after) {
-    const double span = static_cast<double>(*after - *before);
-    const double n = std::round(span / period);
-    if (n >= 1) period = span / n;
+    const auto p = period_over(*before, *after, period_);
+    if (p && p->sigma_ns < period.sigma_ns) period = *p;
   }
-  const std::int64_t anchor =
-      (before && after) ? (l.hi_ns - *before <= *after - l.hi_ns ? *before : *after) : (before ? *before : *after);
-  const double steps = std::floor(static_cast<double>(l.hi_ns - anchor) / period);
-  const auto grid = anchor + static_cast<std::int64_t>(std::llround(steps * period));
-  if (grid > l.lo_ns && grid <= l.hi_ns) return grid;
-  return mid;  // the source skipped or slipped an update: the bounds are all we know
+  const std::size_t a = (before && after) ? (l.hi_ns - midpoint(latches_[*before]) <=
+                                                     midpoint(latches_[*after]) - l.hi_ns
+                                                 ? *before
+                                                 : *after)
+                                          : (before ? *before : *after);
+  const double anchor = static_cast<double>(midpoint(latches_[a]));
+  const double lo = static_cast<double>(l.lo_ns), hi = static_cast<double>(l.hi_ns);
+  // Grid points near the bounds. One inside them is the latch. With none inside,
+  // one within its uncertainty (the anchor's half-width plus the period's error
+  // times the steps counted) is clamped into them: the bounds are certain.
+  std::optional<double> inside, near;
+  int inside_count = 0, near_count = 0;
+  const auto m_lo = static_cast<long long>(std::floor((lo - anchor) / period.ns)) - 1;
+  const auto m_hi = static_cast<long long>(std::ceil((hi - anchor) / period.ns)) + 1;
+  for (long long m = m_lo; m <= m_hi; ++m) {
+    if (m == 0) continue;
+    const double g = anchor + static_cast<double>(m) * period.ns;
+    const double tol = half_width(latches_[a]) + static_cast<double>(std::llabs(m)) * period.sigma_ns;
+    if (g > lo && g <= hi) {
+      inside = g;
+      ++inside_count;
+    } else if (g + tol > lo && g - tol <= hi) {
+      near = g;
+      ++near_count;
+    }
+  }
+  std::optional<double> fit;
+  if (inside_count == 1) {
+    fit = inside;
+  } else if (inside_count == 0 && near_count == 1) {
+    fit = near;
+  }
+  if (!fit) return mid;  // the source slipped, or the bounds hold several updates: they are all we know
+  return std::clamp(static_cast<std::int64_t>(std::llround(*fit)), l.lo_ns + 1, l.hi_ns);
 }
 
 std::optional<double> LatchedCounter::power_between(std::size_t a, std::size_t b) const {

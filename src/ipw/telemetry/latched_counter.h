@@ -13,6 +13,12 @@
 //  * otherwise the instant is taken on the update grid of the nearest precise
 //    latches (the period measured between two of them, so clock drift cancels),
 //    and the midpoint of the bounds when no grid point fits.
+// The period that counts grid steps is measured here too, with its uncertainty:
+// the one detected at start can be 10 % off on a loaded machine, enough to
+// miscount steps. Spans between precise latches refine it whenever their count of
+// periods is unambiguous (the bootstrap starts from consecutive precise latches,
+// exactly one period apart). A grid point is taken only when exactly one fits the
+// latch's bounds within that uncertainty (clamped into them); else the midpoint.
 // Between two latches the increase is shared out by a two-level step fitted to
 // the neighbouring intervals' power: a query switching load on or off mid-interval
 // is the common case at a window's edge. When the neighbours do not bracket the
@@ -36,9 +42,11 @@ class LatchedCounter {
   // update_period_ns > 0 (throws std::invalid_argument otherwise).
   explicit LatchedCounter(std::int64_t update_period_ns);
 
-  // One read: the (unwrapped) counter value seen at t_ns. Reads arrive in time
-  // order; equal values are the same latch seen again.
-  void append(std::int64_t t_ns, double value_j);
+  // One read: the (unwrapped) counter value seen by a read that began at t_ns and
+  // took read_ns. Reads arrive in time order; equal values are the same latch seen
+  // again. A new value was latched before the read returned, so t_ns + read_ns
+  // bounds its instant: t_ns alone is too early when the reader was preempted.
+  void append(std::int64_t t_ns, double value_j, std::int64_t read_ns = 0);
 
   // The counter at t_ns. Outside the latches the edge interval's power is held
   // (backwards before the first, forwards after the last); empty before the first
@@ -57,8 +65,19 @@ class LatchedCounter {
   };
   bool precise(const Latch& l) const { return l.hi_ns - l.lo_ns <= period_ns_ / 8; }
   std::optional<double> power_between(std::size_t a, std::size_t b) const;  // J/ns
+  struct Period {
+    double ns;
+    double sigma_ns;  // bound on its error
+  };
+  // The period counted from precise latch a to precise latch b (a < b), when the
+  // number of periods between them is unambiguous given `p`.
+  std::optional<Period> period_over(std::size_t a, std::size_t b, Period p) const;
+  void refine_period(std::size_t k);  // k: a new precise latch
+  static std::int64_t midpoint(const Latch& l) { return l.lo_ns + (l.hi_ns - l.lo_ns) / 2; }
+  static double half_width(const Latch& l) { return static_cast<double>(l.hi_ns - l.lo_ns) / 2.0; }
 
-  std::int64_t period_ns_;
+  std::int64_t period_ns_;  // as detected at start: for bounds and thresholds
+  Period period_;           // as measured from the precise latches
   std::vector<Latch> latches_;
   std::vector<std::size_t> precise_;  // indices of precise latches, ascending
   std::optional<std::int64_t> last_read_ns_;

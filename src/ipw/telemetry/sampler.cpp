@@ -114,21 +114,22 @@ void Sampler::read_all() {
 }
 
 void Sampler::read_slot(std::size_t i) {
-  std::int64_t t = 0;
-  if (fetch_slot(i, t)) store_slot(i, t, slots_[i].readings);
+  ReadStamp stamp;
+  if (fetch_slot(i, stamp)) store_slot(i, stamp, slots_[i].readings);
 }
 
-bool Sampler::fetch_slot(std::size_t i, std::int64_t& t_ns) {
+bool Sampler::fetch_slot(std::size_t i, ReadStamp& stamp) {
   Slot& s = slots_[i];
   {
     MutexLock l(mu_);
     if (failed_[i]) return false;
   }
-  t_ns = clock_.now_ns();
+  stamp.t_ns = clock_.now_ns();
   s.readings.assign(static_cast<std::size_t>(s.domain_count), Reading{});
   std::string error;
   try {
-    s.collector->read(t_ns, s.readings);
+    s.collector->read(stamp.t_ns, s.readings);
+    stamp.read_ns = std::max<std::int64_t>(0, clock_.now_ns() - stamp.t_ns);
     if (s.readings.size() != static_cast<std::size_t>(s.domain_count)) {
       error = "returned " + std::to_string(s.readings.size()) + " readings for " +
               std::to_string(s.domain_count) + " domains";
@@ -147,18 +148,19 @@ bool Sampler::fetch_slot(std::size_t i, std::int64_t& t_ns) {
   return false;
 }
 
-void Sampler::store_slot(std::size_t i, std::int64_t t_ns, const std::vector<Reading>& readings) {
+void Sampler::store_slot(std::size_t i, ReadStamp stamp, const std::vector<Reading>& readings) {
   const Slot& s = slots_[i];
   {
     MutexLock l(mu_);
     for (int d = 0; d < s.domain_count; ++d) {
       const Reading& r = readings[static_cast<std::size_t>(d)];
       if (!has_any(r)) continue;  // nothing measured: store nothing, never zeros
-      const Sample sample{t_ns, s.first_domain + d, r.energy_j, r.power_w, r.temperature_c, r.memory_mb};
+      const Sample sample{stamp.t_ns, s.first_domain + d, r.energy_j, r.power_w, r.temperature_c, r.memory_mb,
+                          stamp.read_ns};
       traces_[static_cast<std::size_t>(sample.domain_index)].append(sample);
       samples_.push_back(sample);
     }
-    last_read_ns_[i] = t_ns;
+    last_read_ns_[i] = stamp.t_ns;
   }
   sample_cv_.notify_all();
 }

@@ -88,10 +88,15 @@ class Sampler {
 
   void run();
   void read_slot(std::size_t i) IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
-  // read_slot in two steps: read into slots_[i].readings, stamped t_ns (false when
-  // the collector threw: it is marked failed), then append to the traces.
-  bool fetch_slot(std::size_t i, std::int64_t& t_ns) IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
-  void store_slot(std::size_t i, std::int64_t t_ns, const std::vector<Reading>& readings)
+  // When a read happened: it started at t_ns and returned read_ns later.
+  struct ReadStamp {
+    std::int64_t t_ns = 0;
+    std::int64_t read_ns = 0;
+  };
+  // read_slot in two steps: read into slots_[i].readings, stamped (false when the
+  // collector threw: it is marked failed), then append to the traces.
+  bool fetch_slot(std::size_t i, ReadStamp& stamp) IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
+  void store_slot(std::size_t i, ReadStamp stamp, const std::vector<Reading>& readings)
       IPW_REQUIRES(read_mu_) IPW_EXCLUDES(mu_);
   void read_all() IPW_EXCLUDES(read_mu_, mu_);
   const Slot& slot_of(int domain_index) const;  // throws std::out_of_range

@@ -32,7 +32,7 @@ bool Sampler::polls_latches(const Slot& s) const {
 void Sampler::sample_latches(int latches) {
   struct Poll {
     std::size_t slot = 0;
-    std::int64_t prev_t_ns = 0;
+    ReadStamp prev_stamp;
     std::vector<Reading> prev;      // the previous poll's readings
     std::vector<int> changes;       // per domain of the slot
     bool prev_stored = true;
@@ -65,14 +65,14 @@ void Sampler::sample_latches(int latches) {
       MutexLock r(read_mu_);
       for (Poll& p : polls) {
         if (p.done) continue;
-        std::int64_t t = 0;
-        if (!fetch_slot(p.slot, t)) {
+        ReadStamp stamp;
+        if (!fetch_slot(p.slot, stamp)) {
           p.done = true;  // the collector failed; fetch_slot recorded why
           continue;
         }
         Slot& s = slots_[p.slot];
         if (first) {
-          store_slot(p.slot, t, s.readings);
+          store_slot(p.slot, stamp, s.readings);
           p.changes.assign(static_cast<std::size_t>(s.domain_count), 0);
         } else {
           bool changed = false;
@@ -91,10 +91,10 @@ void Sampler::sample_latches(int latches) {
             bool older = false;
             {
               MutexLock l(mu_);
-              older = p.prev_t_ns <= last_read_ns_[p.slot];
+              older = p.prev_stamp.t_ns <= last_read_ns_[p.slot];
             }
-            if (!p.prev_stored && !older) store_slot(p.slot, p.prev_t_ns, p.prev);
-            store_slot(p.slot, t, s.readings);
+            if (!p.prev_stored && !older) store_slot(p.slot, p.prev_stamp, p.prev);
+            store_slot(p.slot, stamp, s.readings);
           }
           p.prev_stored = changed;
           // Done once every counter domain changed often enough (a domain whose
@@ -105,7 +105,7 @@ void Sampler::sample_latches(int latches) {
           }
         }
         p.prev = s.readings;
-        p.prev_t_ns = t;
+        p.prev_stamp = stamp;
         all_done = all_done && p.done;
       }
     }

@@ -22,29 +22,68 @@ std::optional<std::int64_t> median_interval_ns(const std::vector<std::int64_t>& 
   return n % 2 == 1 ? intervals[n / 2] : (intervals[n / 2 - 1] + intervals[n / 2]) / 2;
 }
 
+std::optional<std::int64_t> period_from_changes(const std::vector<ChangeBounds>& changes) {
+  if (changes.size() < 2) return std::nullopt;
+  const auto width = [](const ChangeBounds& c) { return c.hi_ns - c.lo_ns; };
+  const auto mid = [](const ChangeBounds& c) { return c.lo_ns + (c.hi_ns - c.lo_ns) / 2; };
+  std::vector<std::int64_t> widths;
+  for (const auto& c : changes) widths.push_back(width(c));
+  const auto lower_median = widths.begin() + static_cast<std::ptrdiff_t>((widths.size() - 1) / 2);
+  std::nth_element(widths.begin(), lower_median, widths.end());
+  const std::int64_t tight = 2 * *lower_median;
+  std::vector<std::size_t> tight_at;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (width(changes[i]) <= tight) tight_at.push_back(i);
+  }
+  // Between two tight changes every change in between is one update: polling is
+  // far faster than the source, so the span divides by their count.
+  std::vector<std::int64_t> times{0};
+  for (std::size_t k = 1; k < tight_at.size(); ++k) {
+    const std::size_t i = tight_at[k - 1], j = tight_at[k];
+    const auto steps = static_cast<std::int64_t>(j - i);
+    times.push_back(times.back() + (mid(changes[j]) - mid(changes[i])) / steps);
+  }
+  const std::optional<std::int64_t> rough = median_interval_ns(times);
+  if (!rough || tight_at.size() < 2) return rough;
+  // The first and last tight changes time the period over the whole span: their
+  // placement error is divided by every update between them, provided none was
+  // missed (the count of changes matches the span at the rough period).
+  const std::size_t i = tight_at.front(), j = tight_at.back();
+  const std::int64_t span = mid(changes[j]) - mid(changes[i]);
+  const auto steps = static_cast<std::int64_t>(j - i);
+  if (std::llround(static_cast<double>(span) / static_cast<double>(*rough)) != steps) return rough;
+  return span / steps;
+}
+
 namespace {
 
-// Tracks one value stream's change instants.
+// Tracks one value stream's changes. Each change happened after the last read
+// that still showed the old value began and before the first read showing the
+// new one returned; a reader delayed by the scheduler widens those bounds, so
+// only changes with tight bounds time the period (a loaded machine otherwise
+// reads a 10 ms counter as 11 ms).
 struct ChangeTracker {
   std::optional<double> last;
-  std::vector<std::int64_t> changes_ns;
+  std::int64_t last_read_ns = 0;
+  std::vector<ChangeBounds> changes;
   bool ever_read = false;
 
-  void observe(std::optional<double> v, std::int64_t t_ns) {
+  void observe(std::optional<double> v, std::int64_t t_ns, std::int64_t t_end_ns) {
     if (!v) return;
-    if (ever_read && *v != *last) changes_ns.push_back(t_ns);
+    if (ever_read && *v != *last) changes.push_back({last_read_ns, t_end_ns});
     last = v;
+    last_read_ns = t_ns;
     ever_read = true;
   }
 
   UpdatePeriod result(const UpdatePeriodOptions& opts) const {
     UpdatePeriod p;
-    p.changes_seen = static_cast<int>(changes_ns.size());
-    p.period_ns = median_interval_ns(changes_ns);
+    p.changes_seen = static_cast<int>(changes.size());
+    p.period_ns = period_from_changes(changes);
     if (!ever_read) {
       p.note = "no value could be read";
     } else if (!p.period_ns) {
-      p.note = "value changed " + std::to_string(changes_ns.size()) + " time(s) in " +
+      p.note = "value changed " + std::to_string(changes.size()) + " time(s) in " +
                std::to_string(static_cast<double>(opts.timeout_ns) * 1e-9) +
                " s; update period unknown";
     } else if (p.changes_seen < opts.changes) {
@@ -63,8 +102,9 @@ UpdatePeriod detect_update_period(const std::function<std::optional<double>()>& 
   const std::int64_t t_begin = clock.now_ns();
   while (true) {
     const std::int64_t t = clock.now_ns();
-    tracker.observe(read_value(), t);
-    if (static_cast<int>(tracker.changes_ns.size()) >= opts.changes) break;
+    const std::optional<double> v = read_value();
+    tracker.observe(v, t, clock.now_ns());
+    if (static_cast<int>(tracker.changes.size()) >= opts.changes && t - t_begin >= opts.min_span_ns) break;
     if (t - t_begin >= opts.timeout_ns) break;
     sleep(opts.poll_ns);
   }
@@ -81,12 +121,14 @@ std::vector<UpdatePeriod> detect_update_periods(Collector& collector, const Cloc
   while (true) {
     const std::int64_t t = clock.now_ns();
     collector.read(t, readings);
+    const std::int64_t t_end = clock.now_ns();
     bool all_done = true;
     for (std::size_t i = 0; i < n && i < readings.size(); ++i) {
       const Reading& r = readings[i];
-      trackers[i].observe(r.energy_j ? r.energy_j : r.power_w, t);
-      if (static_cast<int>(trackers[i].changes_ns.size()) < opts.changes) all_done = false;
+      trackers[i].observe(r.energy_j ? r.energy_j : r.power_w, t, t_end);
+      if (static_cast<int>(trackers[i].changes.size()) < opts.changes) all_done = false;
     }
+    if (t - t_begin < opts.min_span_ns) all_done = false;
     if (all_done || t - t_begin >= opts.timeout_ns) break;
     sleep(opts.poll_ns);
   }

@@ -19,6 +19,9 @@ namespace ipw::telemetry {
 
 struct UpdatePeriodOptions {
   int changes = 6;                          // changes to observe (changes-1 intervals)
+  // …and at least this long: the span between the first and last changes times
+  // the period finely even when a loaded scheduler delays single reads.
+  std::int64_t min_span_ns = 200'000'000;
   std::int64_t timeout_ns = 2'500'000'000;  // give up after this long
   std::int64_t poll_ns = 100'000;           // pause between reads (0 = spin)
 };
@@ -35,6 +38,17 @@ Sleeper real_sleeper();
 
 // Pure part: median of the intervals between change instants (needs >= 2).
 std::optional<std::int64_t> median_interval_ns(const std::vector<std::int64_t>& change_times_ns);
+
+// A change seen while polling: it happened after lo_ns (the last read showing the
+// old value began) and by hi_ns (the first read showing the new one returned).
+struct ChangeBounds {
+  std::int64_t lo_ns = 0;
+  std::int64_t hi_ns = 0;
+};
+// The median interval between the midpoints of consecutive changes whose bounds
+// are tight (at most twice the median width); all of them when no two tight ones
+// are consecutive. Empty with fewer than 2 changes.
+std::optional<std::int64_t> period_from_changes(const std::vector<ChangeBounds>& changes);
 
 // One value source (e.g. a single counter file).
 UpdatePeriod detect_update_period(const std::function<std::optional<double>()>& read_value,
