@@ -183,13 +183,17 @@ inline double ipw_energy(const Trial& tr, const SensorModel& s, const ReadTiming
   auto between = [&](std::int64_t a, std::int64_t b) {
     return a + static_cast<std::int64_t>(unit(rng) * static_cast<double>(b - a));
   };
-  // Each read: its stamp, and the instant it reaches the sensor (a little later).
+  // Each read: its stamp, the instant it reaches the sensor (a little later) and
+  // the instant it returns (as much again at most): Sample::read_ns.
   struct Read {
-    std::int64_t t_ns, at_ns;
+    std::int64_t t_ns, at_ns, end_ns;
     bool operator<(const Read& o) const { return t_ns < o.t_ns; }
   };
   std::vector<Read> reads;
-  auto read_at = [&](std::int64_t t) { return Read{t, t + between(0, s.read_latency_ns)}; };
+  auto read_at = [&](std::int64_t t) {
+    const std::int64_t at = t + between(0, s.read_latency_ns);
+    return Read{t, at, at + between(0, s.read_latency_ns)};
+  };
   std::int64_t due = between(0, period);
   for (std::int64_t prev = -1; prev <= tr.t_trace_end_ns;) {
     std::int64_t t = due + static_cast<std::int64_t>(std::abs(jitter(rng)));
@@ -242,6 +246,7 @@ inline double ipw_energy(const Trial& tr, const SensorModel& s, const ReadTiming
   for (const Read& rd : reads) {
     telemetry::Sample smp;
     smp.t_ns = rd.t_ns;
+    smp.read_ns = rd.end_ns - rd.t_ns;
     if (s.counter)
       smp.energy_j = sensor.value_at(tr.profile, rd.at_ns);
     else

@@ -97,7 +97,8 @@ TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
   ASSERT_TRUE(w.energy_j);
   const double exact = p.energy_between(a, b);
   EXPECT_NEAR(*w.energy_j, exact, exact * 0.01);
-  EXPECT_EQ((w.flags & telemetry::kGap) != 0, telemetry::samples_have_gap(sampler.samples(0), a, b, 5'000'000));
+  EXPECT_EQ((w.flags & telemetry::kGap) != 0,
+            telemetry::samples_have_gap(sampler.samples(0), a, b, telemetry::sample_period_ns(sampler)));
   const auto details = sampler.describe()[0]["details"];
   EXPECT_NEAR(details["clock_sync"]["offset_s"].get<double>(), 3.0, 0.05);
 }

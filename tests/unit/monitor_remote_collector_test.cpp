@@ -211,7 +211,7 @@ TEST(MonitorRemoteCollector, SamplerEnergyMatchesTheExactIntegralThroughTheRemot
   ASSERT_TRUE(w.energy_j);
   const double exact = s->profile.energy_between(a, b);
   EXPECT_NEAR(*w.energy_j, exact, exact * 0.01);
-  EXPECT_EQ((w.flags & kGap) != 0, samples_have_gap(sampler.samples(0), a, b, 2'000'000));
+  EXPECT_EQ((w.flags & kGap) != 0, samples_have_gap(sampler.samples(0), a, b, sample_period_ns(sampler)));
 }
 
 TEST(MonitorRemoteCollector, OutageIsAGapNotZeroAndTheStreamReconnects) {
