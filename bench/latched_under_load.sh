@@ -14,9 +14,10 @@ trap 'kill "${pids[@]}" 2>/dev/null' EXIT
 failed=0
 worst=()
 for i in $(seq "$runs"); do
-  out=$(IPW_BIN=build/bin IPW_SOURCE_DIR=$PWD bash tests/e2e/profile_nvml_latched_test.sh 2>&1)
+  out=$(IPW_E2E_KEEP=1 IPW_BIN=build/bin IPW_SOURCE_DIR=$PWD bash tests/e2e/profile_nvml_latched_test.sh 2>&1)
   line=$(grep -E "worst error|error .* > 1 %" <<<"$out" | tail -1)
   echo "run $i: $line"
+  grep "^kept " <<<"$out" || true
   if grep -q "worst error" <<<"$line"; then
     worst+=("$(grep -oE '[0-9.]+%$' <<<"$line" | tr -d %)")
   else

@@ -7,9 +7,15 @@ IPW="$IPW_BIN/ipw"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipw-e2e.XXXXXX")
 PIDS=()
 cleanup() {
+  local status=$?
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  # IPW_E2E_KEEP=1 keeps a failed test's work directory (run stores, logs) to look into.
+  if [ "${IPW_E2E_KEEP:-0}" = 1 ] && [ "$status" -ne 0 ]; then
+    echo "kept $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 

@@ -4,7 +4,8 @@
 # 200 W: each query's energy must be 200 W x its duration. Read at the query's edges
 # alone, such a counter is up to 10 ms stale at each edge (±2 J per edge here, 5-20 %
 # of these 100-400 ms queries); placed at its latch instants (LatchedCounter, polled by
-# Sampler::sample_latches) it is within 1 %.
+# Sampler::sample_latches) it is within 1 %, or flagged coarse_edges when a loaded
+# machine starved the polling (then within two periods).
 source "$(dirname "$0")/lib.sh"
 E2E="$IPW_SOURCE_DIR/tests/e2e"
 FAKE_NVML="$IPW_BIN/../lib/fake_nvml/libnvidia-ml.so.1"
@@ -28,18 +29,29 @@ ok = [r for r in rows if not r["error_kind"]]
 if len(ok) != len(rows) or not ok:
     sys.exit(f"expected every query to succeed: {len(ok)} of {len(rows)}")
 worst = 0.0
+flagged = 0
 for r in ok:
     dur = r["t_end_s"] - r["t_start_s"]
     want = 200.0 * dur
     if r["energy_source"] != "counter":
         sys.exit(f"{r['id']}: energy source {r['energy_source']}, expected counter")
     err = abs(r["energy_j"] - want) / want
+    if "coarse_edges" in r["energy_flags"]:
+        # The sampler's polls were starved (a loaded machine): the latches at the
+        # edges are known only within their bounds, each within one 10 ms period.
+        flagged += 1
+        bound = 2 * 0.010 / dur
+        if err > bound:
+            sys.exit(f"{r['id']}: flagged coarse_edges, error {err:.2%} beyond two update periods ({bound:.2%})")
+        continue
     worst = max(worst, err)
     if err > 0.01:
         sys.exit(f"{r['id']}: {r['energy_j']:.4f} J over {dur * 1e3:.1f} ms vs 200 W x duration = "
-                 f"{want:.4f} J: error {err:.2%} > 1 %")
+                 f"{want:.4f} J: error {err:.2%} > 1 % and not flagged coarse_edges")
+if 2 * flagged > len(ok):
+    sys.exit(f"{flagged} of {len(ok)} queries flagged coarse_edges: the latch polling hardly ever ran in time")
 print(f"{len(ok)} queries of {min(r['t_end_s'] - r['t_start_s'] for r in ok) * 1e3:.0f}-"
       f"{max(r['t_end_s'] - r['t_start_s'] for r in ok) * 1e3:.0f} ms on a 10 ms latched counter: "
-      f"worst error {worst:.3%}")
+      f"worst error {worst:.3%} ({flagged} flagged coarse_edges)")
 PY
 echo "profile_nvml_latched: ok"

@@ -178,6 +178,45 @@ TEST(LatchedCounter, ThePeriodCountingGridStepsIsMeasuredNotAssumed) {
   EXPECT_NEAR(*c.at(250 * kMs), load.energy_to(250 * kMs), 1e-6);
 }
 
+// A window whose edges fall between latches known only to within their bounds
+// (no poll ran in time: every read 10 ms after the last) is flagged coarse_edges;
+// the same window with the latches pinned by close reads is not.
+TEST(LatchedCounter, EdgesKnownOnlyWithinWideBoundsAreFlagged) {
+  const Load load{1000 * kMs, 1000 * kMs};
+  auto flags_of = [&](bool polled) {
+    DomainTrace tr({"gpu0", "fake", "gpu", EnergySource::counter, 0.0}, TraceTiming{kT, kT, true});
+    std::vector<std::int64_t> reads;
+    for (std::int64_t t = 8 * kMs; t < 300 * kMs; t += kT) reads.push_back(t);  // 4.7 ms after each update
+    if (polled) {
+      for (std::int64_t u = kPhase + kT; u < 300 * kMs; u += kT) {
+        reads.push_back(u - 100'000);
+        reads.push_back(u + 100'000);
+      }
+    }
+    std::sort(reads.begin(), reads.end());
+    for (std::int64_t t : reads) {
+      Sample smp;
+      smp.t_ns = t;
+      smp.energy_j = load.latched(t);
+      tr.append(smp);
+    }
+    return tr.energy_between(100 * kMs, 200 * kMs).flags;
+  };
+  EXPECT_EQ(flags_of(false) & kCoarseEdges, kCoarseEdges);
+  EXPECT_EQ(flags_of(true) & kCoarseEdges, 0u);
+  EXPECT_EQ(flags_to_string(kCoarseEdges), "coarse_edges");
+
+  LatchedCounter c(kT);
+  c.append(43'200'000, 1.0);
+  c.append(43'400'000, 2.0);  // pinned to ±100 µs
+  c.append(53'300'000, 3.0);  // somewhere in the 9.9 ms before
+  EXPECT_EQ(c.uncertainty_ns(1), 100'000);
+  EXPECT_GT(c.uncertainty_ns(2), 100'000);
+  EXPECT_LE(c.uncertainty_ns(2), 4'950'000);
+  // Just after the pinned latch its error dominates at(); halfway, both count.
+  EXPECT_LT(*c.uncertainty_at(43'400'000), *c.uncertainty_at(48'300'000));
+}
+
 TEST(LatchedCounter, PollStepIsAFiftiethOfThePeriodAndAtLeast100us) {
   EXPECT_EQ(latch_poll_step_ns(10 * kMs), 200'000);
   EXPECT_EQ(latch_poll_step_ns(2 * kMs), 100'000);

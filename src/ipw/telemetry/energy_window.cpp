@@ -23,7 +23,7 @@ std::optional<double> max_of(std::optional<double> a, std::optional<double> b) {
 std::string flags_to_string(std::uint32_t flags) {
   static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
       {kShortWindow, "short_window"}, {kGap, "gap"},         {kWrap, "wrap"},
-      {kReset, "reset"},              {kPartial, "partial"},
+      {kReset, "reset"},              {kPartial, "partial"},     {kCoarseEdges, "coarse_edges"},
   };
   std::string out;
   for (const auto& [bit, name] : kNames) {
@@ -274,6 +274,12 @@ WindowEnergy DomainTrace::energy_between(std::int64_t t0, std::int64_t t1) const
       const auto c0 = counter_at(t0);
       const auto c1 = counter_at(t1);
       if (c0 && c1) w.energy_j = *c1 - *c0;
+      if (latched_) {
+        // Polls starved by a loaded machine leave the latches at the edges known
+        // only within their bounds (up to a period): say so rather than look exact.
+        const auto u0 = latched_->uncertainty_at(t0), u1 = latched_->uncertainty_at(t1);
+        if (u0 && u1 && (*u0 + *u1) * 100 > dur_ns) w.flags |= kCoarseEdges;
+      }
     }
   } else if (!power_.empty()) {
     if (w.source == EnergySource::counter) w.source = EnergySource::integrated;

@@ -26,6 +26,7 @@ enum Flag : std::uint32_t {
   kWrap = 4,         // the counter wrapped inside the window (handled, reported for audit)
   kReset = 8,        // the counter went backwards beyond any wrap: energy from power, or unknown
   kPartial = 16,     // the window is not fully bracketed by samples: edges extrapolated
+  kCoarseEdges = 32, // a coarse counter's latches at the edges are known to worse than 1 % of the window
 };
 // "short_window,gap" in bit order; "" when none.
 std::string flags_to_string(std::uint32_t flags);

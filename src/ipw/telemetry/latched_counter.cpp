@@ -74,9 +74,13 @@ void LatchedCounter::refine_period(std::size_t k) {
   }
 }
 
-std::int64_t LatchedCounter::instant_ns(std::size_t k) const {
+std::int64_t LatchedCounter::instant_ns(std::size_t k) const { return place(k).ns; }
+
+std::int64_t LatchedCounter::uncertainty_ns(std::size_t k) const { return place(k).uncertainty_ns; }
+
+LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   const Latch& l = latches_.at(k);
-  const std::int64_t mid = midpoint(l);
+  const Placed mid{midpoint(l), (l.hi_ns - l.lo_ns + 1) / 2};
   if (precise(l)) return mid;
 
   // The nearest precise latches on each side, if within the grid's reach.
@@ -108,6 +112,7 @@ std::int64_t LatchedCounter::instant_ns(std::size_t k) const {
   // one within its uncertainty (the anchor's half-width plus the period's error
   // times the steps counted) is clamped into them: the bounds are certain.
   std::optional<double> inside, near;
+  double inside_tol = 0, near_tol = 0;
   int inside_count = 0, near_count = 0;
   const auto m_lo = static_cast<long long>(std::floor((lo - anchor) / period.ns)) - 1;
   const auto m_hi = static_cast<long long>(std::ceil((hi - anchor) / period.ns)) + 1;
@@ -117,20 +122,52 @@ std::int64_t LatchedCounter::instant_ns(std::size_t k) const {
     const double tol = half_width(latches_[a]) + static_cast<double>(std::llabs(m)) * period.sigma_ns;
     if (g > lo && g <= hi) {
       inside = g;
+      inside_tol = tol;
       ++inside_count;
     } else if (g + tol > lo && g - tol <= hi) {
       near = g;
+      near_tol = tol;
       ++near_count;
     }
   }
   std::optional<double> fit;
+  double tol = 0;
   if (inside_count == 1) {
     fit = inside;
+    tol = inside_tol;
   } else if (inside_count == 0 && near_count == 1) {
     fit = near;
+    tol = near_tol;
   }
   if (!fit) return mid;  // the source slipped, or the bounds hold several updates: they are all we know
-  return std::clamp(static_cast<std::int64_t>(std::llround(*fit)), l.lo_ns + 1, l.hi_ns);
+  const std::int64_t ns = std::clamp(static_cast<std::int64_t>(std::llround(*fit)), l.lo_ns + 1, l.hi_ns);
+  return {ns, std::min(mid.uncertainty_ns, static_cast<std::int64_t>(std::ceil(tol)))};
+}
+
+std::optional<std::int64_t> LatchedCounter::uncertainty_at(std::int64_t t_ns) const {
+  const std::size_t n = latches_.size();
+  if (n == 0) return std::nullopt;
+  const std::size_t k = latch_before(t_ns);
+  const Placed a = place(k);
+  if (k + 1 == n || t_ns <= a.ns) return a.uncertainty_ns;
+  // Interpolated between the two instants, C(t) moves with each in proportion
+  // to its weight: the latch just before t decides a value just after it.
+  const Placed b = place(k + 1);
+  if (b.ns <= a.ns || t_ns >= b.ns) return std::max(a.uncertainty_ns, b.uncertainty_ns);
+  const double wb = static_cast<double>(t_ns - a.ns) / static_cast<double>(b.ns - a.ns);
+  return std::llround((1.0 - wb) * static_cast<double>(a.uncertainty_ns) + wb * static_cast<double>(b.uncertainty_ns));
+}
+
+std::size_t LatchedCounter::latch_before(std::int64_t t_ns) const {
+  // The last latch whose instant is <= t (0 when t is before them all). Every
+  // latch before the first one with lo >= t has lo < t, and its instant may
+  // still fall after t.
+  const auto j = static_cast<std::size_t>(
+      std::partition_point(latches_.begin(), latches_.end(), [&](const Latch& l) { return l.lo_ns < t_ns; }) -
+      latches_.begin());
+  std::size_t k = j == 0 ? 0 : j - 1;
+  if (k > 0 && instant_ns(k) > t_ns) --k;
+  return k;
 }
 
 std::optional<double> LatchedCounter::power_between(std::size_t a, std::size_t b) const {
@@ -150,13 +187,7 @@ std::optional<double> LatchedCounter::at(std::int64_t t_ns) const {
     if (!p) return std::nullopt;
     return latches_[0].value_j - *p * static_cast<double>(first - t_ns);
   }
-  // The last latch whose instant is <= t. Every latch before the first one with
-  // lo >= t has lo < t, and its instant may still fall after t.
-  auto j = static_cast<std::size_t>(
-      std::partition_point(latches_.begin(), latches_.end(), [&](const Latch& l) { return l.lo_ns < t_ns; }) -
-      latches_.begin());
-  std::size_t k = j - 1;  // j >= 1: latch 0's lo < its instant <= t
-  if (k > 0 && instant_ns(k) > t_ns) --k;
+  const std::size_t k = latch_before(t_ns);  // t >= latch 0's instant here
 
   const double v0 = latches_[k].value_j;
   const std::int64_t u0 = instant_ns(k);

@@ -53,9 +53,17 @@ class LatchedCounter {
   // latch's instant while there is no interval yet (the caller extrapolates).
   std::optional<double> at(std::int64_t t_ns) const;
 
+  // How far at(t_ns) may be off, as time at the local power: the placement errors
+  // of the two latch instants it interpolates between (half their bounds' width,
+  // or the grid's error when placed on it), weighted as the interpolation weighs
+  // them. Empty before any read.
+  std::optional<std::int64_t> uncertainty_at(std::int64_t t_ns) const;
+
   std::size_t latch_count() const { return latches_.size(); }
-  // Estimated instant of latch k (k < latch_count()), for tests and diagnostics.
+  // Estimated instant of latch k (k < latch_count()) and its error bound, for tests
+  // and diagnostics.
   std::int64_t instant_ns(std::size_t k) const;
+  std::int64_t uncertainty_ns(std::size_t k) const;
 
  private:
   struct Latch {
@@ -65,6 +73,12 @@ class LatchedCounter {
   };
   bool precise(const Latch& l) const { return l.hi_ns - l.lo_ns <= period_ns_ / 8; }
   std::optional<double> power_between(std::size_t a, std::size_t b) const;  // J/ns
+  struct Placed {
+    std::int64_t ns;
+    std::int64_t uncertainty_ns;
+  };
+  Placed place(std::size_t k) const;
+  std::size_t latch_before(std::int64_t t_ns) const;
   struct Period {
     double ns;
     double sigma_ns;  // bound on its error
