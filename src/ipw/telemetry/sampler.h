@@ -44,9 +44,11 @@ class Sampler {
   void sample_now();
   // At a query's edge on a coarse counter (latched, update period 2–50 ms: NVML):
   // polls each such collector every latch_poll_step_ns until each of its counter
-  // domains has changed `latches` times (bounded by latches + 1 update periods),
-  // keeping only the two reads around each change, so the trace knows those latch
-  // instants to a poll step; then reads every other collector once. With no
+  // domains has changed `latches` times between reads at most T/8 apart (bounded by
+  // latches + 1 update periods, 2 more while a counter moves but the scheduler
+  // delays the polls), keeping only the two reads around each change, so the trace
+  // knows those latch instants to a poll step; then reads every other collector
+  // once. With no
   // coarse counter this is sample_now(). Before a request (latches = 1) it delays
   // the request to just after a latch; after the last byte (latches = 2) it waits
   // for the latches that close the window. docs/telemetry.md has the figures.

@@ -16,6 +16,9 @@ namespace {
 // Polling is worth its wait only for counters that update at least this often:
 // a slower source would hold every query back for several of its periods.
 constexpr std::int64_t kMaxPolledPeriodNs = 50'000'000;
+// Periods of extra polling for a counter that moved without a precisely bracketed
+// change (polls delayed by a loaded machine).
+constexpr std::int64_t kExtraPeriods = 2;
 
 }  // namespace
 
@@ -34,12 +37,12 @@ void Sampler::sample_latches(int latches) {
     std::size_t slot = 0;
     ReadStamp prev_stamp;
     std::vector<Reading> prev;      // the previous poll's readings
-    std::vector<int> changes;       // per domain of the slot
+    std::vector<int> changes;       // per domain of the slot: changes bracketed precisely
     bool prev_stored = true;
     bool done = false;
   };
   std::vector<Poll> polls;
-  std::int64_t step_ns = 0, budget_ns = 0;
+  std::int64_t step_ns = 0, budget_ns = 0, extra_ns = 0;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (!polls_latches(slots_[i])) continue;
     Poll p;
@@ -49,6 +52,7 @@ void Sampler::sample_latches(int latches) {
     const std::int64_t step = latch_poll_step_ns(period);
     step_ns = step_ns == 0 ? step : std::min(step_ns, step);
     budget_ns = std::max(budget_ns, (latches + 1) * period);
+    extra_ns = std::max(extra_ns, kExtraPeriods * period);
   }
   if (polls.empty() || latches <= 0) {
     read_all();
@@ -58,7 +62,10 @@ void Sampler::sample_latches(int latches) {
   const auto is_counter = [this](const Slot& s, int d) {
     return domains_[static_cast<std::size_t>(s.first_domain + d)].source == EnergySource::counter;
   };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(budget_ns);
+  const auto begin = std::chrono::steady_clock::now();
+  const auto deadline = begin + std::chrono::nanoseconds(budget_ns);
+  const auto extended = deadline + std::chrono::nanoseconds(extra_ns);
+  bool moved = false;
   for (bool first = true;; first = false) {
     bool all_done = true;
     {
@@ -80,7 +87,11 @@ void Sampler::sample_latches(int latches) {
             const Reading& was = p.prev[static_cast<std::size_t>(d)];
             const Reading& now = s.readings[static_cast<std::size_t>(d)];
             if (is_counter(s, d) && was.energy_j && now.energy_j && *was.energy_j != *now.energy_j) {
-              ++p.changes[static_cast<std::size_t>(d)];
+              // Counted only when the two reads pin the latch as LatchedCounter
+              // needs it; a poll the scheduler delayed brackets it loosely.
+              if (stamp.t_ns + stamp.read_ns - p.prev_stamp.t_ns <= s.update_period_ns / 8) {
+                ++p.changes[static_cast<std::size_t>(d)];
+              }
               changed = true;
             }
           }
@@ -97,8 +108,9 @@ void Sampler::sample_latches(int latches) {
             store_slot(p.slot, stamp, s.readings);
           }
           p.prev_stored = changed;
-          // Done once every counter domain changed often enough (a domain whose
-          // counter never moves keeps polling until the deadline).
+          moved = moved || changed;
+          // Done once every counter domain changed precisely often enough (a
+          // domain whose counter never moves keeps polling until the deadline).
           p.done = true;
           for (int d = 0; d < s.domain_count; ++d) {
             if (is_counter(s, d) && p.changes[static_cast<std::size_t>(d)] < latches) p.done = false;
@@ -109,7 +121,10 @@ void Sampler::sample_latches(int latches) {
         all_done = all_done && p.done;
       }
     }
-    if (all_done || std::chrono::steady_clock::now() >= deadline) break;
+    // A counter that moves but whose changes the scheduler kept from being pinned
+    // gets a few more periods; one that never moves is given up at the deadline.
+    const auto now = std::chrono::steady_clock::now();
+    if (all_done || now >= extended || (now >= deadline && !moved)) break;
     std::this_thread::sleep_for(std::chrono::nanoseconds(step_ns));
   }
 
