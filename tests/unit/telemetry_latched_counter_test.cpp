@@ -217,6 +217,21 @@ TEST(LatchedCounter, EdgesKnownOnlyWithinWideBoundsAreFlagged) {
   EXPECT_LT(*c.uncertainty_at(43'400'000), *c.uncertainty_at(48'300'000));
 }
 
+// The grid is trusted only as far as its error stays under half a period: 60
+// periods from its only anchor, with the detected period's 1 % error, a grid
+// point could be a whole step off, so the bounds' midpoint is used instead.
+TEST(LatchedCounter, TheGridIsNotTrustedBeyondItsError) {
+  auto instant_after = [](std::int64_t read_ns) {
+    LatchedCounter c(kT);
+    c.append(43'200'000, 1.0);
+    c.append(43'400'000, 2.0);  // pinned at 43.3 ms; no second precise latch to refine the period
+    c.append(read_ns, 3.0);     // latched in the period before this read
+    return c.instant_ns(2);
+  };
+  EXPECT_EQ(instant_after(100 * kMs), 93'300'000);   // 5 steps: on the grid
+  EXPECT_EQ(instant_after(640 * kMs), 635'000'000);  // 60 steps: the midpoint of (630, 640] ms
+}
+
 TEST(LatchedCounter, PollStepIsAFiftiethOfThePeriodAndAtLeast100us) {
   EXPECT_EQ(latch_poll_step_ns(10 * kMs), 200'000);
   EXPECT_EQ(latch_poll_step_ns(2 * kMs), 100'000);

@@ -22,7 +22,8 @@ constexpr double kDetectedPeriodUncertainty = 0.01;
 
 LatchedCounter::LatchedCounter(std::int64_t update_period_ns)
     : period_ns_(update_period_ns),
-      period_{static_cast<double>(update_period_ns), kDetectedPeriodUncertainty * static_cast<double>(update_period_ns)} {
+      period_{static_cast<double>(update_period_ns),
+              kDetectedPeriodUncertainty * static_cast<double>(update_period_ns)} {
   if (update_period_ns <= 0) throw std::invalid_argument("LatchedCounter: update period must be > 0");
 }
 
@@ -120,6 +121,7 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
     if (m == 0) continue;
     const double g = anchor + static_cast<double>(m) * period.ns;
     const double tol = half_width(latches_[a]) + static_cast<double>(std::llabs(m)) * period.sigma_ns;
+    if (tol >= period.ns / 2) continue;  // so far out the grid could be a whole step off
     if (g > lo && g <= hi) {
       inside = g;
       inside_tol = tol;
