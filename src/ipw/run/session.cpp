@@ -243,7 +243,7 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
   // are interpolated over microseconds at the window's edges instead of over a whole sampling
   // period (docs/BENCHMARKS.md: 1.5 % -> 0.24 % median error for 100 ms queries on RAPL at 10 ms).
   // A coarse counter (NVML, ~10 ms) is polled until it latches: the request goes out just after
-  // a latch, and after the last byte the next two latches are awaited (2.9 % -> 0.05 % on the
+  // a latch, and after the last byte the next two latches are awaited (2.9 % -> 0.04 % on the
   // NVML-like sensor). Outside the window by construction; it delays each query by up to three
   // update periods, and a remote source may block here for one stream interval.
   const auto complete = [&] {

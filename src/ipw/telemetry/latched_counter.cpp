@@ -8,8 +8,8 @@
 namespace ipw::telemetry {
 namespace {
 
-// A grid is trusted this many periods away from the precise latch it starts
-// from: the period is known to ~0.1 %, so 64 periods drift by well under T/8.
+// Anchors for the grid are sought this many periods away at most (a grid point
+// is used only while its own uncertainty stays under half a period, see place()).
 constexpr std::int64_t kGridReachPeriods = 64;
 // Until precise latches measure it better, the detected period is trusted to
 // this fraction: detection times it over >= 200 ms between tightly bounded

@@ -48,8 +48,7 @@ class Sampler {
   // latches + 1 update periods, 2 more while a counter moves but the scheduler
   // delays the polls), keeping only the two reads around each change, so the trace
   // knows those latch instants to a poll step; then reads every other collector
-  // once. With no
-  // coarse counter this is sample_now(). Before a request (latches = 1) it delays
+  // once. With no coarse counter this is sample_now(). Before a request (latches = 1) it delays
   // the request to just after a latch; after the last byte (latches = 2) it waits
   // for the latches that close the window. docs/telemetry.md has the figures.
   void sample_latches(int latches);

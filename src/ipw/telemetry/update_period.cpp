@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 namespace ipw::telemetry {
 
@@ -11,15 +12,23 @@ Sleeper real_sleeper() {
   };
 }
 
+namespace {
+
+std::optional<std::int64_t> median_ns(std::vector<std::int64_t> xs) {
+  if (xs.empty()) return std::nullopt;
+  std::sort(xs.begin(), xs.end());
+  const std::size_t n = xs.size();
+  // Even count: mean of the middle two (integer ns; the half-ns lost is irrelevant).
+  return n % 2 == 1 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
+}
+
+}  // namespace
+
 std::optional<std::int64_t> median_interval_ns(const std::vector<std::int64_t>& change_times_ns) {
-  if (change_times_ns.size() < 2) return std::nullopt;
   std::vector<std::int64_t> intervals;
   for (std::size_t i = 1; i < change_times_ns.size(); ++i)
     intervals.push_back(change_times_ns[i] - change_times_ns[i - 1]);
-  std::sort(intervals.begin(), intervals.end());
-  const std::size_t n = intervals.size();
-  // Even count: mean of the middle two (integer ns; the half-ns lost is irrelevant).
-  return n % 2 == 1 ? intervals[n / 2] : (intervals[n / 2 - 1] + intervals[n / 2]) / 2;
+  return median_ns(std::move(intervals));
 }
 
 std::optional<std::int64_t> period_from_changes(const std::vector<ChangeBounds>& changes) {
@@ -37,13 +46,12 @@ std::optional<std::int64_t> period_from_changes(const std::vector<ChangeBounds>&
   }
   // Between two tight changes every change in between is one update: polling is
   // far faster than the source, so the span divides by their count.
-  std::vector<std::int64_t> times{0};
+  std::vector<std::int64_t> steps_ns;
   for (std::size_t k = 1; k < tight_at.size(); ++k) {
     const std::size_t i = tight_at[k - 1], j = tight_at[k];
-    const auto steps = static_cast<std::int64_t>(j - i);
-    times.push_back(times.back() + (mid(changes[j]) - mid(changes[i])) / steps);
+    steps_ns.push_back((mid(changes[j]) - mid(changes[i])) / static_cast<std::int64_t>(j - i));
   }
-  const std::optional<std::int64_t> rough = median_interval_ns(times);
+  const std::optional<std::int64_t> rough = median_ns(std::move(steps_ns));
   if (!rough || tight_at.size() < 2) return rough;
   // The first and last tight changes time the period over the whole span: their
   // placement error is divided by every update between them, provided none was
