@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the normal build, then the ASan+UBSan build.
 # Installs and builds whatever is missing first (scripts/setup.sh), so it works
-# on a fresh Debian 12 machine.
+# on a fresh Debian 12 machine. After each pass, tests/leak_check.sh fails the
+# run if a process the tests started is still alive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 
 bash scripts/setup.sh
 
+# Every process the suite starts inherits this tag; the leak check looks for it.
+export IPW_TEST_SUITE_TAG="ipw-suite-$$-$(date +%s%N)"
+
 echo "== tests (build/) =="
 ctest --test-dir build --output-on-failure -j"$jobs"
+bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
 
 echo "== tests under ASan+UBSan (build-asan/) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIPW_SANITIZE=ON -DIPW_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"

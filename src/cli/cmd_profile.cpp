@@ -90,6 +90,14 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     req.config = run::merge_config(run::merge_config(run::ProfileConfig{}, stored), overrides);
     // A new --server on resume replaces an engine the run started itself.
     if (overrides.contains("server") && !overrides.contains("engine")) req.config.engine.clear();
+    // The stored URLs lost their credentials (never stored): the user gives them again.
+    for (const auto& [url, flag] : {std::pair{req.config.server, "--server"}, {req.config.judge_url, "--judge"}}) {
+      if (url.find("***") != std::string::npos) {
+        throw std::invalid_argument(fmt::format(
+            "--resume: the run's {} URL ({}) held credentials, which ipw never stores; give {} URL again", flag,
+            url, flag));
+      }
+    }
     req.resume_dir = f.resume;
   } else {
     if (!f.cfg.engine.empty() && f.cfg.engine_model_path.empty()) {

@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
+#include "ipw/common/redact.h"
 #include "ipw/judge/rescore.h"
 #include "ipw/report/run_analysis.h"
 #include "ipw/run/store.h"
@@ -44,7 +45,7 @@ int run_score(const ScoreFlags& f) {
   const auto analysis = report::analyze_run(f.run);
   report::write_summary_json(analysis);
 
-  fmt::print("judge     {} at {}\n", f.judge.model, f.judge.url);
+  fmt::print("judge     {} at {}\n", f.judge.model, redact_url(f.judge.url));
   fmt::print("queries   {} stored, {} for the judge ({} already judged and kept{})\n", st.queries, st.eligible,
              st.kept, f.rescore_all ? "" : "; --rescore-all judges them again");
   fmt::print("judged    {} by the judge, {} from the cache, {} failed (left unscored or locally scored)\n",

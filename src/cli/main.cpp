@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "ipw/common/redact.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
 #include "ipw/scoring/scorer.h"
@@ -110,6 +111,8 @@ int main(int argc, char** argv) {
   if (verbose) spdlog::set_level(spdlog::level::debug);
   std::string command_line = "ipw";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  // Stored in run directories: never with the credentials a URL may carry.
+  command_line = ipw::redact_urls(command_line);
   for (auto& [sub, handler] : handlers) {
     if (!sub->parsed()) continue;
     try {

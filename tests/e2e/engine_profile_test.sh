@@ -16,6 +16,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipw-e2e-engine.XXXXXX")
 BG=""
 cleanup() { [ -z "$BG" ] || kill "$BG" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
+# A signal (ctest's timeout, Ctrl-C) exits through the EXIT trap too.
+trap 'exit 143' TERM INT HUP
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 IPW="$IPW_BIN/ipw"

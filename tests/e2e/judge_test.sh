@@ -135,6 +135,16 @@ db = sqlite3.connect(sys.argv[1])
 assert db.execute("SELECT correct, score_method FROM queries WHERE item_id = 'chat-4'").fetchone() == (1, "judge-pairwise")
 assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 8  # 6 + the failure again + its verdict
 PY
+# A judge that cannot be reached changes no verdict: the earlier judge's stand (a failed judgment
+# once turned them back to wrong and rewrote summary.json with the lower accuracy).
+verdicts() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT group_concat(item_id||\":\"||ifnull(correct,\"-\")||\":\"||score_method, \" \") FROM (SELECT * FROM queries ORDER BY item_id, repeat)").fetchone()[0])' "$run/run.db"; }
+accuracy() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["accuracy"])' "$run/summary.json"; }
+before_v=$(verdicts); before_a=$(accuracy)
+if "$IPW" score "$run" --judge "http://127.0.0.1:$(dead_port)" --judge-model x --rescore-all --judge-retries 0 \
+     >"$WORK/s2d.out" 2>&1; then cat "$WORK/s2d.out"; fail "ipw score with an unreachable judge exited 0"; fi
+[ "$(verdicts)" = "$before_v" ] || { cat "$WORK/s2d.out"; fail "an unreachable judge changed verdicts: $before_v -> $(verdicts)"; }
+[ "$(accuracy)" = "$before_a" ] || fail "an unreachable judge changed summary.json's accuracy: $before_a -> $(accuracy)"
+grep -q "changed   0 verdicts" "$WORK/s2d.out" || { cat "$WORK/s2d.out"; fail "ipw score should report no changed verdict"; }
 
 # 4. Profile with --judge and --repeat 2: judged as it goes; the second pass's identical answers come
 #    from the cache (only the failure is asked again); analyze reports repeats and breakdowns.

@@ -18,6 +18,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# A signal (ctest's timeout, Ctrl-C) exits through the EXIT trap too.
+trap 'exit 143' TERM INT HUP
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

@@ -16,6 +16,8 @@ monitor_cleanup() {
   rm -rf "$WORK"
 }
 trap monitor_cleanup EXIT
+# A signal (ctest's timeout, Ctrl-C) exits through the EXIT trap too.
+trap 'exit 143' TERM INT HUP
 
 # fail with the logs of every process this test started.
 fail() {

@@ -8,7 +8,7 @@ client would, and the calls go through Debian's python3-grpcio by method path.
 If ipw ever renumbers a field or renames the service, this client breaks.
 
 Usage: monitor_peer.py HOST:PORT [--token T] [--readings N] [--expect-power W]
-                       [--expect-platform P] [--expect-unauthenticated]
+                       [--expect-platform P] [--expect-unauthenticated] [--max-gap-ms MS]
 Prints a JSON summary on success; exits 1 with a message on any mismatch.
 """
 import argparse
@@ -67,6 +67,8 @@ def main():
     ap.add_argument("--token", default="")
     ap.add_argument("--readings", type=int, default=10)
     ap.add_argument("--expect-power", type=float)
+    ap.add_argument("--max-gap-ms", type=float,
+                    help="fail when two consecutive timestamps are further apart than this")
     ap.add_argument("--expect-platform")
     ap.add_argument("--expect-unauthenticated", action="store_true")
     a = ap.parse_args()
@@ -102,7 +104,7 @@ def main():
         fail(f"Health platform {h.platform!r}, expected {a.expect_platform!r}")
 
     readings, arrived = [], []
-    call = stream(C["StreamRequest"](), metadata=metadata, timeout=30)
+    call = stream(C["StreamRequest"](), metadata=metadata, timeout=max(30, a.readings * 0.2))
     for r in call:
         readings.append(r)
         arrived.append(time.monotonic())
@@ -113,8 +115,14 @@ def main():
         fail(f"stream ended after {len(readings)} readings")
 
     ts = [r.timestamp_nanos for r in readings]
-    if any(b <= a_ for a_, b in zip(ts, ts[1:])):
-        fail(f"timestamps not increasing: {ts}")
+    if any(b <= a_ for a_, b in zip(ts, ts[1:])):  # a repeated reading has the same timestamp
+        fail(f"timestamps not strictly increasing (a reading sent twice?): {ts}")
+    ts_gaps_ms = [(b - a_) * 1e-6 for a_, b in zip(ts, ts[1:])]
+    if a.max_gap_ms is not None and max(ts_gaps_ms) > a.max_gap_ms:
+        worst = max(range(len(ts_gaps_ms)), key=lambda i: ts_gaps_ms[i])
+        fail(f"a gap of {ts_gaps_ms[worst]:.2f} ms between readings {worst} and {worst + 1} "
+             f"(limit {a.max_gap_ms} ms); gaps around it: "
+             f"{[round(g, 2) for g in ts_gaps_ms[max(0, worst - 5):worst + 5]]}")
     now_ns = time.time_ns()
     if abs(ts[-1] - now_ns) > 60e9:
         fail(f"timestamp_nanos {ts[-1]} is not Unix time (now {now_ns})")
@@ -144,6 +152,7 @@ def main():
         fail(f"system_info incomplete: {si}")
     print(json.dumps({
         "platform": h.platform, "readings": len(readings), "median_gap_ms": median_gap,
+        "min_timestamp_gap_ms": min(ts_gaps_ms), "max_timestamp_gap_ms": max(ts_gaps_ms),
         "power_watts": last.power_watts, "energy_joules": last.energy_joules,
         "temperature_celsius": last.temperature_celsius, "gpu_memory_usage_mb": last.gpu_memory_usage_mb,
         "cpu_memory_usage_mb": last.cpu_memory_usage_mb, "gpu_name": last.gpu_info.name,

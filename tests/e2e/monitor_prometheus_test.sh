@@ -34,7 +34,7 @@ YAML
 promtool check config "$WORK/prometheus.yml" >"$WORK/promcfg.out" 2>&1 || fail "prometheus config"
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
   --web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.out" 2>"$WORK/prometheus.err" &
-MON_PIDS+=("$!")
+PIDS+=("$!")
 
 API="http://127.0.0.1:$PROM_PORT/api/v1"
 # Prometheus extrapolates rate() to the window's edges only when the series covers them (a gap

@@ -17,6 +17,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal (ctest's timeout, Ctrl-C) exits through the EXIT trap too.
+trap 'exit 143' TERM INT HUP
 [ -n "${IPW_KEEP_TMP:-}" ] && trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; echo "kept $tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -46,7 +48,8 @@ for name, every in (("mock-small", 3), ("mock-large", 5)):
     (out / f"answers-{name}.jsonl").write_text("".join(json.dumps(b) + "\n" for b in book))
 PY
 
-start_mock() {  # name ttft_ms tokens_per_s
+# Runs in this shell (not in $(…)), so its pid reaches `pids` and the trap stops it.
+start_mock() {  # name ttft_ms tokens_per_s; sets url
   "$IPW_BIN/ipw-mock-server" --port 0 --model "$1" --ttft-ms "$2" --tokens-per-s "$3" \
     --answers "$tmp/answers-$1.jsonl" >"$tmp/$1.log" 2>&1 &
   pids+=($!)
@@ -54,7 +57,7 @@ start_mock() {  # name ttft_ms tokens_per_s
     grep -q "listening on" "$tmp/$1.log" 2>/dev/null && break
     sleep 0.1
   done
-  sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$tmp/$1.log"
+  url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$tmp/$1.log")
 }
 
 profile() {  # name url
@@ -64,8 +67,10 @@ profile() {  # name url
   ls -d "$tmp/runs-$1"/*/ | head -n1
 }
 
-url_a=$(start_mock mock-small 20 400)
-url_b=$(start_mock mock-large 60 150)
+start_mock mock-small 20 400
+url_a=$url
+start_mock mock-large 60 150
+url_b=$url
 [ -n "$url_a" ] && [ -n "$url_b" ] || fail "mock servers did not start"
 run_a=$(profile mock-small "$url_a")
 run_b=$(profile mock-large "$url_b")

@@ -51,11 +51,5 @@ TEST(InferenceRegistry, FailureKindNamesRoundTrip) {
   EXPECT_FALSE(is_timeout(FailureKind::http_status));
 }
 
-TEST(InferenceRegistry, RedactsUserInfoInUrls) {
-  EXPECT_EQ(redact_url("http://u:p@host:1/v1"), "http://***@host:1/v1");
-  EXPECT_EQ(redact_url("https://host/a@b"), "https://host/a@b");
-  EXPECT_EQ(redact_url("http://host:8080"), "http://host:8080");
-}
-
 }  // namespace
 }  // namespace ipw::inference

@@ -67,6 +67,19 @@ TEST(JudgePolicy, AFailedJudgmentNeverMakesAQueryWrong) {
   u = apply_judgment(exact, local_score(exact), Protocol::reference, yes);
   EXPECT_EQ(u.correct, true);
   EXPECT_EQ(u.score_method, kMethodReference);
+
+  // A verdict an earlier judge gave stands when the new judgment fails (a
+  // --rescore-all against a judge that is down), right or wrong.
+  for (const bool earlier : {true, false}) {
+    const auto judged_chat = query("chat", "hi", "hello", earlier, kMethodPairwise);
+    u = apply_judgment(judged_chat, local_score(judged_chat), Protocol::pairwise, failed);
+    EXPECT_EQ(u.correct, earlier);
+    EXPECT_EQ(u.score_method, kMethodPairwise);
+    const auto judged_exact = query("exact", "It is the French capital.", "Paris", earlier, kMethodReference);
+    u = apply_judgment(judged_exact, local_score(judged_exact), Protocol::reference, failed);
+    EXPECT_EQ(u.correct, earlier);
+    EXPECT_EQ(u.score_method, kMethodReference);
+  }
 }
 
 std::string read_file(const std::filesystem::path& p) {

@@ -93,3 +93,70 @@ TEST(MonitorCompat, GpuInfoNamesTheFirstGpu) {
 
 }  // namespace
 }  // namespace ipw::monitor
+
+namespace ipw::monitor {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+
+// Feeds batches at the given times (ms) and returns the times of the batches a
+// reading was sent for, as the stream loop does: add, then send if due.
+std::vector<std::int64_t> sent_at(const std::vector<std::int64_t>& batch_ms, std::int64_t spacing_ms) {
+  CompatPace pace(spacing_ms * kMs);
+  std::vector<std::int64_t> sent;
+  for (std::int64_t t : batch_ms) {
+    pace.add(t * kMs);
+    if (pace.due()) {
+      sent.push_back(t);
+      pace.sent();
+    }
+  }
+  return sent;
+}
+
+TEST(MonitorCompatPace, EachReadOfAFiftyMsSourceIsSentOnceWhateverItsJitter) {
+  // A 50 ms source read a little early and late (the old 50 ms timer drifted
+  // against exactly this, repeating one reading and folding two).
+  const std::vector<std::int64_t> reads = {0, 49, 101, 148, 203, 250, 296, 351, 400};
+  EXPECT_EQ(sent_at(reads, 25), reads);
+}
+
+TEST(MonitorCompatPace, NoNewReadNoReading) {
+  CompatPace pace(25 * kMs);
+  pace.add(10 * kMs);
+  ASSERT_TRUE(pace.due());
+  pace.sent();
+  EXPECT_FALSE(pace.due());  // nothing new: nothing to send (never a repeat)
+  pace.add(10 * kMs);        // the same read again
+  EXPECT_FALSE(pace.due());
+  pace.add(5 * kMs);         // an older one
+  EXPECT_FALSE(pace.due());
+  pace.add(60 * kMs);
+  EXPECT_TRUE(pace.due());
+}
+
+TEST(MonitorCompatPace, AFasterHubIsThinnedToHalfThePeriodAtMost) {
+  // The hub reads every 5 ms (another client asked for it): a reading goes out
+  // when its newest read is 25 ms or more after the last one sent.
+  std::vector<std::int64_t> reads;
+  for (std::int64_t t = 0; t <= 200; t += 5) reads.push_back(t);
+  EXPECT_EQ(sent_at(reads, 25), (std::vector<std::int64_t>{0, 25, 50, 75, 100, 125, 150, 175, 200}));
+}
+
+TEST(MonitorCompatPace, ReadsOfSeveralSourcesBackToBackShareOneReading) {
+  // Two sources read 0.1 ms apart each tick: the second waits for the next tick's reading.
+  std::vector<std::int64_t> sent;
+  CompatPace pace(25 * kMs);
+  for (std::int64_t tick = 0; tick < 4; ++tick) {
+    pace.add(tick * 50 * kMs);
+    pace.add(tick * 50 * kMs + kMs / 10);  // queued together: one add loop, one decision
+    if (pace.due()) {
+      sent.push_back(tick);
+      pace.sent();
+    }
+  }
+  EXPECT_EQ(sent, (std::vector<std::int64_t>{0, 1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace ipw::monitor

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/redact.h"
 #include "ipw/common/version.h"
 
 namespace ipw::inference {
@@ -108,17 +109,6 @@ std::int64_t deadline_after(std::int64_t t0_ns, double timeout_s) {
 }
 
 }  // namespace
-
-std::string redact_url(std::string_view url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const std::size_t host = scheme + 3;
-  std::size_t end = url.find_first_of("/?#", host);
-  if (end == std::string_view::npos) end = url.size();
-  const std::size_t at = url.substr(0, end).rfind('@');
-  if (at == std::string_view::npos || at < host) return std::string(url);
-  return fmt::format("{}***{}", url.substr(0, host), url.substr(at));
-}
 
 struct HttpStreamer::Slot {
   CURLM* multi = nullptr;

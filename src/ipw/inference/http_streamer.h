@@ -64,7 +64,4 @@ class HttpStreamer {
   std::vector<Slot*> active_;                // guarded by mu_; woken by cancel()
 };
 
-// The URL with any user:password@ replaced by ***@, for messages and logs.
-std::string redact_url(std::string_view url);
-
 }  // namespace ipw::inference

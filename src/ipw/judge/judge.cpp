@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/redact.h"
 #include "ipw/judge/verdict.h"
 #include "ipw/run/run_dir.h"
 #include "ipw/scoring/text_cleanup.h"
@@ -47,7 +48,7 @@ std::string describe(const inference::Failure& f) {
 }  // namespace
 
 nlohmann::json to_manifest(const JudgeConfig& cfg) {
-  return {{"url", cfg.url},
+  return {{"url", redact_url(cfg.url)},
           {"model", cfg.model},
           {"api_key_env", cfg.api_key_env},
           {"max_tokens", cfg.max_tokens},

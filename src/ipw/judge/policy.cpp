@@ -32,6 +32,11 @@ run::ScoreUpdate apply_judgment(const run::QueryRecord& q, const scoring::Score&
   if (j.ok()) {
     u.correct = j.correct;
     u.score_method = p == Protocol::pairwise ? kMethodPairwise : kMethodReference;
+  } else if (q.correct && (q.score_method == kMethodPairwise || q.score_method == kMethodReference)) {
+    // An earlier judge's verdict stands: a judge that could not be asked now
+    // (unreachable, timed out, no verdict) has said nothing against it.
+    u.correct = q.correct;
+    u.score_method = q.score_method;
   } else if (local.correct) {
     u.correct = local.correct;
     u.score_method = local.method;

@@ -36,8 +36,10 @@ scoring::Score local_score(const run::QueryRecord& q);
 std::optional<Protocol> protocol_for(const run::QueryRecord& q, const scoring::Score& local);
 
 // The query's new (correct, score_method) after a judgment. A failed judgment
-// leaves the local verdict where there is one (an unmatched exact answer stays
-// wrong) and the query unscored otherwise — never wrong because the judge failed.
+// leaves an earlier judge's verdict in place (a --rescore-all whose judge is
+// down changes nothing), else the local verdict where there is one (an
+// unmatched exact answer stays wrong), and the query unscored otherwise —
+// never wrong because the judge failed.
 run::ScoreUpdate apply_judgment(const run::QueryRecord& q, const scoring::Score& local, Protocol p,
                                 const run::JudgmentRecord& j);
 

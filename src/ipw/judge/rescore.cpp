@@ -68,6 +68,9 @@ RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOption
     }
   }
   store.update_scores(updates);
+  // The manifest names the judge behind the run's verdicts: one that gave none
+  // (unreachable, every judgment failed) has not become that judge.
+  if (st.failures > 0 && st.judge_calls + st.cache_hits == st.failures) return st;
   nlohmann::json manifest = store.manifest();
   nlohmann::json record = to_manifest(judge.config());
   record["scored_utc"] = run::utc_now_iso();

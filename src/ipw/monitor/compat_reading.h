@@ -8,7 +8,9 @@
 //   the stream's first reading; temperature: the hottest; GPU memory: summed;
 // - every figure that cannot be known is -1, the reference's "unavailable".
 // Pure: batches in, readings out.
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +58,32 @@ class CompatAggregator {
   std::vector<std::optional<double>> temperature_c_, memory_mb_;
   std::string platform_;
   std::int64_t newest_unix_ns_ = 0;
+};
+
+// When the reference stream sends a reading. A reading goes out only when the
+// hub read something it has not sent (so each read is sent once, timestamps
+// strictly increasing), and at least min_spacing_ns of the hub's clock after
+// the last one sent, so a hub that reads faster than the reference's period
+// (another client asked for a shorter interval) is thinned out, not mirrored.
+// The pace follows the source's reads, never a timer: a timer ticking at the
+// source's own period drifts against it, and then a tick that finds no new
+// read repeats the last and a later tick folds two reads into one.
+class CompatPace {
+ public:
+  explicit CompatPace(std::int64_t min_spacing_ns) : min_spacing_ns_(min_spacing_ns) {}
+
+  void add(std::int64_t batch_t_ns) { newest_ns_ = std::max(newest_ns_, batch_t_ns); }
+  bool due() const { return newest_ns_ > sent_ns_ && (!any_sent_ || newest_ns_ - sent_ns_ >= min_spacing_ns_); }
+  void sent() {
+    sent_ns_ = newest_ns_;
+    any_sent_ = true;
+  }
+
+ private:
+  std::int64_t min_spacing_ns_;
+  std::int64_t newest_ns_ = std::numeric_limits<std::int64_t>::min();
+  std::int64_t sent_ns_ = std::numeric_limits<std::int64_t>::min();
+  bool any_sent_ = false;
 };
 
 }  // namespace ipw::monitor

@@ -23,7 +23,7 @@ using grpc::ServerContext;
 using grpc::Status;
 using grpc::StatusCode;
 
-constexpr auto kCompatPeriod = std::chrono::milliseconds(50);  // the reference's fixed period
+constexpr std::int64_t kCompatPeriodNs = 50'000'000;  // the reference's fixed period
 constexpr auto kPollPeriod = std::chrono::milliseconds(200);    // how often a waiting handler checks cancellation
 
 v1::EnergySource to_proto(telemetry::EnergySource s) {
@@ -120,28 +120,31 @@ class EnergyMonitorService final : public energy::EnergyMonitor::Service {
                          grpc::ServerWriter<energy::TelemetryReading>* writer) override {
     if (Status a = s_.authorize(ctx); !a.ok()) return a;
     Status refused;
-    auto q = s_.join(ctx, 0, refused);
+    // Ask the hub for the reference's period; it never reads a source faster
+    // than the source updates, and another client may make it read faster.
+    auto q = s_.join(ctx, kCompatPeriodNs, refused);
     if (!q) return refused;
     CompatAggregator agg(s_.hub().domains());
+    CompatPace pace(kCompatPeriodNs / 2);
     energy::TelemetryReading msg;
     fill_static(msg);
-    auto next = std::chrono::steady_clock::now() + kCompatPeriod;
     Status result = Status::OK;
     while (!ctx->IsCancelled()) {
-      const auto wait = next - std::chrono::steady_clock::now();
-      if (auto b = q->pop(std::max<std::chrono::nanoseconds>(wait, std::chrono::nanoseconds(0)))) {
+      auto b = q->pop(kPollPeriod);
+      if (!b) {
+        if (q->closed()) {
+          result = end_status(*q);
+          break;
+        }
+        continue;
+      }
+      // Batches already queued (the hub reads its sources back to back) go
+      // into the same reading.
+      for (; b; b = q->pop(std::chrono::nanoseconds(0))) {
         agg.add(*b);
-        continue;  // drain everything that is due before emitting
+        pace.add(b->t_ns);
       }
-      if (q->closed()) {
-        result = end_status(*q);
-        break;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      if (now < next) continue;
-      next += kCompatPeriod;
-      if (next <= now) next = now + kCompatPeriod;
-      if (!agg.has_data()) continue;
+      if (!pace.due()) continue;
       const CompatReading r = agg.reading(used_memory_mb(s_.config().host_root));
       msg.set_power_watts(r.power_watts);
       msg.set_energy_joules(r.energy_joules);
@@ -151,6 +154,7 @@ class EnergyMonitorService final : public energy::EnergyMonitor::Service {
       msg.set_platform(r.platform);
       msg.set_timestamp_nanos(r.timestamp_nanos);
       if (!writer->Write(msg)) break;  // the client left
+      pace.sent();
     }
     s_.leave(q);
     return result;

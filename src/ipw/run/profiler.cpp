@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/redact.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
 #include "ipw/judge/rescore.h"
@@ -58,6 +59,10 @@ std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg
 nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset& ds,
                               const std::string& server_url) {
   const ProfileConfig& c = req.config;
+  // Credentials in a URL are used to connect and never stored (docs/clients.md).
+  nlohmann::json config = to_json(c);
+  config["server"] = redact_url(c.server);
+  config["judge_url"] = redact_url(c.judge_url);
   return {
       {"json_schema_version", 1},
       {"ipw_version", kVersion},
@@ -65,7 +70,7 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
       {"created_utc", utc_now_iso()},
       {"command_line", req.command_line},
       {"host", host_info()},
-      {"server", {{"url", server_url}, {"api", c.api}, {"model", c.model}, {"engine", c.engine}}},
+      {"server", {{"url", redact_url(server_url)}, {"api", c.api}, {"model", c.model}, {"engine", c.engine}}},
       {"workload",
        {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name},
         {"sha256", ds.content_hash}, {"items", ds.items.size()}, {"skipped_rows", ds.warnings},
@@ -73,7 +78,7 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
       {"decoding",
        {{"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"top_p", c.top_p},
         {"top_k", c.top_k}, {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}}},
-      {"config", to_json(c)},
+      {"config", config},
   };
 }
 
