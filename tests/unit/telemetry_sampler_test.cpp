@@ -321,7 +321,9 @@ int expect_latch_storage_contract(const LatchRun& run, int latches) {
   EXPECT_LE(precise, latches);  // it stops at the latch that completes the count
   // No more changes than the counter made while it polled.
   EXPECT_LE(changes, run.elapsed_ns / kUpdate + 1);
-  if (precise == changes) EXPECT_LE(s.size(), 1u + 2u * static_cast<std::size_t>(latches));
+  if (precise == changes) {
+    EXPECT_LE(s.size(), 1u + 2u * static_cast<std::size_t>(latches));
+  }
   return precise;
 }
 

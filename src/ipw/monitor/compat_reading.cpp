@@ -49,15 +49,18 @@ CompatAggregator::CompatAggregator(const std::vector<HubDomain>& domains)
   for (const HubDomain& d : domains_) totals_.emplace_back(d.info);
 }
 
-void CompatAggregator::add(const HubBatch& b) {
+bool CompatAggregator::add(const HubBatch& b) {
+  bool selected = false;
   for (const auto& [d, r] : b.readings) {
     if (d < 0 || static_cast<std::size_t>(d) >= domains_.size()) continue;
     const auto i = static_cast<std::size_t>(d);
+    selected = selected || std::find(selected_.begin(), selected_.end(), d) != selected_.end();
     totals_[i].add(b.t_ns, r);
     if (r.temperature_c) temperature_c_[i] = r.temperature_c;
     if (r.memory_mb) memory_mb_[i] = r.memory_mb;
   }
   newest_unix_ns_ = std::max(newest_unix_ns_, b.t_unix_ns);
+  return selected;
 }
 
 CompatReading CompatAggregator::reading(std::optional<double> cpu_memory_mb) const {

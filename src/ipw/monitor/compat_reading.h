@@ -46,7 +46,9 @@ class CompatAggregator {
  public:
   explicit CompatAggregator(const std::vector<HubDomain>& domains);
 
-  void add(const HubBatch& b);
+  // True when the batch measured one of the selected domains (something a
+  // reading reports; a source's first read may have nothing yet).
+  bool add(const HubBatch& b);
   bool has_data() const { return newest_unix_ns_ != 0; }
   CompatReading reading(std::optional<double> cpu_memory_mb) const;
   const std::vector<int>& selected() const { return selected_; }

@@ -141,8 +141,7 @@ class EnergyMonitorService final : public energy::EnergyMonitor::Service {
       // Batches already queued (the hub reads its sources back to back) go
       // into the same reading.
       for (; b; b = q->pop(std::chrono::nanoseconds(0))) {
-        agg.add(*b);
-        pace.add(b->t_ns);
+        if (agg.add(*b)) pace.add(b->t_ns);
       }
       if (!pace.due()) continue;
       const CompatReading r = agg.reading(used_memory_mb(s_.config().host_root));

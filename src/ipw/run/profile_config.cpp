@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/redact.h"
+
 namespace ipw::run {
 
 // One list of fields drives both directions, so a new flag cannot be stored but
@@ -23,6 +25,13 @@ nlohmann::json to_json(const ProfileConfig& c) {
   IPW_CONFIG_FIELDS(IPW_TO)
 #undef IPW_TO
   j["seed"] = c.seed ? nlohmann::json(*c.seed) : nlohmann::json();
+  return j;
+}
+
+nlohmann::json to_stored_json(const ProfileConfig& c) {
+  nlohmann::json j = to_json(c);
+  j["server"] = redact_url(c.server);
+  j["judge_url"] = redact_url(c.judge_url);
   return j;
 }
 

@@ -65,6 +65,9 @@ struct ProfileConfig {
 };
 
 nlohmann::json to_json(const ProfileConfig& c);
+// to_json as the run directory keeps it: URLs without their credentials
+// (ipw::redact_url), which are used to connect and never stored.
+nlohmann::json to_stored_json(const ProfileConfig& c);
 // Overlays the keys present in `j` onto `base` (unknown keys are an error, so a
 // typo in a stored manifest cannot be silently ignored).
 ProfileConfig merge_config(ProfileConfig base, const nlohmann::json& j);

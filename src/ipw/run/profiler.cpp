@@ -59,10 +59,6 @@ std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg
 nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset& ds,
                               const std::string& server_url) {
   const ProfileConfig& c = req.config;
-  // Credentials in a URL are used to connect and never stored (docs/clients.md).
-  nlohmann::json config = to_json(c);
-  config["server"] = redact_url(c.server);
-  config["judge_url"] = redact_url(c.judge_url);
   return {
       {"json_schema_version", 1},
       {"ipw_version", kVersion},
@@ -78,7 +74,7 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
       {"decoding",
        {{"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"top_p", c.top_p},
         {"top_k", c.top_k}, {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}}},
-      {"config", config},
+      {"config", to_stored_json(c)},
   };
 }
 

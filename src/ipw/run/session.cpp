@@ -124,7 +124,7 @@ void Session::open(nlohmann::json manifest, const std::string& command_line) {
   manifest["telemetry"] = {{"spec", cfg_.telemetry}, {"selected_domains", sel},
                            {"sample_period_ms", cfg_.sample_period_ms},
                            {"collectors", sampler_.describe()}};
-  manifest["config"] = to_json(cfg_);
+  manifest["config"] = to_stored_json(cfg_);
   store_.write_manifest(manifest);
   info_.started_utc = utc_now_iso();
   info_.command_line = command_line;
