@@ -79,6 +79,17 @@ run_b=$(profile mock-large "$url_b")
 grep -q "energy model" "$tmp/analyze.txt" || fail "analyze lacks the energy model section"
 grep -q "by category" "$tmp/analyze.txt" || fail "analyze lacks the per-category table"
 "$ipw" analyze "$run_a" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["analysis"]["ci95"]["replicates"] > 0, d["analysis"]["ci95"]'
+# --idle-seconds 0 measured no baseline: the net-of-idle figures are unknown (null), not the gross ones.
+"$ipw" analyze "$run_a" --json | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)["summary"]
+assert s["mean_energy_j"] is not None and s["mean_net_energy_j"] is None and s["ipj_net"] is None, s'
+"$ipw" export "$run_a" --format jsonl -o "$tmp/net.jsonl" || fail "export"
+/usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert rows and all(r["net_energy_j"] is None for r in rows), [r["net_energy_j"] for r in rows][:3]' "$tmp/net.jsonl" ||
+  fail "net_energy_j must be null without an idle baseline"
 
 "$ipw" compare "$run_a" "$run_b" >"$tmp/compare.txt" || fail "compare"
 grep -q "best-of-2 oracle" "$tmp/compare.txt" || fail "compare lacks coverage"

@@ -32,6 +32,19 @@ TEST(Attribution, SumsSelectedDomainsAndSplitsPrefillDecode) {
   EXPECT_DOUBLE_EQ(*q.domains[1].energy_j, 20.0);
 }
 
+TEST(Attribution, NoIdleBaselineLeavesNetEnergyUnknown) {
+  // --idle-seconds 0: no baseline. Net of idle is unknown, not the gross figure.
+  QueryRecord q;
+  attribute(constant_power({100, 20}, telemetry::EnergySource::counter), {0, 1}, {}, 0, 0, 1'000'000'000, q);
+  EXPECT_DOUBLE_EQ(*q.energy_j, 120.0);
+  EXPECT_FALSE(q.net_energy_j);
+  // A baseline for only one of the two domains: still unknown.
+  QueryRecord r;
+  attribute(constant_power({100, 20}, telemetry::EnergySource::counter), {0, 1}, {10.0, std::nullopt}, 0, 0,
+            1'000'000'000, r);
+  EXPECT_FALSE(r.net_energy_j);
+}
+
 TEST(Attribution, UnselectedDomainsAreLeftOut) {
   QueryRecord q;
   attribute(constant_power({100, 20}, telemetry::EnergySource::counter), {0}, {}, 0, 0,

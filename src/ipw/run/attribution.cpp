@@ -17,11 +17,11 @@ int rank(telemetry::EnergySource s) {
 }  // namespace
 
 void attribute(const WindowFn& window, const std::vector<int>& selected,
-               const std::vector<double>& idle_power_w, std::int64_t t_start_abs,
+               const std::vector<std::optional<double>>& idle_power_w, std::int64_t t_start_abs,
                std::int64_t t_first_abs, std::int64_t t_end_abs, QueryRecord& q) {
   const bool split = t_first_abs > t_start_abs && t_first_abs <= t_end_abs;
   double total = 0, prefill = 0, decode = 0, idle_w = 0;
-  bool total_known = !selected.empty(), split_known = split;
+  bool total_known = !selected.empty(), split_known = split, idle_known = true;
   int worst = -1;
   std::optional<double> peak, temp, mem;
   q.domains.clear();
@@ -53,7 +53,11 @@ void attribute(const WindowFn& window, const std::vector<int>& selected,
     if (w.peak_power_w) peak = peak.value_or(0) + *w.peak_power_w;  // sum of per-domain peaks: an upper bound
     if (w.mean_temperature_c) temp = std::max(temp.value_or(-1e9), *w.mean_temperature_c);
     if (w.max_memory_mb) mem = mem.value_or(0) + *w.max_memory_mb;
-    if (static_cast<std::size_t>(d) < idle_power_w.size()) idle_w += idle_power_w[static_cast<std::size_t>(d)];
+    if (static_cast<std::size_t>(d) < idle_power_w.size() && idle_power_w[static_cast<std::size_t>(d)]) {
+      idle_w += *idle_power_w[static_cast<std::size_t>(d)];
+    } else {
+      idle_known = false;
+    }
     q.domains.push_back(std::move(de));
   }
   static const char* const kNames[] = {"counter", "integrated", "estimated"};
@@ -63,7 +67,7 @@ void attribute(const WindowFn& window, const std::vector<int>& selected,
   q.max_memory_mb = mem;
   if (total_known) {
     q.energy_j = total;
-    q.net_energy_j = total - idle_w * static_cast<double>(t_end_abs - t_start_abs) * 1e-9;
+    if (idle_known) q.net_energy_j = total - idle_w * static_cast<double>(t_end_abs - t_start_abs) * 1e-9;
   }
   if (total_known && split_known) {
     q.prefill_energy_j = prefill;

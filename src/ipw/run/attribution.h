@@ -4,6 +4,7 @@
 // between queries belongs to no query (it is the run's overhead).
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "ipw/run/query_record.h"
@@ -15,11 +16,13 @@ namespace ipw::run {
 using WindowFn = std::function<telemetry::WindowEnergy(int domain, std::int64_t t0_ns, std::int64_t t1_ns)>;
 
 // Fills q's energy fields from the selected domains. t_*_abs are monotonic
-// instants; idle_power_w[d] is domain d's idle baseline (W, 0 when none).
+// instants; idle_power_w[d] is domain d's idle baseline (W). Without a
+// baseline for every selected domain (--idle-seconds 0) the net-of-idle energy
+// is unknown, never the gross figure.
 // A domain with unknown energy makes the total unknown: a partial sum would
 // understate energy and flatter IPJ.
 void attribute(const WindowFn& window, const std::vector<int>& selected,
-               const std::vector<double>& idle_power_w, std::int64_t t_start_abs,
+               const std::vector<std::optional<double>>& idle_power_w, std::int64_t t_start_abs,
                std::int64_t t_first_abs, std::int64_t t_end_abs, QueryRecord& q);
 
 }  // namespace ipw::run

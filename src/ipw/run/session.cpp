@@ -83,7 +83,7 @@ Session::Session(const ProfileConfig& cfg, RunStore& store, ProgressSink& progre
       stop_requested_(stop_requested),
       sampler_(std::move(collectors), period_ns(cfg)) {
   selected_ = select_domains(sampler_.domains(), cfg.domains);
-  idle_power_w_.assign(sampler_.domains().size(), 0.0);
+  idle_power_w_.assign(sampler_.domains().size(), std::nullopt);  // until --idle-seconds measures it
 }
 
 Session::~Session() {

@@ -65,7 +65,7 @@ class Session {
   const std::atomic<bool>& stop_requested_;
   telemetry::Sampler sampler_;
   std::vector<int> selected_;
-  std::vector<double> idle_power_w_;
+  std::vector<std::optional<double>> idle_power_w_;
   std::unique_ptr<inference::Engine> engine_;  // set when ipw runs the server itself
   std::unique_ptr<inference::Client> client_;
   std::unique_ptr<inference::ReferenceScorer> scorer_;  // set with --perplexity
