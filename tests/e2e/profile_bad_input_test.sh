@@ -32,6 +32,25 @@ expect_fail 1 "missing.jsonl:1" -- "$IPW" profile --server http://127.0.0.1:9 --
 expect_fail 1 "nonexistent.jsonl" -- "$IPW" profile --server http://127.0.0.1:9 \
   --dataset "$WORK/nonexistent.jsonl" --out "$WORK/runs-bad" "${common[@]}"
 
+# 3b. inputs no server or engine could work with: exit 2, a message saying what to do, and no run
+#     directory (they used to create one, print an empty summary and suggest --resume).
+no_run_dir() { [ ! -e "$1" ] || [ -z "$(ls -A "$1")" ] || fail "$2 left a run directory: $(ls "$1")"; }
+printf 'not a gguf file\n' >"$WORK/not-a-model.gguf"
+expect_fail 2 "does not exist" -- "$IPW" profile --engine llama.cpp --model "$WORK/misspelt.gguf" \
+  --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]:2}"
+no_run_dir "$WORK/runs-in" "a missing --model file"
+expect_fail 2 "not a readable GGUF model" -- "$IPW" profile --engine llama.cpp --model "$WORK/not-a-model.gguf" \
+  --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]:2}"
+no_run_dir "$WORK/runs-in" "a non-GGUF --model file"
+expect_fail 2 "ipw starts llama-server on a free loopback port itself; remove it" -- "$IPW" profile \
+  --engine llama.cpp --model "$WORK/not-a-model.gguf" --engine-arg --port --engine-arg 9999 \
+  --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]:2}"
+grep -q "ipw option" "$WORK/err" && fail "the --engine-arg message names an ipw option that does not exist"
+no_run_dir "$WORK/runs-in" "--engine-arg --port"
+expect_fail 2 "is not an http:// or https:// URL" -- "$IPW" profile --server ftp://127.0.0.1:21 \
+  --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]}"
+no_run_dir "$WORK/runs-in" "--server ftp://"
+
 # 4. unreachable server: the URL is named, the exit is non-zero, and the store is consistent.
 port=$(dead_port)
 expect_fail 1 "127.0.0.1:$port" -- "$IPW" profile --server "http://127.0.0.1:$port" \

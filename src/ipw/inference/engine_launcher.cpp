@@ -138,19 +138,44 @@ struct Engine::State {
   }
 };
 
-Engine::Engine(EngineOptions opts) : s_(std::make_unique<State>()) {
-  if (opts.engine != "llama.cpp") {
+namespace {
+
+// The part of check_engine_options that needs no file: the constructor's check.
+void check_engine_and_args(const EngineOptions& o) {
+  if (o.engine != "llama.cpp") {
     throw EngineError(fmt::format("unknown engine '{}': ipw launches only 'llama.cpp' itself; for other "
                                   "engines start the server and pass --server URL",
-                                  opts.engine));
+                                  o.engine));
   }
-  for (const auto& a : opts.extra_args) {
+  for (const auto& a : o.extra_args) {
     for (const char* reserved : kReservedArgs) {
-      if (a == reserved || a.rfind(std::string(reserved) + "=", 0) == 0) {
-        throw EngineError(fmt::format("--engine-arg '{}' is set by ipw itself (use the ipw option instead)", a));
-      }
+      if (a != reserved && a.rfind(std::string(reserved) + "=", 0) != 0) continue;
+      const std::string r = reserved;
+      const char* why = r == "--port" || r == "--host"
+                            ? "ipw starts llama-server on a free loopback port itself"
+                            : r == "-m" || r == "--model" ? "the model is ipw's --model FILE.gguf"
+                                                          : "the served name is ipw's --model (the file's stem)";
+      throw EngineError(fmt::format("--engine-arg '{}' cannot be given: {}; remove it", a, why));
     }
   }
+}
+
+}  // namespace
+
+void check_engine_options(const EngineOptions& o) {
+  check_engine_and_args(o);
+  std::error_code ec;
+  if (o.model_path.empty()) throw EngineError("no model given: pass a GGUF file (--model PATH.gguf)");
+  if (!fs::is_regular_file(o.model_path, ec)) {
+    throw EngineError(fmt::format("model file '{}' does not exist or is not a regular file", o.model_path));
+  }
+  if (auto facts = read_gguf_file(o.model_path); !facts) {
+    throw EngineError(fmt::format("model file is not a readable GGUF model: {}", facts.error()));
+  }
+}
+
+Engine::Engine(EngineOptions opts) : s_(std::make_unique<State>()) {
+  check_engine_and_args(opts);
   if (opts.alias.empty()) opts.alias = fs::path(opts.model_path).stem().string();
   s_->opts = std::move(opts);
 }
@@ -167,14 +192,7 @@ std::string Engine::start() {
   if (s_->running_locked()) return s_->base_url;
   const EngineOptions& o = s_->opts;
 
-  std::error_code ec;
-  if (o.model_path.empty()) throw EngineError("no model given: pass a GGUF file (--model PATH.gguf)");
-  if (!fs::is_regular_file(o.model_path, ec)) {
-    throw EngineError(fmt::format("model file '{}' does not exist or is not a regular file", o.model_path));
-  }
-  if (auto facts = read_gguf_file(o.model_path); !facts) {
-    throw EngineError(fmt::format("model file is not a readable GGUF model: {}", facts.error()));
-  }
+  check_engine_options(o);  // again: the file may have changed since the constructor
   s_->binary = o.server_binary.empty() ? find_llama_server() : o.server_binary;
   if (!is_executable_file(s_->binary)) {
     throw EngineError(fmt::format("llama-server binary '{}' is not an executable file", s_->binary));

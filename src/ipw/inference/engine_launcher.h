@@ -34,6 +34,11 @@ struct EngineError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Throws EngineError, with what to do, for options no server could start with:
+// an unknown engine, an --engine-arg ipw sets itself, a model that is missing
+// or not GGUF. Cheap and side-effect free: callers check before creating anything.
+void check_engine_options(const EngineOptions& o);
+
 class Engine {  // RAII: the destructor stops the server
  public:
   explicit Engine(EngineOptions opts);

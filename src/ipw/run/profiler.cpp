@@ -1,5 +1,6 @@
 #include "ipw/run/profiler.h"
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "ipw/common/redact.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
+#include "ipw/inference/engine_launcher.h"
 #include "ipw/judge/rescore.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/host_info.h"
@@ -121,6 +123,30 @@ QueryRecord record_for(const WorkItem& w, const workload::Item& item, const std:
   return q;
 }
 
+// A server ipw could never reach, or an engine it could never start, is refused
+// before a run directory exists (exit 2, nothing written).
+void check_server_inputs(const ProfileConfig& cfg) {
+  if (!cfg.engine.empty()) {
+    inference::EngineOptions eo;
+    eo.engine = cfg.engine;
+    eo.model_path = cfg.engine_model_path;
+    eo.extra_args = cfg.engine_args;
+    try {
+      inference::check_engine_options(eo);
+    } catch (const inference::EngineError& e) {
+      throw std::invalid_argument(e.what());
+    }
+    return;
+  }
+  std::string scheme = cfg.server.substr(0, cfg.server.find("://"));
+  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (cfg.server.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
+    throw std::invalid_argument(fmt::format(
+        "--server '{}' is not an http:// or https:// URL (ipw talks HTTP to OpenAI-compatible and Ollama servers)",
+        redact_url(cfg.server)));
+  }
+}
+
 }  // namespace
 
 ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
@@ -131,6 +157,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   const workload::Dataset ds = load_workload(cfg);
   if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
 
+  check_server_inputs(cfg);
   auto collectors = telemetry::make_collectors(cfg.telemetry);
   {
     std::vector<telemetry::DomainInfo> all;
