@@ -5,32 +5,38 @@
 # the suite starts (mock servers, ipw monitor, llama-server, Prometheus,
 # Chromium, daemons that detach) inherits it in its environment, whatever its
 # parent or session. After ctest this lists every process still carrying the
-# tag, waits a few seconds for those already stopping, then reports the rest,
+# tag, waits up to 10 s for those already stopping, then reports the rest,
 # kills them (so one leak does not pile up on the next run) and exits 1.
 set -uo pipefail
 tag="${1:?usage: tests/leak_check.sh TAG}"
-# Our own helpers (tr, sleep) must not carry the tag, or they would be listed.
-unset IPW_TEST_SUITE_TAG
+# Neither this script nor its subshells and helpers may carry the tag, or they
+# would list themselves: /proc/PID/environ is the environment a process was
+# exec'd with (unset would not change it), so start again without it.
+if [ -n "${IPW_TEST_SUITE_TAG+x}" ]; then exec env -u IPW_TEST_SUITE_TAG bash "$0" "$@"; fi
 
 carriers() {
-  local p env
-  for p in /proc/[0-9]*; do
-    p="${p#/proc/}"
-    [ "$p" = "$$" ] && continue
-    env=$(2>/dev/null <"/proc/$p/environ" tr '\0' '\n') || continue
-    case "$env" in *"IPW_TEST_SUITE_TAG=$tag"*) echo "$p" ;; esac
-  done
+  # grep -z reads each environment as NUL-separated lines; one process for the whole scan.
+  grep -lszxF -- "IPW_TEST_SUITE_TAG=$tag" /proc/[0-9]*/environ 2>/dev/null | sed -n 's#^/proc/\([0-9]*\)/environ$#\1#p' |
+    grep -vx -- "$$"
 }
 
-for _ in $(seq 50); do
+# Up to IPW_LEAK_GRACE_S (default 10) seconds for processes already on their
+# way out (a trap's kill just sent); what is left after that was leaked.
+left=""
+for _ in $(seq "$(( ${IPW_LEAK_GRACE_S:-10} * 10 ))"); do
   left=$(carriers)
   [ -z "$left" ] && { echo "leak check: no test process left running"; exit 0; }
   sleep 0.1
 done
-echo "leak check: FAILED: processes started by the test suite are still running:" >&2
+report=()
 for p in $left; do
-  printf '  pid %s (parent %s): %s\n' "$p" "$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)" \
-    "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
+  # Read what it is before deciding: one that exits now was not leaked after all.
+  cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+  parent=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || continue
+  report+=("  pid $p (parent $parent): $cmd")
 done
+[ ${#report[@]} -eq 0 ] && { echo "leak check: no test process left running (the last exited late)"; exit 0; }
+echo "leak check: FAILED: processes started by the test suite are still running ${IPW_LEAK_GRACE_S:-10} s after it ended:" >&2
+printf '%s\n' "${report[@]}" >&2
 for p in $left; do kill -9 "$p" 2>/dev/null; done
 exit 1

@@ -60,6 +60,34 @@ std::string default_model_path() {
       "run scripts/setup.sh to build llama.cpp and the model, or give --server URL / --engine llama.cpp --model FILE.gguf");
 }
 
+// The paths a run keeps are absolute, so `--resume RUN` works from any working
+// directory; the stored command line keeps what the user typed.
+std::string absolute_path(const std::string& p) {
+  return p.empty() ? p : std::filesystem::absolute(p).lexically_normal().string();
+}
+
+std::string absolute_telemetry(const std::string& spec) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    std::size_t comma = spec.find(',', start);
+    if (comma == std::string::npos) comma = spec.size();
+    std::string part = spec.substr(start, comma - start);
+    if (part.rfind("replay:", 0) == 0 && part.size() > 7) part = "replay:" + absolute_path(part.substr(7));
+    out += (start == 0 ? "" : ",") + part;
+    start = comma + 1;
+  }
+  return out;
+}
+
+void make_paths_absolute(run::ProfileConfig& c) {
+  if (!c.dataset.empty() && c.dataset != "builtin" && c.dataset.rfind("builtin:", 0) != 0) {
+    c.dataset = absolute_path(c.dataset);
+  }
+  c.telemetry = absolute_telemetry(c.telemetry);
+  c.engine_model_path = absolute_path(c.engine_model_path);
+}
+
 int run_profile(CLI::App& app, ProfileFlags& f) {
   if (f.seed) f.cfg.seed = f.seed;
   if (f.sample_seed || f.seed) f.cfg.sample_seed = f.sample_seed ? *f.sample_seed : *f.seed;
@@ -72,6 +100,7 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     f.cfg.engine_model_path = f.cfg.model;
     f.cfg.model = std::filesystem::path(f.cfg.model).stem().string();
   }
+  make_paths_absolute(f.cfg);
   run::ProfileRequest req;
   req.command_line = f.command_line;
   if (!f.resume.empty()) {

@@ -6,6 +6,7 @@ set -euo pipefail
 : "${IPW_SOURCE_DIR:?}"
 check="$IPW_SOURCE_DIR/tests/leak_check.sh"
 tag="leak-selftest-$$-$RANDOM"
+export IPW_LEAK_GRACE_S=1
 out=$(mktemp)
 trap 'kill "$child" 2>/dev/null || true; rm -f "$out"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -20,4 +21,7 @@ alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/
 for _ in $(seq 50); do alive "$child" || break; sleep 0.1; done
 alive "$child" && fail "the leaked process was not killed"
 bash "$check" "$tag" >"$out" 2>&1 || { cat "$out"; fail "the check fails with nothing left running"; }
+# As scripts/test.sh runs it: with the tag in its own environment. It must not find itself.
+IPW_TEST_SUITE_TAG="$tag" bash "$check" "$tag" >"$out" 2>&1 ||
+  { cat "$out"; fail "the check, run with the tag in its environment, reports itself"; }
 echo "leak check self-test passed"

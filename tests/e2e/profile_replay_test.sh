@@ -41,3 +41,27 @@ print(f"accuracy {acc}, IPW {s['ipw']:.6g}, IPJ {s['ipj']:.6g} agree with the ex
 PY
 "$IPW" analyze "$run" | grep -q "IPW (accuracy / W)" || fail "analyze table lacks the IPW row"
 echo "profile_replay: ok"
+
+# Resume from another working directory, on a new server: a run started with relative paths
+# (dataset, replay trace) resumes from / (the run keeps absolute paths), and the new --server is
+# what the printout, the manifest and summary.json name from then on.
+(cd "$WORK" && "$IPW" profile --server "$MOCK_URL" --model mock --dataset ds.jsonl --telemetry replay:trace.csv \
+  --idle-seconds 0 --warmup 0 --max-queries 3 --out rel-runs >"$WORK/rel1.out" 2>&1) ||
+  { cat "$WORK/rel1.out"; fail "profile with relative paths"; }
+rel=$(run_dir_in "$WORK/rel-runs")
+first_url=$MOCK_URL
+start_mock --answers "$WORK/answers.jsonl"
+[ "$MOCK_URL" != "$first_url" ] || fail "the second mock server has the first one's URL"
+(cd / && "$IPW" profile --resume "$rel" --server "$MOCK_URL" --max-queries 6 >"$WORK/rel2.out" 2>&1) ||
+  { cat "$WORK/rel2.out"; fail "--resume from another directory"; }
+grep -qF "at $MOCK_URL)" "$WORK/rel2.out" || { cat "$WORK/rel2.out"; fail "the printout names the old server"; }
+python3 - "$rel" "$MOCK_URL" <<'PY' || fail "resume: the new server is not recorded"
+import json, sqlite3, sys
+run, url = sys.argv[1:3]
+manifest = json.loads(sqlite3.connect(run + "/run.db").execute("SELECT json FROM manifest").fetchone()[0])
+assert manifest["server"]["url"] == url, manifest["server"]
+assert manifest["config"]["dataset"].startswith("/") and manifest["config"]["telemetry"].startswith("replay:/"), manifest["config"]
+summary = json.load(open(run + "/summary.json"))
+assert summary["run"]["server"]["url"] == url and summary["summary"]["queries"] == 6, (summary["run"]["server"], summary["summary"]["queries"])
+PY
+echo "ok: resumed from / on a new server"

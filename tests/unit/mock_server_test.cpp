@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "ipw/workload/dataset.h"
@@ -124,6 +125,22 @@ TEST_F(MockServer, PrintsListeningLineAndServesMetadataRoutes) {
   auto tags = cli.Get("/api/tags");
   ASSERT_TRUE(tags);
   EXPECT_EQ(json::parse(tags->body)["models"][0]["name"], "ipw-mock");
+}
+
+TEST_F(MockServer, VerboseLogsEveryRequestGetsIncluded) {
+  start({"--verbose"});
+  httplib::Client cli("127.0.0.1", port_);
+  ASSERT_TRUE(cli.Get("/v1/models"));
+  ASSERT_TRUE(cli.Post("/v1/chat/completions", chat_body("count to five", false).dump(), "application/json"));
+  std::string log;
+  for (int i = 0; i < 50 && (log.find("GET /v1/models") == std::string::npos ||
+                             log.find("POST /v1/chat/completions") == std::string::npos);
+       ++i) {
+    log += server_->stderr_text();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(log, HasSubstr("mock: GET /v1/models"));
+  EXPECT_THAT(log, HasSubstr("mock: POST /v1/chat/completions"));
 }
 
 TEST_F(MockServer, OpenAiChatStreamsOnePiecePerChunkAtTheConfiguredPace) {

@@ -126,6 +126,11 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
 }  // namespace
 
 void install_handlers(httplib::Server& server, ServerState& st) {
+  // --verbose logs every GET too (the completion handlers log what they replied).
+  server.set_pre_routing_handler([&st](const httplib::Request& req, httplib::Response&) {
+    if (req.method == "GET") log_request(st, req, "metadata");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   auto completion = [&st](Api api) {
     return [&st, api](const httplib::Request& req, httplib::Response& res) { handle_completion(st, api, req, res); };
   };

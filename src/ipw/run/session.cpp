@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ipw/common/clock.h"
+#include "ipw/common/redact.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/run_dir.h"
 
@@ -116,6 +117,12 @@ void Session::open(nlohmann::json manifest, const std::string& command_line) {
     }
     manifest = store_.manifest();
     manifest["resumed_utc"].push_back(utc_now_iso());
+    // A --server given again on resume is the server from now on (an engine's
+    // URL is written when it starts).
+    if (cfg_.engine.empty()) {
+      manifest["server"]["url"] = redact_url(cfg_.server);
+      manifest["server"]["engine"] = "";
+    }
   } else {
     store_.write_domains(rows);
   }
