@@ -8,7 +8,8 @@
 # (scripts/test.sh makes them). Extra ctest arguments: IPW_STRESS_CTEST_ARGS
 # (e.g. "-L unit" or "-R Sampler"). Each run's failures go to a log under
 # $IPW_STRESS_LOG_DIR (default build/stress/); a summary line per pass ends the
-# output, and the exit status is 1 if any run failed.
+# output, and the exit status is 1 if any run failed. A process a run leaves
+# behind fails that run (tests/leak_check.sh, as in scripts/test.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
@@ -43,9 +44,14 @@ for pass in "${passes[@]}"; do
   for i in $(seq "$runs"); do
     log="$logs/$pass-$i.log"
     start=$(date +%s)
+    # As scripts/test.sh does: every process the run starts carries a tag, and
+    # one still alive after it is a failure (tests/leak_check.sh).
+    tag="ipw-stress-$$-$pass-$i"
     # shellcheck disable=SC2086
-    ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" ${IPW_STRESS_CTEST_ARGS:-} >"$log" 2>&1
+    IPW_TEST_SUITE_TAG="$tag" ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" ${IPW_STRESS_CTEST_ARGS:-} \
+      >"$log" 2>&1
     rc=$?
+    bash tests/leak_check.sh "$tag" >>"$log" 2>&1 || { rc=1; echo "   0 - leak check (Failed)" >>"$log"; }
     secs=$(( $(date +%s) - start ))
     tally=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
     if [ "$rc" -ne 0 ]; then

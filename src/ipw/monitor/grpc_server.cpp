@@ -105,6 +105,19 @@ Status end_status(const ClientQueue& q) {
   return Status(StatusCode::UNAVAILABLE, "ipw monitor is shutting down");
 }
 
+// The next batch for a streaming call; nullptr once the stream is over: the
+// client cancelled, or its queue closed (`ended` then says why).
+std::shared_ptr<const HubBatch> next_batch(ServerContext* ctx, ClientQueue& q, Status& ended) {
+  while (!ctx->IsCancelled()) {
+    if (auto b = q.pop(kPollPeriod)) return b;
+    if (q.closed()) {
+      ended = end_status(q);
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 class EnergyMonitorService final : public energy::EnergyMonitor::Service {
  public:
   explicit EnergyMonitorService(Shared& s) : s_(s) {}
@@ -129,15 +142,7 @@ class EnergyMonitorService final : public energy::EnergyMonitor::Service {
     energy::TelemetryReading msg;
     fill_static(msg);
     Status result = Status::OK;
-    while (!ctx->IsCancelled()) {
-      auto b = q->pop(kPollPeriod);
-      if (!b) {
-        if (q->closed()) {
-          result = end_status(*q);
-          break;
-        }
-        continue;
-      }
+    while (auto b = next_batch(ctx, *q, result)) {
       // Batches already queued (the hub reads its sources back to back) go
       // into the same reading.
       for (; b; b = q->pop(std::chrono::nanoseconds(0))) {
@@ -223,15 +228,7 @@ class IpwMonitorService final : public v1::IpwMonitor::Service {
     std::uint64_t sequence = 0;
     v1::SampleBatch msg;
     Status result = Status::OK;
-    while (!ctx->IsCancelled()) {
-      auto b = q->pop(kPollPeriod);
-      if (!b) {
-        if (q->closed()) {
-          result = end_status(*q);
-          break;
-        }
-        continue;
-      }
+    while (auto b = next_batch(ctx, *q, result)) {
       msg.Clear();
       msg.set_timestamp_nanos(b->t_ns);
       msg.set_sequence(++sequence);
