@@ -177,6 +177,9 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--engine", c.engine, "Start this engine instead of using --server")
       ->check(CLI::IsMember({"llama.cpp"}));
   app.add_option("--engine-arg", c.engine_args, "Extra argument passed to the engine (repeatable)");
+  app.add_option("--model-info", c.model_info,
+                 "KEY=VALUE fact about the model for trend and route, e.g. parameters=8B, "
+                 "release_date=2025-04-29 (repeatable; the engine's GGUF fills in what it knows)");
   app.add_option("--api-key-env", c.api_key_env, "Environment variable holding the API key (never stored)");
   app.add_option("--dataset", c.dataset, "Workload: 'builtin' or a JSONL/CSV file")->capture_default_str();
   app.add_option("--format", c.dataset_format,

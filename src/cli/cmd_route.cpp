@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "ipw/report/arrival_trace.h"
 #include "ipw/report/routing_report.h"
+#include "ipw/run/model_info.h"
 
 namespace ipw::cli {
 
@@ -80,7 +81,7 @@ Handler setup_route(CLI::App& app) {
         opts.parameters.emplace_back();
         continue;
       }
-      const auto n = report::parse_parameters(v);
+      const auto n = run::parse_parameters(v);
       if (!n) {
         fmt::print(stderr, "ipw route: --params {}: '{}' is not a parameter count (e.g. 8B, 7e9)\n", r.model, v);
         return kExitUsage;

@@ -86,6 +86,10 @@ g = m["model"]["gguf"]
 assert g["architecture"] == "llama" and g["file_type"] == "F32" and g["parameter_count"] > 100000, g
 assert len(m["model"]["file_sha256"]) == 64
 assert m["model"]["server_models"]["data"][0]["meta"]["n_params"] == g["parameter_count"]
+# model_info (read by trend and route) holds what the GGUF file says of the model.
+mi = m["model_info"]
+assert mi["parameters"] == g["parameter_count"] and mi["parameters_source"] == "gguf", mi
+assert mi["architecture"] == "llama" and mi["quantization"] == "F32" and mi["context_length"] == g["context_length"], mi
 PY
 ls "$run"/engine-*.log >/dev/null 2>&1 || fail "the server log is not in the run directory"
 # The export carries the server's timings beside ipw's own (null only where the server gave none).

@@ -50,6 +50,9 @@ no_run_dir "$WORK/runs-in" "--engine-arg --port"
 expect_fail 2 "is not an http:// or https:// URL" -- "$IPW" profile --server ftp://127.0.0.1:21 \
   --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]}"
 no_run_dir "$WORK/runs-in" "--server ftp://"
+expect_fail 2 "not a YYYY-MM-DD date" -- "$IPW" profile --server http://127.0.0.1:9 --model-info release_date=April \
+  --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]}"
+no_run_dir "$WORK/runs-in" "a malformed --model-info"
 
 # 4. unreachable server: the URL is named, the exit is non-zero, and the store is consistent.
 port=$(dead_port)

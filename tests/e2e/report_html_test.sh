@@ -60,11 +60,13 @@ start_mock() {  # name ttft_ms tokens_per_s; sets url
   url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$tmp/$1.log")
 }
 
-profile() {  # name url
-  "$ipw" profile --server "$2" --model "$1" --dataset "$tmp/workload.jsonl" \
-    --telemetry "replay:$tmp/trace.csv" --idle-seconds 0 --sample-period-ms 20 --out "$tmp/runs-$1" \
-    >"$tmp/profile-$1.log" 2>&1 || { cat "$tmp/profile-$1.log"; fail "ipw profile $1"; }
-  ls -d "$tmp/runs-$1"/*/ | head -n1
+profile() {  # name url [profile flags...]
+  local name=$1 url=$2
+  shift 2
+  "$ipw" profile --server "$url" --model "$name" --dataset "$tmp/workload.jsonl" "$@" \
+    --telemetry "replay:$tmp/trace.csv" --idle-seconds 0 --sample-period-ms 20 \
+    --out "$tmp/runs-$name" >"$tmp/profile-$name.log" 2>&1 || { cat "$tmp/profile-$name.log"; fail "ipw profile $name"; }
+  ls -d "$tmp/runs-$name"/*/ | head -n1
 }
 
 start_mock mock-small 20 400
@@ -72,8 +74,9 @@ url_a=$url
 start_mock mock-large 60 150
 url_b=$url
 [ -n "$url_a" ] && [ -n "$url_b" ] || fail "mock servers did not start"
-run_a=$(profile mock-small "$url_a")
-run_b=$(profile mock-large "$url_b")
+# What the user knows of each model, recorded at profile time: trend and route read it from the runs.
+run_a=$(profile mock-small "$url_a" --model-info parameters=1B --model-info release_date=2024-01-10)
+run_b=$(profile mock-large "$url_b" --model-info parameters=70B --model-info release_date=2025-02-01)
 
 "$ipw" analyze "$run_a" >"$tmp/analyze.txt" || fail "analyze"
 grep -q "energy model" "$tmp/analyze.txt" || fail "analyze lacks the energy model section"
@@ -100,6 +103,15 @@ grep -q "best-of-2 oracle" "$tmp/compare.txt" || fail "compare lacks coverage"
   --params mock-large=70B --arrival-rate 2 --arrivals 200 >"$tmp/route.txt" || fail "route"
 grep -q "^oracle" "$tmp/route.txt" || fail "route lacks the oracle router"
 grep -q "arrival load" "$tmp/route.txt" || fail "route lacks the load simulation"
+# Without --params, route finds each run's parameter count in its manifest (--model-info).
+"$ipw" route "$run_a" --cloud "$run_b" --json | /usr/bin/python3 -c '
+import json, sys
+p = json.load(sys.stdin)["options"]["parameters"]
+assert sorted(p.values()) == [1e9, 70e9], p' || fail "route did not read model_info.parameters from the runs"
+# README example: `ipw trend runs/*` on runs made by ipw profile (release dates from --model-info).
+"$ipw" trend "$run_a" "$run_b" >"$tmp/trend-from-runs.txt" ||
+  { cat "$tmp/trend-from-runs.txt"; fail "trend on profiled runs without --release-date"; }
+grep -q "2024-01-10" "$tmp/trend-from-runs.txt" || fail "trend does not show the recorded release date"
 
 "$ipw" trend "$run_a" "$run_b" --release-date mock-small=2024-01-10 --release-date mock-large=2025-02-01 \
   >"$tmp/trend.txt" || fail "trend"

@@ -89,30 +89,6 @@ std::vector<LoadedRun> load_runs(const std::vector<std::string>& dirs, const Run
   return runs;
 }
 
-std::optional<double> parse_parameters(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  const std::string suffix = text.substr(used);
-  double scale = 1;
-  if (suffix == "B" || suffix == "b") {
-    scale = 1e9;
-  } else if (suffix == "M" || suffix == "m") {
-    scale = 1e6;
-  } else if (suffix == "T" || suffix == "t") {
-    scale = 1e12;
-  } else if (!suffix.empty()) {
-    return std::nullopt;
-  }
-  if (!(v > 0)) return std::nullopt;
-  return v * scale;
-}
-
 std::unordered_map<std::string, std::string> parse_assignments(const std::vector<std::string>& values,
                                                                const char* flag) {
   std::unordered_map<std::string, std::string> out;

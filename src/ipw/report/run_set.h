@@ -37,8 +37,6 @@ LoadedRun load_run(const std::string& dir, const RunSetOptions& opts = {});
 // Loads each run; duplicate labels get the run directory's name appended.
 std::vector<LoadedRun> load_runs(const std::vector<std::string>& dirs, const RunSetOptions& opts = {});
 
-// Parses a parameter count: "8e9", "8000000000", "8B", "1.5b", "350M".
-std::optional<double> parse_parameters(const std::string& text);
 
 // "NAME=VALUE" flag values (NAME is a model name, a label or a run directory).
 std::unordered_map<std::string, std::string> parse_assignments(const std::vector<std::string>& values,

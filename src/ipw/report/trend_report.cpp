@@ -28,8 +28,8 @@ metrics::TrendResult build_trend(const std::vector<LoadedRun>& runs,
     p.release_date = flag.empty() ? r.release_date : flag;
     if (p.release_date.empty()) {
       throw std::invalid_argument(fmt::format(
-          "{} has no release date: pass --release-date {}=YYYY-MM-DD or set model_info.release_date "
-          "in its manifest", r.label, r.model));
+          "{} has no release date: profile it with --model-info release_date=YYYY-MM-DD, or pass "
+          "ipw trend --release-date {}=YYYY-MM-DD", r.label, r.model));
     }
     if (auto it = hardware_dates.find(r.hardware); it != hardware_dates.end()) {
       p.hardware_release_date = it->second;

@@ -18,6 +18,9 @@ struct ProfileConfig {
   std::string engine;           // "" or "llama.cpp": ipw launches the server
   std::string engine_model_path;
   std::vector<std::string> engine_args;
+  // KEY=VALUE facts about the model for the manifest's model_info
+  // (parameters=8B, release_date=2025-04-29; run/model_info.h).
+  std::vector<std::string> model_info;
   std::string api_key_env;      // name of the env variable holding the key (never the key)
   bool chat = true;
 

@@ -14,6 +14,7 @@
 #include "ipw/judge/rescore.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/host_info.h"
+#include "ipw/run/model_info.h"
 #include "ipw/run/run_dir.h"
 #include "ipw/run/session.h"
 #include "ipw/run/store.h"
@@ -158,6 +159,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
 
   check_server_inputs(cfg);
+  (void)model_info_from_flags(cfg.model_info);  // throws for a malformed --model-info
   auto collectors = telemetry::make_collectors(cfg.telemetry);
   {
     std::vector<telemetry::DomainInfo> all;

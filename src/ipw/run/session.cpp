@@ -11,6 +11,7 @@
 #include "ipw/common/clock.h"
 #include "ipw/common/redact.h"
 #include "ipw/run/attribution.h"
+#include "ipw/run/model_info.h"
 #include "ipw/run/run_dir.h"
 
 namespace ipw::run {
@@ -132,6 +133,9 @@ void Session::open(nlohmann::json manifest, const std::string& command_line) {
                            {"sample_period_ms", cfg_.sample_period_ms},
                            {"collectors", sampler_.describe()}};
   manifest["config"] = to_stored_json(cfg_);
+  // What the user said of the model (for a resumed run too: --model-info given
+  // again replaces it); start_engine adds what the GGUF file says.
+  manifest["model_info"] = model_info_from_flags(cfg_.model_info);
   store_.write_manifest(manifest);
   info_.started_utc = utc_now_iso();
   info_.command_line = command_line;
@@ -163,6 +167,7 @@ std::string Session::start_engine() {
   manifest["server"]["engine"] = cfg_.engine;
   manifest["server"]["engine_pid"] = engine_->pid();
   manifest["model"] = engine_->model_facts();
+  manifest["model_info"] = model_info_with_gguf(model_info_from_flags(cfg_.model_info), manifest["model"]["gguf"]);
   store_.write_manifest(manifest);
   return url;
 }
