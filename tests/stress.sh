@@ -51,13 +51,17 @@ for pass in "${passes[@]}"; do
     IPW_TEST_SUITE_TAG="$tag" ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" ${IPW_STRESS_CTEST_ARGS:-} \
       >"$log" 2>&1
     rc=$?
-    bash tests/leak_check.sh "$tag" >>"$log" 2>&1 || { rc=1; echo "   0 - leak check (Failed)" >>"$log"; }
+    if ! bash tests/leak_check.sh "$tag" >>"$log" 2>&1; then
+      rc=1
+      printf 'The following tests FAILED:\n\t0 - leak check (Failed)\n' >>"$log"
+    fi
     secs=$(( $(date +%s) - start ))
     tally=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
     if [ "$rc" -ne 0 ]; then
       failed_runs=$((failed_runs + 1))
-      names=$(grep -E '^[[:space:]]+[0-9]+ - .* \(' "$log" | sed -E 's/^[[:space:]]+[0-9]+ - (.*) \(.*$/\1/' |
-              sort -u | tr '\n' ' ')
+      # The names under ctest's "The following tests FAILED:" (not its list of disabled tests).
+      names=$(sed -n '/^The following tests FAILED:/,/^[^[:space:]]/p' "$log" |
+              sed -nE 's/^[[:space:]]+[0-9]+ - (.*) \(.*$/\1/p' | sort -u | tr '\n' ' ')
       failures+="$i: ${names:-exit $rc}; "
       echo "stress: $pass run $i/$runs FAILED in ${secs}s: ${names:-exit $rc} ($tally; log $log)"
     else

@@ -225,7 +225,9 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--top-p", c.top_p, "Nucleus sampling p")->capture_default_str();
   app.add_option("--top-k", c.top_k, "Top-k sampling")->capture_default_str();
   app.add_option("--seed", f->seed, "Sampling seed sent to the server");
-  app.add_flag("!--completion", c.chat, "Use the completion endpoint instead of chat");
+  // A function, not a negated flag: CLI11 shows those as "--completion{false}" in --help.
+  app.add_flag_function(
+      "--completion", [&c](std::int64_t) { c.chat = false; }, "Use the completion endpoint instead of chat");
   app.add_option("--connect-timeout", c.connect_timeout_s, "Seconds to connect")->capture_default_str();
   app.add_option("--first-token-timeout", c.first_token_timeout_s, "Seconds to the first token")->capture_default_str();
   app.add_option("--total-timeout", c.total_timeout_s, "Seconds per query")->capture_default_str();

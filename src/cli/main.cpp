@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log debug details to stderr");
   app.require_subcommand(0, 1);
-  app.add_subcommand("help", "Show this help");
+  CLI::App* help = app.add_subcommand("help", "Show this help; 'ipw help COMMAND' shows a command's flags");
+  help->allow_extras();
 
   std::vector<std::pair<CLI::App*, ipw::cli::Handler>> handlers;
   for (const auto& c : commands()) {
@@ -109,6 +110,20 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? ipw::cli::kExitOk : ipw::cli::kExitUsage;
   }
   if (verbose) spdlog::set_level(spdlog::level::debug);
+  if (help->parsed()) {
+    // `ipw help` is the top-level help (with the commands), `ipw help COMMAND` that command's.
+    const auto extras = help->remaining();
+    for (auto& c : app.get_subcommands({})) {
+      if (!extras.empty() && c->get_name() == extras.front() && c != help) {
+        std::fputs(c->help(app.get_name()).c_str(), stdout);
+        return ipw::cli::kExitOk;
+      }
+    }
+    if (!extras.empty()) return unknown_command(extras.front().c_str());
+    // app.help() would show the parsed `help` subcommand's own help.
+    std::fputs(app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal).c_str(), stdout);
+    return ipw::cli::kExitOk;
+  }
   std::string command_line = "ipw";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   // Stored in run directories: never with the credentials a URL may carry.
