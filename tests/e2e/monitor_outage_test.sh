@@ -24,7 +24,17 @@ start_monitor m1 --port "$PORT" --telemetry "replay:$WORK/const.csv"
   --idle-seconds 0 --warmup 0 --out "$WORK/runs" >"$WORK/profile.out" 2>"$WORK/profile.err" &
 PROFILE=$!
 PIDS+=("$PROFILE")
-sleep 2
+# The outage must come after the profile is measuring through the monitor: wait
+# until a query is stored (on a loaded machine starting up can take seconds; a
+# fixed sleep once killed the monitor before ipw had connected).
+for _ in $(seq 600); do
+  kill -0 "$PROFILE" 2>/dev/null || fail "ipw profile exited before the outage"
+  db="$(ls "$WORK"/runs/*/run.db 2>/dev/null | head -1)"
+  if [ -n "$db" ] && [ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM queries").fetchone()[0])' "$db" 2>/dev/null || echo 0)" -ge 3 ]; then
+    break
+  fi
+  sleep 0.1
+done
 kill "$MON_PID"
 wait "$MON_PID" 2>/dev/null || true
 sleep 1.5

@@ -18,6 +18,8 @@ namespace ipw::run {
 namespace {
 
 constexpr std::int64_t kSampleWaitNs = 2'000'000'000;  // a window's end must be bracketed
+// How long a killed engine may take, after its sockets closed, to become reapable.
+constexpr auto kEngineExitGrace = std::chrono::milliseconds(500);
 constexpr int kMaxScoringFailures = 3;  // with no success at all: the server cannot score
 constexpr const char* kScoringMethod = "llama.cpp: /tokenize + token-id grammar + pre-sampling logprobs";
 
@@ -267,10 +269,23 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
   };
   inference::Result res = complete();
   // A dead engine refuses connections: retrying would only delay the real diagnosis below.
-  const auto engine_dead = [this] { return engine_ && !engine_->alive(); };
+  // A killed server closes its sockets before the kernel lets its parent reap it, so
+  // a query can fail (connection closed mid-stream) while the engine still looks
+  // alive: on a loaded machine that window is milliseconds wide. After the failures
+  // a dying server causes (refused or cut connections), give it that long.
+  const auto engine_dead = [this](inference::FailureKind kind) {
+    if (!engine_) return false;
+    const bool dying_kind = kind == inference::FailureKind::connect || kind == inference::FailureKind::protocol;
+    const auto until = std::chrono::steady_clock::now() + (dying_kind ? kEngineExitGrace : std::chrono::milliseconds(0));
+    while (engine_->alive()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  };
   for (int attempt = 1;
        !res && res.error().kind == inference::FailureKind::connect && attempt <= cfg_.connect_retries &&
-       !stop_requested_.load() && !engine_dead();
+       !stop_requested_.load() && !engine_dead(res.error().kind);
        ++attempt) {
     spdlog::warn("connect failed ({}), retry {}/{}", res.error().message, attempt, cfg_.connect_retries);
     sleep_interruptibly(0.5 * (1 << (attempt - 1)));
@@ -285,7 +300,7 @@ bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOu
       out.status = RunStatus::interrupted;
       return false;  // the query in flight is not recorded; --resume redoes it
     }
-    if (engine_dead()) {
+    if (engine_dead(f.kind)) {
       // The engine died under this query (or between two: then the connection is refused):
       // the failure is the engine's, not the query's, so it is not recorded and --resume
       // runs it on a fresh server.
