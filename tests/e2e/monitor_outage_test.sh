@@ -29,7 +29,7 @@ PIDS+=("$PROFILE")
 # fixed sleep once killed the monitor before ipw had connected).
 for _ in $(seq 600); do
   kill -0 "$PROFILE" 2>/dev/null || fail "ipw profile exited before the outage"
-  db="$(ls "$WORK"/runs/*/run.db 2>/dev/null | head -1)"
+  db="$(find "$WORK/runs" -name run.db 2>/dev/null | head -1 || true)"
   if [ -n "$db" ] && [ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM queries").fetchone()[0])' "$db" 2>/dev/null || echo 0)" -ge 3 ]; then
     break
   fi
