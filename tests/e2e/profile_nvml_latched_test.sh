@@ -17,11 +17,18 @@ unset CUDA_VISIBLE_DEVICES IPW_DEVICES
 
 python3 "$E2E/fixtures_small_dataset.py" "$WORK/ds.jsonl" "$WORK/answers.jsonl"
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 40 --tokens-per-s 60
+# The accuracy contract (within 1 %, or flagged and within two periods) must hold on
+# every try. Whether the polls ran in time for some long query to stay unflagged
+# depends on the scheduler (a heavily loaded machine starves them: exit 3), so that
+# must hold on one try of three.
+for try in 1 2 3; do
+rm -rf "$WORK/runs"
 "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry nvml \
   --idle-seconds 1 --warmup 1 --out "$WORK/runs" >"$WORK/profile.out" 2>&1 ||
   { cat "$WORK/profile.out"; fail "ipw profile failed"; }
 run=$(run_dir_in "$WORK/runs")
 "$IPW" export "$run" --format jsonl -o "$WORK/q.jsonl"
+set +e
 python3 - "$WORK/q.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -52,9 +59,15 @@ for r in ok:
 # the flag is due, so on any machine that runs the polls at all some stay unflagged.
 long_ok = [r for r in ok if r["t_end_s"] - r["t_start_s"] >= 0.3]
 if all("coarse_edges" in r["energy_flags"] for r in long_ok):
-    sys.exit(f"all {len(long_ok)} queries of 300 ms or more flagged coarse_edges: the latch polling never ran in time")
+    print(f"all {len(long_ok)} queries of 300 ms or more flagged coarse_edges: the latch polling never ran in time")
+    sys.exit(3)
 print(f"{len(ok)} queries of {min(r['t_end_s'] - r['t_start_s'] for r in ok) * 1e3:.0f}-"
       f"{max(r['t_end_s'] - r['t_start_s'] for r in ok) * 1e3:.0f} ms on a 10 ms latched counter: "
       f"worst error {worst:.3%} ({flagged} flagged coarse_edges)")
 PY
-echo "profile_nvml_latched: ok"
+rc=$?
+set -e
+[ "$rc" = 0 ] && { echo "profile_nvml_latched: ok (try $try)"; exit 0; }
+[ "$rc" = 3 ] || fail "the energy contract broke on try $try"
+done
+fail "on three tries the latch polling never ran in time for a long query"
