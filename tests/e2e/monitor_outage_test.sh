@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Losing the monitor mid-run: `ipw profile --telemetry remote:` neither aborts
 # nor reads the outage as 0 W. The monitor is killed and restarted on the same
-# port; the run completes, queries overlapping the outage carry the `gap` or
-# `partial` flag, and queries after it are measured again (reconnected).
+# port; the run completes, every query whose window touches the outage carries
+# the `gap` or `partial` flag, and queries after it are measured again (reconnected).
 source "$(dirname "$0")/monitor_lib.sh"
 E2E="$IPW_SOURCE_DIR/tests/e2e"
 
@@ -43,23 +43,34 @@ PIDS+=("$!")
 wait "$PROFILE" || fail "ipw profile did not survive the monitor's restart"
 
 "$IPW" export "$(run_dir_in "$WORK/runs")" --format jsonl -o "$WORK/q.jsonl" || fail "export"
+"$IPW" export "$(run_dir_in "$WORK/runs")" --telemetry -o "$WORK/samples.csv" || fail "export --telemetry"
 grep -q 'stream lost' "$WORK/profile.err" || fail "the outage was not logged"
 grep -q 'stream restored' "$WORK/profile.err" || fail "the stream was not restored"
-"$PY" - "$WORK/q.jsonl" <<'PYEOF' || fail "outage flags"
-import json, sys
+"$PY" - "$WORK/q.jsonl" "$WORK/samples.csv" <<'PYEOF' || fail "outage flags"
+import csv, json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) == 30, len(rows)
-# Queries during the outage are not bracketed by samples ("partial": edges
-# held from the last sample); those spanning its end see the hole ("gap").
-hit = [r["id"] for r in rows if {"gap", "partial"} & set(r["energy_flags"].split(","))]
-gap = [r["id"] for r in rows if "gap" in r["energy_flags"].split(",")]
-assert gap, "no query carries the gap flag"
-assert "partial" not in rows[-1]["energy_flags"].split(","), rows[-1]  # bracketed again: reconnected
+# The outage is the longest hole between stored samples. Which flag a query that
+# touches it gets depends on where its edges fall: one inside the hole, attributed
+# before the stream came back, is "partial" (edges held from the last sample); one
+# attributed after, or spanning the hole's end, sees the hole ("gap"). Either way
+# every query touching the hole must carry one of them.
+ts = sorted(float(r["t_s"]) for r in csv.DictReader(open(sys.argv[2])))
+hole = max(zip(ts, ts[1:]), key=lambda p: p[1] - p[0])
+assert hole[1] - hole[0] > 1.0, f"no outage-sized hole in the samples: longest {hole}"
+def flags(r):
+    return set(r["energy_flags"].split(","))
+touching = [r for r in rows if r["t_start_s"] < hole[1] and r["t_end_s"] > hole[0]]
+assert touching, f"no query's window touches the outage {hole}"
+for r in touching:
+    assert {"gap", "partial"} & flags(r), ("unflagged across the outage", hole, r["id"], r["energy_flags"])
+hit = [r["id"] for r in rows if {"gap", "partial"} & flags(r)]
+assert "partial" not in flags(rows[-1]), rows[-1]  # bracketed again: reconnected
 for r in rows:
     # Never a silent zero: every query is measured, at the replayed 100 W --
     # across the outage too (interpolated, and flagged).
     assert r["energy_j"] is not None and r["energy_j"] > 0, r
     assert abs(r["power_w"] - 100) < 1, (r["id"], r["power_w"], r["energy_flags"])
-print(f"{len(hit)} of {len(rows)} queries flagged gap/partial: {hit}")
+print(f"outage {hole[0]:.2f}-{hole[1]:.2f} s; {len(hit)} of {len(rows)} queries flagged gap/partial: {hit}")
 PYEOF
 echo "ok: the run survived the monitor's restart; affected queries are flagged"

@@ -81,7 +81,11 @@ std::int64_t LatchedCounter::uncertainty_ns(std::size_t k) const { return place(
 
 LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   const Latch& l = latches_.at(k);
-  const Placed mid{midpoint(l), (l.hi_ns - l.lo_ns + 1) / 2};
+  // Bounds wider than a period may hold several updates: the value then jumped in
+  // steps the one instant cannot show, and C(t) between them may be off by the whole
+  // width, not half of it.
+  const std::int64_t width_ns = l.hi_ns - l.lo_ns;
+  const Placed mid{midpoint(l), width_ns > period_ns_ ? width_ns : (width_ns + 1) / 2};
   if (precise(l)) return mid;
 
   // The nearest precise latches on each side, if within the grid's reach.
@@ -134,7 +138,11 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   }
   std::optional<double> fit;
   double tol = 0;
-  if (inside_count == 1) {
+  // A grid point just outside the bounds is as plausible as one inside when the
+  // grid's own error spans the gap: bounds wider than a period (a read a period or
+  // more after the last) can then hold two updates, and which one the value shows
+  // is unknown. Only a single candidate counts as a fit.
+  if (inside_count == 1 && near_count == 0) {
     fit = inside;
     tol = inside_tol;
   } else if (inside_count == 0 && near_count == 1) {
@@ -157,7 +165,15 @@ std::optional<std::int64_t> LatchedCounter::uncertainty_at(std::int64_t t_ns) co
   const Placed b = place(k + 1);
   if (b.ns <= a.ns || t_ns >= b.ns) return std::max(a.uncertainty_ns, b.uncertainty_ns);
   const double wb = static_cast<double>(t_ns - a.ns) / static_cast<double>(b.ns - a.ns);
-  return std::llround((1.0 - wb) * static_cast<double>(a.uncertainty_ns) + wb * static_cast<double>(b.uncertainty_ns));
+  const double placement_ns = (1.0 - wb) * static_cast<double>(a.uncertainty_ns) + wb * static_cast<double>(b.uncertainty_ns);
+  // Inside the interval at() may bend the line into a two-level step fitted to the
+  // neighbours' power, which rest on their own placements: how far it bends is as
+  // uncertain as anything else here, so it counts too (as time at the mean power).
+  const double v0 = latches_[k].value_j, v1 = latches_[k + 1].value_j;
+  const double mean = (v1 - v0) / static_cast<double>(b.ns - a.ns);
+  const auto v = at(t_ns);
+  const double bend_ns = (v && mean > 0) ? std::abs(*v - (v0 + (v1 - v0) * wb)) / mean : 0.0;
+  return std::llround(placement_ns + bend_ns);
 }
 
 std::size_t LatchedCounter::latch_before(std::int64_t t_ns) const {
