@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "inference_test_server.h"
@@ -328,6 +330,47 @@ TEST_P(InferenceClient, ConcurrentQueriesShareOneClientAndCancelStopsAll) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(kinds, std::vector<FailureKind>(2, FailureKind::cancelled));
   EXPECT_LT(elapsed_ms_since(t0), 1000);
+}
+
+// The asynchronous interface: many streams started and driven from one thread,
+// each ending in its callback with its own timings; a cancel ends all in flight.
+TEST_P(InferenceClient, StartAndPollDriveManyStreamsFromOneThread) {
+  server_.set_script(stream_of(api(), {"a", "b", "c"}, 100, 50));
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  constexpr int kStreams = 16;
+  std::vector<Result> results;
+  for (int i = 0; i < kStreams; ++i) client->start(simple_request(), [&](Result r) { results.push_back(std::move(r)); });
+  EXPECT_TRUE(results.empty());  // start() returns at once
+  while (client->poll(50'000'000) > 0) {
+  }
+  ASSERT_EQ(results.size(), static_cast<std::size_t>(kStreams));
+  for (const auto& r : results) {
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->text, "abc");
+    EXPECT_EQ(r->token_times_ns.size(), 3u);
+    EXPECT_GE(r->t_first_token_ns - r->t_send_ns, 100'000'000);
+  }
+  // In flight together, not one after another: every stream was sent before the
+  // first one ended.
+  std::int64_t last_send = 0, first_end = std::numeric_limits<std::int64_t>::max();
+  for (const auto& r : results) {
+    last_send = std::max(last_send, r->t_send_ns);
+    first_end = std::min(first_end, r->t_last_byte_ns);
+  }
+  EXPECT_LT(last_send, first_end);
+
+  Script slow;
+  slow.content_type = content_type(api());
+  slow.steps = {{2000, token(api(), "late")}};
+  server_.set_script(slow);
+  results.clear();
+  for (int i = 0; i < 3; ++i) client->start(simple_request(), [&](Result r) { results.push_back(std::move(r)); });
+  client->poll(50'000'000);
+  client->cancel();
+  while (client->poll(50'000'000) > 0) {
+  }
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) EXPECT_EQ(r ? FailureKind::protocol : r.error().kind, FailureKind::cancelled);
 }
 
 INSTANTIATE_TEST_SUITE_P(Apis, InferenceClient, ::testing::Values("openai", "ollama"),

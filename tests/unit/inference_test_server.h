@@ -45,6 +45,8 @@ class TestServer {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the test binary
     svr_.set_keep_alive_timeout(1);
     svr_.set_tcp_nodelay(true);  // else Nagle + delayed ACK add ~40 ms between chunks
+    // One thread per connection: tests drive up to 32 streams at once.
+    svr_.new_task_queue = [] { return new httplib::ThreadPool(32); };
     svr_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });

@@ -2,6 +2,7 @@
 // The inference Client interface: send one request to a server, stream the answer,
 // and stamp send / first token / every token / last byte on the monotonic clock.
 // HTTP details live in the implementations; callers see only this header.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,10 +86,20 @@ using Result = Expected<Response, Failure>;
 // progress); may be empty. Runs on the thread that called complete().
 using TokenCallback = std::function<void(std::string_view text, std::int64_t t_ns)>;
 
+// Called once when a request started with Client::start ends, with its result.
+using DoneCallback = std::function<void(Result)>;
+
 class Client {
  public:
   virtual ~Client() = default;
+  // Blocking: sends req and returns when its answer has ended. Thread-safe.
   virtual Result complete(const Request& req, const TokenCallback& on_token = {}) = 0;
+  // Asynchronous, for driving many requests from one thread: start() sends req and
+  // returns at once; poll() drives every started request for up to wait_ns and runs
+  // `done` (on the polling thread) for each that ended, returning early after one
+  // did. poll() returns how many are still in flight. Both on one thread.
+  virtual void start(const Request& req, DoneCallback done) = 0;
+  virtual std::size_t poll(std::int64_t wait_ns) = 0;
   // Thread-safe. Aborts every running complete() promptly with FailureKind::cancelled.
   // Sticky: later complete() calls return cancelled at once without sending anything,
   // so a Ctrl-C that lands between two queries cannot be lost. Make a new client to

@@ -8,6 +8,9 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -43,8 +46,31 @@ struct Transfer {
   std::string body_head;      // the first bytes of the body, for messages
   std::size_t body_bytes = 0;
   std::int64_t t_last_byte_ns = 0;
+  bool headers_acked = false;
   std::string decode_error;   // set when the decoder rejects the stream
 };
+
+// Acknowledges what just arrived at once. A server that leaves Nagle's algorithm on
+// holds each small write until the previous one is acknowledged, and Linux delays
+// acknowledgements up to 40 ms on a keep-alive connection: that would put 40 ms into
+// a token's timing that neither the model nor the network spent. TCP_QUICKACK is not
+// sticky, so it is set again after every receive (it also flushes a pending ACK).
+void ack_now(CURL* easy) {
+  curl_socket_t sock = CURL_SOCKET_BAD;
+  if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK && sock != CURL_SOCKET_BAD) {
+    const int one = 1;
+    setsockopt(sock, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+  }
+}
+
+std::size_t on_header(char*, std::size_t size, std::size_t nmemb, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->headers_acked) {
+    ack_now(t->easy);
+    t->headers_acked = true;
+  }
+  return size * nmemb;
+}
 
 bool is_2xx(long status) { return status >= 200 && status < 300; }
 
@@ -52,6 +78,7 @@ std::size_t on_write(char* ptr, std::size_t size, std::size_t nmemb, void* user)
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * nmemb;
   t->t_last_byte_ns = t->clock->now_ns();
+  ack_now(t->easy);
   if (t->status == 0) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
   const std::string_view bytes(ptr, n);
   if (t->body_head.size() < kBodyHeadBytes) {
@@ -110,99 +137,117 @@ std::int64_t deadline_after(std::int64_t t0_ns, double timeout_s) {
 
 }  // namespace
 
-struct HttpStreamer::Slot {
-  CURLM* multi = nullptr;
-  CURL* easy = nullptr;
-  Slot() : multi(curl_multi_init()), easy(curl_easy_init()) {
-    if (multi == nullptr || easy == nullptr) {
-      cleanup();
-      throw std::runtime_error("libcurl: cannot create a transfer handle");
+// One curl multi handle and the transfers it drives. Not thread-safe except wake().
+class StreamLoop {
+ public:
+  StreamLoop(const ClientOptions& opts, const Clock& clock, const std::atomic<bool>& cancelled)
+      : opts_(opts), clock_(clock), cancelled_(cancelled), multi_(curl_multi_init()) {
+    if (multi_ == nullptr) throw std::runtime_error("libcurl: cannot create a multi handle");
+    // Many streams to one server: as many connections as streams, no pipelining.
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 4096L);
+  }
+  ~StreamLoop() {
+    for (auto& a : active_) {
+      curl_multi_remove_handle(multi_, a->easy);
+      curl_easy_cleanup(a->easy);
+      curl_slist_free_all(a->headers);
     }
+    for (CURL* e : idle_easy_) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi_);
   }
-  ~Slot() { cleanup(); }
-  void cleanup() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
-    if (multi != nullptr) curl_multi_cleanup(multi);
-    easy = nullptr;
-    multi = nullptr;
-  }
-  Slot(const Slot&) = delete;
-  Slot& operator=(const Slot&) = delete;
+  StreamLoop(const StreamLoop&) = delete;
+  StreamLoop& operator=(const StreamLoop&) = delete;
+
+  // `job` is used until `done` runs; `owned`, when set, is the same job, freed then.
+  void start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob> owned, DoneCallback done);
+  std::size_t poll(std::int64_t wait_ns);
+  void wake() { curl_multi_wakeup(multi_); }
+  std::size_t in_flight() const { return active_.size() + ready_.size(); }
+
+ private:
+  struct Active {
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    HttpPost post;
+    std::string url;  // redacted, for messages
+    StreamJob* job = nullptr;
+    std::unique_ptr<StreamJob> owned;
+    DoneCallback done;
+    Transfer t;
+    char curl_error[CURL_ERROR_SIZE] = {};
+    std::int64_t first_deadline = 0, total_deadline = 0;
+  };
+  Result conclude(Active& a, std::optional<FailureKind> aborted, CURLcode result, const std::string& multi_error);
+  void finish(Active* a, std::optional<FailureKind> aborted, CURLcode result, const std::string& multi_error);
+  CURL* easy_handle();
+
+  const ClientOptions& opts_;
+  const Clock& clock_;
+  const std::atomic<bool>& cancelled_;
+  CURLM* multi_;
+  std::vector<std::unique_ptr<Active>> active_;
+  std::vector<CURL*> idle_easy_;
+  // Requests that ended before being sent (cancelled): their callbacks run in poll().
+  std::vector<std::pair<DoneCallback, Result>> ready_;
+  std::vector<std::unique_ptr<StreamJob>> ready_jobs_;
 };
 
-HttpStreamer::HttpStreamer(ClientOptions opts, const Clock& clock)
-    : opts_(std::move(opts)), clock_(clock) {
-  global_init_once();
-}
-
-HttpStreamer::~HttpStreamer() = default;
-
-std::unique_ptr<HttpStreamer::Slot> HttpStreamer::acquire() {
-  std::unique_ptr<Slot> slot;
-  {
-    std::lock_guard lock(mu_);
-    if (!idle_.empty()) {
-      slot = std::move(idle_.back());
-      idle_.pop_back();
-    }
+CURL* StreamLoop::easy_handle() {
+  if (!idle_easy_.empty()) {
+    CURL* e = idle_easy_.back();
+    idle_easy_.pop_back();
+    curl_easy_reset(e);
+    return e;
   }
-  if (!slot) slot = std::make_unique<Slot>();
-  std::lock_guard lock(mu_);
-  active_.push_back(slot.get());
-  return slot;
+  CURL* e = curl_easy_init();
+  if (e == nullptr) throw std::runtime_error("libcurl: cannot create a transfer handle");
+  return e;
 }
 
-void HttpStreamer::release(std::unique_ptr<Slot> slot) {
-  std::lock_guard lock(mu_);
-  std::erase(active_, slot.get());
-  idle_.push_back(std::move(slot));
-}
-
-void HttpStreamer::cancel() {
-  cancelled_.store(true);
-  std::lock_guard lock(mu_);
-  for (Slot* s : active_) curl_multi_wakeup(s->multi);
-}
-
-Result HttpStreamer::post(const HttpPost& post, StreamDecoder& decoder, TokenRecorder& recorder) {
-  Response& response = recorder.response();
+void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob> owned, DoneCallback done) {
+  Response& response = job.recorder().response();
   const std::string url = redact_url(post.url);
-  auto fail = [&](FailureKind kind, std::string message, int status = 0) -> Result {
-    spdlog::debug("inference: {} failure: {}", to_string(kind), message);
-    return unexpected(Failure{kind, std::move(message), status, std::move(response)});
-  };
   if (cancelled_.load()) {
     response.t_send_ns = response.t_last_byte_ns = clock_.now_ns();
-    return fail(FailureKind::cancelled, fmt::format("request to {} cancelled before it was sent", url));
+    ready_.emplace_back(std::move(done),
+                        unexpected(Failure{FailureKind::cancelled,
+                                           fmt::format("request to {} cancelled before it was sent", url), 0,
+                                           std::move(response)}));
+    if (owned) ready_jobs_.push_back(std::move(owned));
+    return;
   }
-
-  std::unique_ptr<Slot> slot = acquire();
-  CURL* easy = slot->easy;
-  curl_easy_reset(easy);
-  char curl_error[CURL_ERROR_SIZE] = {};
-  Transfer t;
-  t.clock = &clock_;
-  t.easy = easy;
-  t.decoder = &decoder;
-
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, ("Accept: " + post.accept).c_str());
+  auto a = std::make_unique<Active>();
+  a->easy = easy_handle();
+  a->post = std::move(post);
+  a->url = url;
+  a->job = &job;
+  a->owned = std::move(owned);
+  a->done = std::move(done);
+  a->t.clock = &clock_;
+  a->t.easy = a->easy;
+  a->t.decoder = &job.decoder();
+  CURL* easy = a->easy;
+  a->headers = curl_slist_append(a->headers, "Content-Type: application/json");
+  a->headers = curl_slist_append(a->headers, ("Accept: " + a->post.accept).c_str());
   // Without this, bodies over 1 KiB wait up to a second for `100 Continue`.
-  headers = curl_slist_append(headers, "Expect:");
+  a->headers = curl_slist_append(a->headers, "Expect:");
   if (!opts_.api_key.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + opts_.api_key).c_str());
+    a->headers = curl_slist_append(a->headers, ("Authorization: Bearer " + opts_.api_key).c_str());
   }
-  const std::string user_agent = fmt::format("ipw/{}", kVersion);
-  const std::string no_proxy = no_proxy_list();
-  curl_easy_setopt(easy, CURLOPT_URL, post.url.c_str());
+  static const std::string user_agent = fmt::format("ipw/{}", kVersion);
+  static const std::string no_proxy = no_proxy_list();
+  curl_easy_setopt(easy, CURLOPT_URL, a->post.url.c_str());
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, post.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post.body.size()));
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, a->post.body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(a->post.body.size()));
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, a->headers);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_write);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &a->t);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &a->t);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, a->curl_error);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, a.get());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_NOPROXY, no_proxy.c_str());
@@ -211,55 +256,102 @@ Result HttpStreamer::post(const HttpPost& post, StreamDecoder& decoder, TokenRec
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::clamp(opts_.connect_timeout_s * 1e3, 1.0, 1e11)));
   }
-  curl_multi_add_handle(slot->multi, easy);
-  spdlog::debug("inference: POST {} ({} bytes)", url, post.body.size());
-
+  spdlog::debug("inference: POST {} ({} bytes)", url, a->post.body.size());
   const std::int64_t t_send = clock_.now_ns();
   response.t_send_ns = t_send;
-  const std::int64_t total_deadline = deadline_after(t_send, opts_.total_timeout_s);
-  const std::int64_t first_deadline = deadline_after(t_send, opts_.first_token_timeout_s);
+  a->total_deadline = deadline_after(t_send, opts_.total_timeout_s);
+  a->first_deadline = deadline_after(t_send, opts_.first_token_timeout_s);
+  curl_multi_add_handle(multi_, easy);
+  active_.push_back(std::move(a));
+}
 
-  std::optional<FailureKind> aborted;
-  CURLcode result = CURLE_OK;
-  std::string multi_error;
+std::size_t StreamLoop::poll(std::int64_t wait_ns) {
+  const std::int64_t until = clock_.now_ns() + std::max<std::int64_t>(0, wait_ns);
+  std::size_t ended = 0;
   while (true) {
-    int running = 0;
-    if (CURLMcode mc = curl_multi_perform(slot->multi, &running); mc != CURLM_OK) {
-      multi_error = curl_multi_strerror(mc);
-      break;
+    if (!ready_.empty()) {
+      // Moved out first: a callback may start (and so queue) another request.
+      auto ready = std::move(ready_);
+      ready_.clear();
+      ready_jobs_.clear();
+      for (auto& [done, result] : ready) {
+        if (done) done(std::move(result));
+        ++ended;
+      }
     }
-    if (running == 0) break;
-    if (cancelled_.load()) {
-      aborted = FailureKind::cancelled;
-      break;
+    int running = 0;
+    if (CURLMcode mc = curl_multi_perform(multi_, &running); mc != CURLM_OK) {
+      const std::string message = curl_multi_strerror(mc);
+      while (!active_.empty()) {
+        finish(active_.front().get(), std::nullopt, CURLE_OK, message);
+        ++ended;
+      }
+      return in_flight();
+    }
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Active* a = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &a);
+      const CURLcode result = msg->data.result;
+      if (a != nullptr) {
+        finish(a, std::nullopt, result, "");
+        ++ended;
+      }
     }
     const std::int64_t now = clock_.now_ns();
-    const bool first_due = first_deadline != 0 && !recorder.any_token() && now >= first_deadline;
-    const bool total_due = total_deadline != 0 && now >= total_deadline;
-    if (first_due && (!total_due || first_deadline <= total_deadline)) {
-      aborted = FailureKind::timeout_first_token;
-      break;
+    std::int64_t next_deadline = until;
+    std::vector<std::pair<Active*, FailureKind>> due;
+    for (auto& a : active_) {
+      const bool waiting_first = a->first_deadline != 0 && !a->job->recorder().any_token();
+      if (cancelled_.load()) {
+        due.emplace_back(a.get(), FailureKind::cancelled);
+      } else if (waiting_first && now >= a->first_deadline &&
+                 (a->total_deadline == 0 || a->first_deadline <= a->total_deadline || now < a->total_deadline)) {
+        due.emplace_back(a.get(), FailureKind::timeout_first_token);
+      } else if (a->total_deadline != 0 && now >= a->total_deadline) {
+        due.emplace_back(a.get(), FailureKind::timeout_total);
+      } else {
+        if (a->total_deadline != 0) next_deadline = std::min(next_deadline, a->total_deadline);
+        if (waiting_first) next_deadline = std::min(next_deadline, a->first_deadline);
+      }
     }
-    if (total_due) {
-      aborted = FailureKind::timeout_total;
-      break;
+    for (auto& [a, kind] : due) {
+      finish(a, kind, CURLE_OK, "");
+      ++ended;
     }
-    std::int64_t wait_ns = kMaxPollWaitNs;
-    if (total_deadline != 0) wait_ns = std::min(wait_ns, total_deadline - now);
-    if (first_deadline != 0 && !recorder.any_token()) wait_ns = std::min(wait_ns, first_deadline - now);
-    const int wait_ms = static_cast<int>(std::max<std::int64_t>(1, (wait_ns + 999'999) / 1'000'000));
-    curl_multi_poll(slot->multi, nullptr, 0, wait_ms, nullptr);
+    if (ended > 0 || active_.empty() || now >= until) return in_flight();
+    const std::int64_t wait = std::min(next_deadline - now, kMaxPollWaitNs);
+    const int wait_ms = static_cast<int>(std::max<std::int64_t>(1, (wait + 999'999) / 1'000'000));
+    curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
   }
-  int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(slot->multi, &left)) {
-    if (msg->msg == CURLMSG_DONE) result = msg->data.result;
-  }
-  if (t.status == 0) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.status);
-  curl_multi_remove_handle(slot->multi, easy);  // closes the connection if the transfer was cut
-  curl_slist_free_all(headers);
-  release(std::move(slot));
-  response.t_last_byte_ns = t.t_last_byte_ns != 0 ? t.t_last_byte_ns : clock_.now_ns();
+}
 
+void StreamLoop::finish(Active* a, std::optional<FailureKind> aborted, CURLcode result,
+                        const std::string& multi_error) {
+  if (a->t.status == 0) curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &a->t.status);
+  curl_multi_remove_handle(multi_, a->easy);  // closes the connection if the transfer was cut
+  Result r = conclude(*a, aborted, result, multi_error);
+  curl_slist_free_all(a->headers);
+  a->headers = nullptr;
+  idle_easy_.push_back(a->easy);
+  DoneCallback done = std::move(a->done);
+  std::unique_ptr<StreamJob> owned = std::move(a->owned);
+  std::erase_if(active_, [a](const std::unique_ptr<Active>& x) { return x.get() == a; });
+  if (done) done(std::move(r));
+}
+
+Result StreamLoop::conclude(Active& a, std::optional<FailureKind> aborted, CURLcode result,
+                            const std::string& multi_error) {
+  TokenRecorder& recorder = a.job->recorder();
+  Response& response = recorder.response();
+  const Transfer& t = a.t;
+  const std::string& url = a.url;
+  response.t_last_byte_ns = t.t_last_byte_ns != 0 ? t.t_last_byte_ns : clock_.now_ns();
+  auto fail = [&](FailureKind kind, std::string message, int status = 0) -> Result {
+    spdlog::debug("inference: {} failure: {}", to_string(kind), message);
+    return unexpected(Failure{kind, std::move(message), status, std::move(response)});
+  };
   const int status = static_cast<int>(t.status);
   if (aborted) {
     switch (*aborted) {
@@ -279,7 +371,7 @@ Result HttpStreamer::post(const HttpPost& post, StreamDecoder& decoder, TokenRec
   if (!t.decode_error.empty()) {
     return fail(FailureKind::protocol, fmt::format("bad stream from {}: {}", url, t.decode_error));
   }
-  const std::string curl_detail = curl_error[0] != '\0' ? curl_error : curl_easy_strerror(result);
+  const std::string curl_detail = a.curl_error[0] != '\0' ? a.curl_error : curl_easy_strerror(result);
   switch (result) {
     case CURLE_OK:
       break;
@@ -308,7 +400,7 @@ Result HttpStreamer::post(const HttpPost& post, StreamDecoder& decoder, TokenRec
   }
   std::string end_error;
   try {
-    end_error = decoder.on_end(response.t_last_byte_ns);
+    end_error = a.job->decoder().on_end(response.t_last_byte_ns);
   } catch (const std::exception& e) {
     end_error = e.what();
   }
@@ -324,5 +416,60 @@ Result HttpStreamer::post(const HttpPost& post, StreamDecoder& decoder, TokenRec
                 response.token_times_ns.size());
   return std::move(response);
 }
+
+HttpStreamer::HttpStreamer(ClientOptions opts, const Clock& clock)
+    : opts_(std::move(opts)), clock_(clock) {
+  global_init_once();
+}
+
+HttpStreamer::~HttpStreamer() = default;
+
+std::unique_ptr<StreamLoop> HttpStreamer::acquire() {
+  std::unique_ptr<StreamLoop> loop;
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      loop = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!loop) loop = std::make_unique<StreamLoop>(opts_, clock_, cancelled_);
+  std::lock_guard lock(mu_);
+  active_.push_back(loop.get());
+  return loop;
+}
+
+void HttpStreamer::release(std::unique_ptr<StreamLoop> loop) {
+  std::lock_guard lock(mu_);
+  std::erase(active_, loop.get());
+  idle_.push_back(std::move(loop));
+}
+
+void HttpStreamer::cancel() {
+  cancelled_.store(true);
+  std::lock_guard lock(mu_);
+  for (StreamLoop* l : active_) l->wake();
+}
+
+Result HttpStreamer::post(const HttpPost& post, StreamJob& job) {
+  std::unique_ptr<StreamLoop> loop = acquire();
+  std::optional<Result> out;
+  loop->start(post, job, nullptr, [&out](Result r) { out.emplace(std::move(r)); });
+  while (!out) loop->poll(kMaxPollWaitNs);
+  release(std::move(loop));
+  return std::move(*out);
+}
+
+void HttpStreamer::start(HttpPost post, std::unique_ptr<StreamJob> job, DoneCallback done) {
+  if (!async_) {
+    async_ = std::make_unique<StreamLoop>(opts_, clock_, cancelled_);
+    std::lock_guard lock(mu_);
+    active_.push_back(async_.get());
+  }
+  StreamJob& j = *job;
+  async_->start(std::move(post), j, std::move(job), std::move(done));
+}
+
+std::size_t HttpStreamer::poll(std::int64_t wait_ns) { return async_ ? async_->poll(wait_ns) : 0; }
 
 }  // namespace ipw::inference

@@ -136,17 +136,24 @@ class OllamaClient final : public Client {
       : http_(opts, clock), base_url_(normalise_base_url(opts.base_url)) {}
 
   Result complete(const Request& req, const TokenCallback& on_token) override {
-    TokenRecorder recorder(on_token);
-    OllamaDecoder decoder(recorder, req.chat);
-    const HttpPost post{base_url_ + (req.chat ? "/api/chat" : "/api/generate"),
-                        request_body(req).dump(-1, ' ', false, json::error_handler_t::replace),
-                        "application/x-ndjson"};
-    return http_.post(post, decoder, recorder);
+    DecodingJob<OllamaDecoder> job(on_token, req.chat);
+    return http_.post(http_post(req), job);
   }
+
+  void start(const Request& req, DoneCallback done) override {
+    http_.start(http_post(req), std::make_unique<DecodingJob<OllamaDecoder>>(TokenCallback{}, req.chat), std::move(done));
+  }
+
+  std::size_t poll(std::int64_t wait_ns) override { return http_.poll(wait_ns); }
 
   void cancel() override { http_.cancel(); }
 
  private:
+  HttpPost http_post(const Request& req) const {
+    return {base_url_ + (req.chat ? "/api/chat" : "/api/generate"),
+            request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "application/x-ndjson"};
+  }
+
   HttpStreamer http_;
   std::string base_url_;
 };

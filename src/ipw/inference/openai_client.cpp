@@ -164,17 +164,24 @@ class OpenAiClient final : public Client {
   }
 
   Result complete(const Request& req, const TokenCallback& on_token) override {
-    TokenRecorder recorder(on_token);
-    OpenAiDecoder decoder(recorder, req.chat);
-    const HttpPost post{base_url_ + (req.chat ? "/v1/chat/completions" : "/v1/completions"),
-                        request_body(req).dump(-1, ' ', false, json::error_handler_t::replace),
-                        "text/event-stream"};
-    return http_.post(post, decoder, recorder);
+    DecodingJob<OpenAiDecoder> job(on_token, req.chat);
+    return http_.post(http_post(req), job);
   }
+
+  void start(const Request& req, DoneCallback done) override {
+    http_.start(http_post(req), std::make_unique<DecodingJob<OpenAiDecoder>>(TokenCallback{}, req.chat), std::move(done));
+  }
+
+  std::size_t poll(std::int64_t wait_ns) override { return http_.poll(wait_ns); }
 
   void cancel() override { http_.cancel(); }
 
  private:
+  HttpPost http_post(const Request& req) const {
+    return {base_url_ + (req.chat ? "/v1/chat/completions" : "/v1/completions"),
+            request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "text/event-stream"};
+  }
+
   HttpStreamer http_;
   std::string base_url_;
 };

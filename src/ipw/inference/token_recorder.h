@@ -9,6 +9,7 @@
 // Response::text (the answer scorers read) and collected in Response::reasoning.
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "ipw/inference/client.h"
 
@@ -16,7 +17,7 @@ namespace ipw::inference {
 
 class TokenRecorder {
  public:
-  explicit TokenRecorder(const TokenCallback& on_token) : on_token_(on_token) {}
+  explicit TokenRecorder(TokenCallback on_token) : on_token_(std::move(on_token)) {}
 
   void content(std::string_view text, std::int64_t t_ns);
   void reasoning(std::string_view text, std::int64_t t_ns);
@@ -27,7 +28,7 @@ class TokenRecorder {
  private:
   void stamp(std::string_view text, std::int64_t t_ns);
 
-  const TokenCallback& on_token_;
+  TokenCallback on_token_;  // owned: a request started asynchronously outlives its caller's frame
   Response response_;
 };
 
