@@ -373,6 +373,32 @@ TEST_P(InferenceClient, StartAndPollDriveManyStreamsFromOneThread) {
   for (const auto& r : results) EXPECT_EQ(r ? FailureKind::protocol : r.error().kind, FailureKind::cancelled);
 }
 
+// A server that leaves Nagle's algorithm on holds each small write until the last
+// one is acknowledged; Linux delays ACKs up to 40 ms on a keep-alive connection.
+// ipw's stamps must not depend on that: the first token is stamped within a few ms
+// of the server writing it, on every query of a reused connection.
+TEST_P(InferenceClient, TimingsDoNotDependOnTheServersNagle) {
+  TestServer nagle(false);
+  nagle.set_script(stream_of(api(), {"a", "b", "c"}, 5, 5));
+  auto client = make_client(api(), fast_options(nagle.base_url()));
+  std::vector<std::int64_t> first_token_ns;
+  for (int i = 0; i < 12; ++i) {
+    auto r = client->complete(simple_request());
+    ASSERT_TRUE(r) << r.error().message;
+    first_token_ns.push_back(r->t_first_token_ns);
+  }
+  const auto written = nagle.first_write_ns();
+  ASSERT_EQ(written.size(), first_token_ns.size());
+  std::vector<double> lag_ms;
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    lag_ms.push_back(static_cast<double>(first_token_ns[i] - written[i]) * 1e-6);
+  }
+  std::sort(lag_ms.begin(), lag_ms.end());
+  // Nagle meeting delayed ACKs costs 35-40 ms a token; scheduling noise a few ms.
+  EXPECT_LE(lag_ms[lag_ms.size() / 2], 2.0) << "median lag";
+  EXPECT_LT(lag_ms.back(), 25.0) << "worst lag";
+}
+
 INSTANTIATE_TEST_SUITE_P(Apis, InferenceClient, ::testing::Values("openai", "ollama"),
                          [](const auto& p) { return p.param; });
 

@@ -41,10 +41,11 @@ struct Recorded {
 
 class TestServer {
  public:
-  TestServer() {
+  // nodelay false leaves Nagle's algorithm on, as some servers do.
+  explicit TestServer(bool nodelay = true) {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the test binary
     svr_.set_keep_alive_timeout(1);
-    svr_.set_tcp_nodelay(true);  // else Nagle + delayed ACK add ~40 ms between chunks
+    svr_.set_tcp_nodelay(nodelay);  // else Nagle + delayed ACK add ~40 ms between chunks
     // One thread per connection: tests drive up to 32 streams at once.
     svr_.new_task_queue = [] { return new httplib::ThreadPool(32); };
     svr_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
@@ -67,6 +68,11 @@ class TestServer {
   std::vector<Recorded> requests() {
     std::lock_guard lock(mu_);
     return requests_;
+  }
+  // steady_clock instants (ns) at which each response's first non-empty step was written.
+  std::vector<std::int64_t> first_write_ns() {
+    std::lock_guard lock(mu_);
+    return first_write_ns_;
   }
   int port() const { return port_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -92,9 +98,18 @@ class TestServer {
     res.status = script.status;
     res.set_chunked_content_provider(
         script.content_type, [this, script](std::size_t, httplib::DataSink& sink) {
+          bool first = true;
           for (const Step& step : script.steps) {
             if (!wait_ms(step.delay_ms)) return false;
-            if (!step.bytes.empty() && !sink.write(step.bytes.data(), step.bytes.size())) return false;
+            if (step.bytes.empty()) continue;
+            if (first) {
+              std::lock_guard lock(mu_);
+              first_write_ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::steady_clock::now().time_since_epoch())
+                                            .count());
+              first = false;
+            }
+            if (!sink.write(step.bytes.data(), step.bytes.size())) return false;
           }
           while (script.repeat_last_ms > 0 && !script.steps.empty()) {
             if (!wait_ms(script.repeat_last_ms)) return false;
@@ -108,6 +123,7 @@ class TestServer {
 
   httplib::Server svr_;
   int port_ = 0;
+  std::vector<std::int64_t> first_write_ns_;  // guarded by mu_
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;

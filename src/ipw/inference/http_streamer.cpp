@@ -10,7 +10,12 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <unordered_set>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -46,30 +51,18 @@ struct Transfer {
   std::string body_head;      // the first bytes of the body, for messages
   std::size_t body_bytes = 0;
   std::int64_t t_last_byte_ns = 0;
-  bool headers_acked = false;
   std::string decode_error;   // set when the decoder rejects the stream
 };
 
-// Acknowledges what just arrived at once. A server that leaves Nagle's algorithm on
-// holds each small write until the previous one is acknowledged, and Linux delays
-// acknowledgements up to 40 ms on a keep-alive connection: that would put 40 ms into
-// a token's timing that neither the model nor the network spent. TCP_QUICKACK is not
-// sticky, so it is set again after every receive (it also flushes a pending ACK).
-void ack_now(CURL* easy) {
-  curl_socket_t sock = CURL_SOCKET_BAD;
-  if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK && sock != CURL_SOCKET_BAD) {
-    const int one = 1;
-    setsockopt(sock, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-  }
-}
-
-std::size_t on_header(char*, std::size_t size, std::size_t nmemb, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  if (!t->headers_acked) {
-    ack_now(t->easy);
-    t->headers_acked = true;
-  }
-  return size * nmemb;
+// Acknowledges what was just read at once. A server that leaves Nagle's algorithm
+// on holds each small write until the previous one is acknowledged, and Linux
+// delays acknowledgements up to 40 ms on a keep-alive connection: that would put
+// 40 ms into a token's timing that neither the model nor the network spent.
+// TCP_QUICKACK is not sticky, so it is set after every read (it also sends an ACK
+// that is pending).
+void ack_now(int sock) {
+  const int one = 1;
+  setsockopt(sock, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
 bool is_2xx(long status) { return status >= 200 && status < 300; }
@@ -78,7 +71,6 @@ std::size_t on_write(char* ptr, std::size_t size, std::size_t nmemb, void* user)
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * nmemb;
   t->t_last_byte_ns = t->clock->now_ns();
-  ack_now(t->easy);
   if (t->status == 0) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
   const std::string_view bytes(ptr, n);
   if (t->body_head.size() < kBodyHeadBytes) {
@@ -141,11 +133,27 @@ std::int64_t deadline_after(std::int64_t t0_ns, double timeout_s) {
 class StreamLoop {
  public:
   StreamLoop(const ClientOptions& opts, const Clock& clock, const std::atomic<bool>& cancelled)
-      : opts_(opts), clock_(clock), cancelled_(cancelled), multi_(curl_multi_init()) {
-    if (multi_ == nullptr) throw std::runtime_error("libcurl: cannot create a multi handle");
+      : opts_(opts),
+        clock_(clock),
+        cancelled_(cancelled),
+        multi_(curl_multi_init()),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)),
+        wake_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (multi_ == nullptr || epoll_ < 0 || wake_ < 0) {
+      cleanup();
+      throw std::runtime_error("libcurl: cannot create an event loop (multi handle, epoll, eventfd)");
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
     // Many streams to one server: as many connections as streams, no pipelining.
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 4096L);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &StreamLoop::on_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &StreamLoop::on_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
   ~StreamLoop() {
     for (auto& a : active_) {
@@ -154,7 +162,7 @@ class StreamLoop {
       curl_slist_free_all(a->headers);
     }
     for (CURL* e : idle_easy_) curl_easy_cleanup(e);
-    curl_multi_cleanup(multi_);
+    cleanup();
   }
   StreamLoop(const StreamLoop&) = delete;
   StreamLoop& operator=(const StreamLoop&) = delete;
@@ -162,10 +170,48 @@ class StreamLoop {
   // `job` is used until `done` runs; `owned`, when set, is the same job, freed then.
   void start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob> owned, DoneCallback done);
   std::size_t poll(std::int64_t wait_ns);
-  void wake() { curl_multi_wakeup(multi_); }
+  void wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = write(wake_, &one, sizeof one);  // a full counter is awake anyway
+  }
   std::size_t in_flight() const { return active_.size() + ready_.size(); }
 
  private:
+  // libcurl asks to watch a socket (or stop): mirrored into epoll.
+  static int on_socket(CURL*, curl_socket_t sock, int what, void* self, void*) {
+    auto* loop = static_cast<StreamLoop*>(self);
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(loop->epoll_, EPOLL_CTL_DEL, sock, nullptr);
+      loop->watched_.erase(sock);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = sock;
+    const bool known = loop->watched_.count(sock) > 0;
+    if (epoll_ctl(loop->epoll_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, sock, &ev) != 0 && !known) {
+      epoll_ctl(loop->epoll_, EPOLL_CTL_MOD, sock, &ev);  // a socket reused by the kernel
+    }
+    loop->watched_.insert(sock);
+    return 0;
+  }
+  // libcurl wants to be called again in timeout_ms (-1: no timer).
+  static int on_timer(CURLM*, long timeout_ms, void* self) {
+    auto* loop = static_cast<StreamLoop*>(self);
+    loop->timer_ns_ = timeout_ms < 0 ? 0 : loop->clock_.now_ns() + timeout_ms * 1'000'000;
+    loop->timer_set_ = timeout_ms >= 0;
+    return 0;
+  }
+  void cleanup() {
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    if (epoll_ >= 0) close(epoll_);
+    if (wake_ >= 0) close(wake_);
+    multi_ = nullptr;
+    epoll_ = wake_ = -1;
+  }
+  // Lets libcurl act on `sock` (or its timers), then reads what ended.
+  void act(curl_socket_t sock, int events, std::size_t& ended);
+
   struct Active {
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
@@ -186,6 +232,11 @@ class StreamLoop {
   const Clock& clock_;
   const std::atomic<bool>& cancelled_;
   CURLM* multi_;
+  int epoll_ = -1;
+  int wake_ = -1;  // an eventfd: wake() from any thread
+  std::unordered_set<curl_socket_t> watched_;
+  std::int64_t timer_ns_ = 0;
+  bool timer_set_ = false;
   std::vector<std::unique_ptr<Active>> active_;
   std::vector<CURL*> idle_easy_;
   // Requests that ended before being sent (cancelled): their callbacks run in poll().
@@ -244,8 +295,6 @@ void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob>
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, a->headers);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_write);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &a->t);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &a->t);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, a->curl_error);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, a.get());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -265,9 +314,42 @@ void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob>
   active_.push_back(std::move(a));
 }
 
+void StreamLoop::act(curl_socket_t sock, int events, std::size_t& ended) {
+  int running = 0;
+  if (sock == CURL_SOCKET_TIMEOUT) timer_set_ = false;
+  if (CURLMcode mc = curl_multi_socket_action(multi_, sock, events, &running); mc != CURLM_OK) {
+    const std::string message = curl_multi_strerror(mc);
+    while (!active_.empty()) {
+      finish(active_.front().get(), std::nullopt, CURLE_OK, message);
+      ++ended;
+    }
+    return;
+  }
+  if (sock != CURL_SOCKET_TIMEOUT) {
+    if ((events & CURL_CSELECT_IN) != 0) ack_now(sock);
+  } else {
+    // A timer action sends new requests, and libcurl tries a read at once: a fast
+    // reply's headers can be read here, on whichever socket.
+    for (curl_socket_t s : watched_) ack_now(s);
+  }
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Active* a = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &a);
+    const CURLcode result = msg->data.result;
+    if (a != nullptr) {
+      finish(a, std::nullopt, result, "");
+      ++ended;
+    }
+  }
+}
+
 std::size_t StreamLoop::poll(std::int64_t wait_ns) {
   const std::int64_t until = clock_.now_ns() + std::max<std::int64_t>(0, wait_ns);
   std::size_t ended = 0;
+  constexpr int kEvents = 256;
+  epoll_event events[kEvents];
   while (true) {
     if (!ready_.empty()) {
       // Moved out first: a callback may start (and so queue) another request.
@@ -279,28 +361,9 @@ std::size_t StreamLoop::poll(std::int64_t wait_ns) {
         ++ended;
       }
     }
-    int running = 0;
-    if (CURLMcode mc = curl_multi_perform(multi_, &running); mc != CURLM_OK) {
-      const std::string message = curl_multi_strerror(mc);
-      while (!active_.empty()) {
-        finish(active_.front().get(), std::nullopt, CURLE_OK, message);
-        ++ended;
-      }
-      return in_flight();
-    }
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      Active* a = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &a);
-      const CURLcode result = msg->data.result;
-      if (a != nullptr) {
-        finish(a, std::nullopt, result, "");
-        ++ended;
-      }
-    }
+    if (timer_set_ && clock_.now_ns() >= timer_ns_) act(CURL_SOCKET_TIMEOUT, 0, ended);
     const std::int64_t now = clock_.now_ns();
-    std::int64_t next_deadline = until;
+    std::int64_t next = until;
     std::vector<std::pair<Active*, FailureKind>> due;
     for (auto& a : active_) {
       const bool waiting_first = a->first_deadline != 0 && !a->job->recorder().any_token();
@@ -312,8 +375,8 @@ std::size_t StreamLoop::poll(std::int64_t wait_ns) {
       } else if (a->total_deadline != 0 && now >= a->total_deadline) {
         due.emplace_back(a.get(), FailureKind::timeout_total);
       } else {
-        if (a->total_deadline != 0) next_deadline = std::min(next_deadline, a->total_deadline);
-        if (waiting_first) next_deadline = std::min(next_deadline, a->first_deadline);
+        if (a->total_deadline != 0) next = std::min(next, a->total_deadline);
+        if (waiting_first) next = std::min(next, a->first_deadline);
       }
     }
     for (auto& [a, kind] : due) {
@@ -321,9 +384,22 @@ std::size_t StreamLoop::poll(std::int64_t wait_ns) {
       ++ended;
     }
     if (ended > 0 || active_.empty() || now >= until) return in_flight();
-    const std::int64_t wait = std::min(next_deadline - now, kMaxPollWaitNs);
-    const int wait_ms = static_cast<int>(std::max<std::int64_t>(1, (wait + 999'999) / 1'000'000));
-    curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
+    if (timer_set_) next = std::min(next, timer_ns_);
+    const std::int64_t wait = std::clamp<std::int64_t>(next - now, 0, kMaxPollWaitNs);
+    const int n = epoll_wait(epoll_, events, kEvents, static_cast<int>((wait + 999'999) / 1'000'000));
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wake_) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] const auto r = read(wake_, &count, sizeof count);
+        continue;
+      }
+      int flags = 0;
+      if (events[i].events & (EPOLLIN | EPOLLHUP)) flags |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+      if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+      act(fd, flags, ended);
+    }
   }
 }
 
