@@ -16,12 +16,23 @@ namespace {
 
 using nlohmann::json;
 
+// Counts a reply in flight for as long as it exists (it lives as long as httplib
+// streams it).
+struct InFlight {
+  explicit InFlight(std::atomic<int>& n) : n_(n) { ++n_; }
+  ~InFlight() { --n_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::atomic<int>& n_;
+};
+
 // One reply being produced: the pieces to send, the pacing, the stats it reports.
 struct Reply {
   std::vector<std::string> pieces;
   ReplyStats stats;
   std::unique_ptr<WireFormat> format;
   Pacer pacer;
+  std::shared_ptr<InFlight> in_flight;
 };
 
 void log_request(const ServerState& st, const httplib::Request& req, const std::string& what) {
@@ -103,7 +114,9 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
   }
   auto reply = std::make_shared<Reply>(
       Reply{split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
-            Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping)});
+            Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping,
+                  st.options.batch_slowdown, &st.in_flight),
+            std::make_shared<InFlight>(st.in_flight)});
   if (cr.max_tokens && reply->pieces.size() > static_cast<std::size_t>(*cr.max_tokens)) {
     reply->pieces.resize(static_cast<std::size_t>(*cr.max_tokens));
     reply->stats.finish_reason = "length";

@@ -19,6 +19,7 @@ struct ServerState {
   std::atomic<std::uint64_t> completion_requests{0};  // drives --fail-every
   std::atomic<std::uint64_t> next_id{0};
   std::atomic<bool> stopping{false};  // set on SIGTERM: replies in flight end early
+  std::atomic<int> in_flight{0};      // completion replies being produced (--batch-slowdown)
 };
 
 void install_handlers(httplib::Server& server, ServerState& state);

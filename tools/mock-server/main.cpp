@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   httplib::Server server;
   const int threads = state.options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  // Small writes (one token a chunk) go out at once unless --nagle asks otherwise.
+  server.set_tcp_nodelay(!state.options.nagle);
   install_handlers(server, state);
 
   const int port = state.options.port == 0

@@ -15,7 +15,8 @@ ParseResult parse_options(int argc, char** argv) {
       "Examples:\n"
       "  ipw-mock-server --port 0 --answers data/builtin/science.jsonl\n"
       "  ipw-mock-server --port 8080 --ttft-ms 200 --tokens-per-s 20 --burn-us-per-token 2000\n"
-      "  ipw-mock-server --port 0 --fail-every 3 --fail-status 503 --drop-after-tokens 5");
+      "  ipw-mock-server --port 0 --fail-every 3 --fail-status 503 --drop-after-tokens 5\n"
+      "  ipw-mock-server --port 0 --tokens-per-s 50 --batch-slowdown 0.1   # a server that batches");
   app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "TCP port; 0 picks a free one (printed as `listening on http://HOST:PORT`)")
       ->check(CLI::Range(0, 65535))
@@ -41,9 +42,15 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_option("--drop-after-tokens", o.drop_after_tokens,
                  "Close the connection after K tokens, before the reply is complete")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--threads", o.threads, "Connections served concurrently")
-      ->check(CLI::Range(1, 1024))
+  app.add_option("--threads", o.threads, "Connections served concurrently (one thread each)")
+      ->check(CLI::Range(1, 8192))
       ->capture_default_str();
+  app.add_option("--batch-slowdown", o.batch_slowdown,
+                 "Batching model: each token's interval grows by this fraction per extra stream in flight")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("--nagle", o.nagle,
+               "Leave Nagle's algorithm on (as some servers do); by default replies are sent with TCP_NODELAY");
   app.add_flag("--verbose,-v", o.verbose, "Log one line per request to stderr");
   try {
     app.parse(argc, argv);

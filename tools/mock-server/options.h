@@ -17,7 +17,9 @@ struct MockOptions {
   int fail_every = 0;            // every Nth completion request fails; 0: never
   int fail_status = 500;
   std::optional<int> drop_after_tokens;  // close the connection after K tokens, before the reply ends
-  int threads = 32;                      // connections served at once
+  int threads = 1024;                    // connections served at once
+  bool nagle = false;                    // leave Nagle's algorithm on (default: TCP_NODELAY)
+  double batch_slowdown = 0;             // per-token time × (1 + F·(streams in flight − 1))
   bool verbose = false;                  // one line per request on stderr
 };
 

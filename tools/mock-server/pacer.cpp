@@ -31,12 +31,15 @@ void burn_cpu_us(double us) {
 }
 
 Pacer::Pacer(Clock::time_point t_request, double ttft_ms, double tokens_per_s, double burn_us_per_token,
-             const std::atomic<bool>& stopping)
+             const std::atomic<bool>& stopping, double batch_slowdown, const std::atomic<int>* in_flight)
     : t_request_(t_request),
       ttft_ms_(ttft_ms),
       tokens_per_s_(tokens_per_s),
       burn_us_(burn_us_per_token),
-      stopping_(stopping) {}
+      stopping_(stopping),
+      batch_slowdown_(batch_slowdown),
+      in_flight_(in_flight),
+      t_next_(t_request + duration_cast<Clock::duration>(duration<double>(ttft_ms / 1000.0))) {}
 
 bool Pacer::sleep_until(Clock::time_point t) const {
   // Short slices so a SIGTERM does not wait for a slow reply to finish.
@@ -49,13 +52,19 @@ bool Pacer::sleep_until(Clock::time_point t) const {
   }
 }
 
-bool Pacer::wait_for_token(std::size_t index) {
+bool Pacer::wait_for_token(std::size_t) {
   burn_cpu_us(burn_us_);
-  const double offset_s = ttft_ms_ / 1000.0 + (tokens_per_s_ > 0 ? static_cast<double>(index) / tokens_per_s_ : 0.0);
-  if (!sleep_until(t_request_ + duration_cast<Clock::duration>(duration<double>(offset_s)))) return false;
+  // Each token is due one interval after the previous one was due (not after it was
+  // sent), so a late wake-up does not shift the rest of the reply.
+  if (!sleep_until(t_next_)) return false;
   t_last_ = Clock::now();
   if (!any_token_) t_first_ = t_last_;
   any_token_ = true;
+  if (tokens_per_s_ > 0) {
+    const int others = in_flight_ != nullptr ? std::max(0, in_flight_->load() - 1) : 0;
+    const double interval_s = (1.0 + batch_slowdown_ * others) / tokens_per_s_;
+    t_next_ += duration_cast<Clock::duration>(duration<double>(interval_s));
+  }
   return true;
 }
 
