@@ -253,9 +253,19 @@ inline double ipw_energy(const Trial& tr, const SensorModel& s, const ReadTiming
       smp.power_w = sensor.value_at(tr.profile, rd.at_ns);
     trace.append(smp);
   }
+  // As ipw profile does it: the query alone in its stage, its energy the ledger's
+  // share (the cumulative counter's difference), its provenance from the window.
+  run::EnergyLedger ledger(run::ShareRule::fitted, 1,
+                           [&](int, std::int64_t t) { return trace.cumulative_j(t); }, {0.0});
+  ledger.begin(tr.t_start_ns);
+  run::QueryActivity activity;
+  activity.t_start_ns = tr.t_start_ns;
+  activity.t_end_ns = tr.t_end_ns;
+  ledger.add(activity);
+  const auto shares = ledger.close(tr.t_end_ns);
   run::QueryRecord q;
-  run::attribute([&](int, std::int64_t a, std::int64_t b) { return trace.energy_between(a, b); }, {0}, {0.0},
-                 tr.t_start_ns, 0, tr.t_end_ns, q);
+  run::fill_energy([&](int, std::int64_t a, std::int64_t b) { return trace.energy_between(a, b); }, {0},
+                   shares.at(0), tr.t_start_ns, 0, tr.t_end_ns, q);
   if (flags_out) *flags_out = q.energy_flags;
   if (!q.energy_j) throw std::runtime_error("ipw gave no energy for a bracketed window");
   return *q.energy_j;

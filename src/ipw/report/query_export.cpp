@@ -35,8 +35,8 @@ std::string csv_field(const nlohmann::json& v) {
 
 const std::vector<std::string>& export_columns() {
   static const std::vector<std::string> cols = {
-      "id", "seq", "repeat", "session", "category", "source", "kind", "correct", "extracted",
-      "input_tokens", "output_tokens", "t_start_s", "t_first_token_s", "t_end_s", "ttft_s",
+      "id", "seq", "repeat", "session", "stage", "category", "source", "kind", "correct", "extracted",
+      "input_tokens", "output_tokens", "queue_s", "t_start_s", "t_first_token_s", "t_end_s", "ttft_s",
       "tpot_s", "latency_s", "energy_j", "prefill_energy_j", "decode_energy_j", "net_energy_j",
       "power_w", "peak_power_w", "energy_source", "energy_flags", "server_prompt_ms",
       "server_predicted_ms", "server_cache_tokens", "reference_tokens", "reference_nll_nats",
@@ -51,6 +51,7 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"seq", q.seq},
       {"repeat", q.repeat},
       {"session", q.session},
+      {"stage", q.stage},
       {"category", q.category},
       {"source", q.source},
       {"kind", q.kind},
@@ -58,6 +59,7 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"extracted", q.extracted},
       {"input_tokens", opt(q.input_tokens)},
       {"output_tokens", opt(q.output_tokens)},
+      {"queue_s", opt(q.queue_s())},
       {"t_start_s", secs(q.t_start_ns)},
       {"t_first_token_s", q.t_first_token_ns ? nlohmann::json(secs(q.t_first_token_ns)) : nlohmann::json()},
       {"t_end_s", secs(q.t_end_ns)},

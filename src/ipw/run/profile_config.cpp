@@ -17,7 +17,8 @@ namespace ipw::run {
   X(connect_timeout_s) X(first_token_timeout_s) X(total_timeout_s)                        \
   X(max_consecutive_failures) X(connect_retries) X(out) X(judge_url) X(judge_model)       \
   X(judge_api_key_env) X(judge_max_tokens) X(perplexity) X(dataset_format) X(fields)        \
-  X(skip_bad_rows) X(sample) X(sample_seed) X(stratify) X(model_info)
+  X(skip_bad_rows) X(sample) X(sample_seed) X(stratify) X(model_info) X(concurrency) X(rate)    \
+  X(arrival) X(arrival_trace) X(max_concurrency) X(duration_s) X(arrival_seed) X(attribution)
 
 nlohmann::json to_json(const ProfileConfig& c) {
   nlohmann::json j;

@@ -37,6 +37,16 @@ struct ProfileConfig {
   int warmup = 1;       // warm-up requests before the idle baseline, excluded from results
   bool perplexity = false;  // score each reference answer after its query (llama.cpp servers)
 
+  // Load (docs/load.md). The default, one query at a time, is the paper's batch-1 run.
+  int concurrency = 1;          // closed loop: queries kept in flight
+  double rate = 0;              // > 0: open loop, arrivals per second
+  std::string arrival = "poisson";  // the open loop's process: poisson | gamma:CV | constant
+  std::string arrival_trace;    // CSV of arrival instants (t_s), instead of --rate
+  int max_concurrency = 0;      // open loop: arrivals beyond this many in flight wait (0: no cap)
+  double duration_s = 0;        // stop sending after this many seconds (0: when the items run out)
+  std::int64_t arrival_seed = 0;  // the open loop's schedule (--seed, else 0)
+  std::string attribution = "fitted";  // how overlapping queries share energy (run/energy_shares.h)
+
   // Decoding (the IPW paper's defaults).
   int max_tokens = 256;
   double temperature = 0.6;

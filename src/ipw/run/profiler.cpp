@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/sampler.h"
 #include "ipw/run/workload_load.h"
+#include "ipw/workload/arrivals.h"
 #include "ipw/workload/dataset.h"
 #include "ipw/workload/prompt.h"
 
@@ -148,6 +150,54 @@ void check_server_inputs(const ProfileConfig& cfg) {
   }
 }
 
+bool open_loop(const ProfileConfig& cfg) { return cfg.rate > 0 || !cfg.arrival_trace.empty(); }
+
+// The load flags, checked before a run directory exists (exit 2, nothing written).
+// Returns the arrival trace when one is given.
+std::vector<workload::TraceArrival> check_load_inputs(const ProfileConfig& cfg) {
+  if (cfg.concurrency < 1) throw std::invalid_argument("--concurrency must be at least 1 (queries kept in flight)");
+  if (cfg.rate < 0) throw std::invalid_argument("--rate must be > 0 requests per second");
+  if (cfg.max_concurrency < 0) throw std::invalid_argument("--max-concurrency must be >= 0 (0: no cap)");
+  if (cfg.duration_s < 0) throw std::invalid_argument("--duration must be >= 0 seconds (0: until the items run out)");
+  (void)share_rule_from_string(cfg.attribution);
+  (void)workload::parse_arrival_process(cfg.arrival);
+  if (cfg.rate > 0 && !cfg.arrival_trace.empty()) {
+    throw std::invalid_argument("--rate and --arrival-trace are two arrival schedules; give one of them");
+  }
+  if (open_loop(cfg) && cfg.concurrency > 1) {
+    throw std::invalid_argument("--concurrency sets a closed loop; an open loop (--rate, --arrival-trace) is capped "
+                                "with --max-concurrency");
+  }
+  if (!open_loop(cfg) && cfg.max_concurrency > 0) {
+    throw std::invalid_argument("--max-concurrency caps an open loop: give --rate or --arrival-trace "
+                                "(a closed loop's in-flight count is --concurrency)");
+  }
+  if (cfg.perplexity && (open_loop(cfg) || cfg.concurrency > 1)) {
+    throw std::invalid_argument("--perplexity scores each reference answer between queries, so it needs one query "
+                                "at a time; drop --concurrency/--rate or --perplexity");
+  }
+  return cfg.arrival_trace.empty() ? std::vector<workload::TraceArrival>{}
+                                   : workload::read_arrival_trace(cfg.arrival_trace);
+}
+
+// The stage's plan: its setting as stored, and how its queries are sent.
+StagePlan stage_plan(const ProfileConfig& cfg) {
+  StagePlan p;
+  p.open_loop = open_loop(cfg);
+  p.concurrency = p.open_loop ? cfg.max_concurrency : cfg.concurrency;
+  p.duration_s = cfg.duration_s;
+  p.rule = share_rule_from_string(cfg.attribution);
+  if (!cfg.arrival_trace.empty()) {
+    p.setting = {{"arrival_trace", cfg.arrival_trace}, {"max_concurrency", cfg.max_concurrency}};
+  } else if (p.open_loop) {
+    p.setting = {{"rate", cfg.rate}, {"arrival", cfg.arrival}, {"max_concurrency", cfg.max_concurrency},
+                 {"seed", cfg.arrival_seed}};
+  } else {
+    p.setting = {{"concurrency", cfg.concurrency}};
+  }
+  return p;
+}
+
 }  // namespace
 
 ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
@@ -159,6 +209,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
 
   check_server_inputs(cfg);
+  const std::vector<workload::TraceArrival> trace = check_load_inputs(cfg);
   (void)model_info_from_flags(cfg.model_info);  // throws for a malformed --model-info
   auto collectors = telemetry::make_collectors(cfg.telemetry);
   {
@@ -208,33 +259,56 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   if (!session.prepare(ds.items.front(), out)) return session.close(out);
 
   progress.begin(total, store->query_count());
+  const StagePlan stage = stage_plan(cfg);
+  const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
+  std::vector<StageQuery> queries;
+  for (const WorkItem& w : todo) {
+    StageQuery sq;
+    sq.request = make_request(cfg, *w.item);
+    sq.record = record_for(w, *w.item, sq.request.prompt);
+    queries.push_back(std::move(sq));
+  }
+  if (!trace.empty()) {
+    // A trace's arrivals are taken in order, one per query; the rest of the items wait for another run.
+    if (queries.size() > trace.size()) queries.resize(trace.size());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      queries[i].arrival_s = trace[i].t_s;
+      if (trace[i].output_tokens) queries[i].request.max_tokens = std::max(1, *trace[i].output_tokens);
+    }
+  } else if (stage.open_loop) {
+    const auto offsets = workload::arrival_offsets(workload::parse_arrival_process(cfg.arrival), cfg.rate,
+                                                   queries.size(), static_cast<std::uint64_t>(cfg.arrival_seed));
+    for (std::size_t i = 0; i < queries.size(); ++i) queries[i].arrival_s = offsets[i];
+  }
   std::size_t done = store->query_count();
   int consecutive_failures = 0;
-  for (const WorkItem& w : todo) {
-    if (stop_requested.load()) {
-      out.status = RunStatus::interrupted;
-      break;
-    }
-    const workload::Item& item = *w.item;
-    const inference::Request r = make_request(cfg, item);
-    QueryRecord q = record_for(w, item, r.prompt);
-    if (!session.run_query(r, q, out)) break;  // unreachable server or interrupted mid-query
-    if (cfg.perplexity) session.score_reference(r, workload::reference_reply(item), q);
+  std::map<std::pair<int, int>, const workload::Item*> items;
+  for (const WorkItem& w : todo) items[{w.seq, w.repeat}] = w.item;
+  const SettledFn store_query = [&](QueryRecord& q, ProfileOutcome& o) {
+    const workload::Item& item = *items.at({q.seq, q.repeat});
+    if (cfg.perplexity) session.score_reference(make_request(cfg, item), workload::reference_reply(item), q);
     score(item, q);
-    // The judge is asked only now, after the query's energy window has closed.
-    if (judge) judge::judge_query(*judge, q, *store);
+    // One query at a time, the judge is asked right after each query, outside its energy
+    // window; under load it runs after the stage (it would stall the streams in flight).
+    if (judge && one_at_a_time) judge::judge_query(*judge, q, *store);
     session.commit(q);
-    ++out.queries_run;
+    ++o.queries_run;
     ++done;
     consecutive_failures = q.ok() ? 0 : consecutive_failures + 1;
     progress.update(done, total, session.live_power_w(), q);
     if (consecutive_failures >= cfg.max_consecutive_failures) {
-      out.status = RunStatus::failed;
-      out.message = fmt::format("{} queries in a row failed (last: {}: {}); fix the server and "
-                                "continue with: ipw profile --resume {}",
-                                consecutive_failures, q.error_kind, q.error_message, dir);
-      break;
+      o.status = RunStatus::failed;
+      o.message = fmt::format("{} queries in a row failed (last: {}: {}); fix the server and "
+                              "continue with: ipw profile --resume {}",
+                              consecutive_failures, q.error_kind, q.error_message, dir);
+      return false;
     }
+    return true;
+  };
+  session.run_stage(stage, std::move(queries), store_query, out);
+  if (judge && !one_at_a_time && out.status != RunStatus::interrupted) {
+    progress.note("judging the stage's answers");
+    (void)judge::rescore_run(*store, *judge, {}, stop_requested);
   }
   progress.end();
   return session.close(out);

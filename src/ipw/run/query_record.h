@@ -40,10 +40,18 @@ struct QueryRecord {
   // energy window): −Σ log p of its tokens (nats) and how many tokens. Empty when not scored.
   std::optional<double> reference_nll_nats;
   std::optional<int> reference_tokens;
+  // Load runs (docs/load.md): the stage the query ran in (0 without stages), and for an
+  // open-loop arrival how long it waited for a free slot (empty: it never queued).
+  int stage = 0;
+  std::optional<std::int64_t> queue_ns;
   std::vector<DomainEnergy> domains;
 
   bool ok() const { return error_kind.empty(); }
   double latency_s() const { return static_cast<double>(t_end_ns - t_start_ns) * 1e-9; }
+  std::optional<double> queue_s() const {
+    if (!queue_ns) return std::nullopt;
+    return static_cast<double>(*queue_ns) * 1e-9;
+  }
   std::optional<double> ttft_s() const {
     if (t_first_token_ns == 0) return std::nullopt;
     return static_cast<double>(t_first_token_ns - t_start_ns) * 1e-9;

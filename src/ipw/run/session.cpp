@@ -17,7 +17,6 @@
 namespace ipw::run {
 namespace {
 
-constexpr std::int64_t kSampleWaitNs = 2'000'000'000;  // a window's end must be bracketed
 // How long a killed engine may take, after its sockets closed, to become reapable.
 constexpr auto kEngineExitGrace = std::chrono::milliseconds(500);
 constexpr int kMaxScoringFailures = 3;  // with no success at all: the server cannot score
@@ -239,109 +238,17 @@ bool Session::prepare(const workload::Item& warmup_item, ProfileOutcome& out) {
   return true;
 }
 
-bool Session::run_query(const inference::Request& req, QueryRecord& q, ProfileOutcome& out) {
-  // Cancellation: a watcher turns the user's Ctrl-C into client_->cancel(), so a
-  // long generation stops promptly instead of running to max_tokens.
-  std::atomic<bool> finished{false};
-  std::thread watcher([&] {
-    while (!finished.load()) {
-      if (stop_requested_.load()) {
-        client_->cancel();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-  const double cpu_before_s = engine_ && engine_->alive() ? engine_->process_cpu_time_s() : 0.0;
-  // Every collector is read just before the request and just after the last byte, so counters
-  // are interpolated over microseconds at the window's edges instead of over a whole sampling
-  // period (docs/BENCHMARKS.md: 1.5 % -> 0.24 % median error for 100 ms queries on RAPL at 10 ms).
-  // A coarse counter (NVML, ~10 ms) is polled until it latches: the request goes out just after
-  // a latch, and after the last byte the next two latches are awaited (2.9 % -> 0.04 % on the
-  // NVML-like sensor). Outside the window by construction; it delays each query by up to three
-  // update periods, and a remote source may block here for one stream interval.
-  const auto complete = [&] {
-    sampler_.sample_latches(1);
-    inference::Result r = client_->complete(req);
-    sampler_.sample_now();
-    sampler_.sample_latches(2);
-    return r;
-  };
-  inference::Result res = complete();
-  // A dead engine refuses connections: retrying would only delay the real diagnosis below.
+bool Session::engine_died(inference::FailureKind kind) const {
+  if (!engine_) return false;
   // A killed server closes its sockets before the kernel lets its parent reap it, so
-  // a query can fail (connection closed mid-stream) while the engine still looks
-  // alive: on a loaded machine that window is milliseconds wide. After the failures
-  // a dying server causes (refused or cut connections), give it that long.
-  const auto engine_dead = [this](inference::FailureKind kind) {
-    if (!engine_) return false;
-    const bool dying_kind = kind == inference::FailureKind::connect || kind == inference::FailureKind::protocol;
-    const auto until = std::chrono::steady_clock::now() + (dying_kind ? kEngineExitGrace : std::chrono::milliseconds(0));
-    while (engine_->alive()) {
-      if (std::chrono::steady_clock::now() >= until) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
-  };
-  for (int attempt = 1;
-       !res && res.error().kind == inference::FailureKind::connect && attempt <= cfg_.connect_retries &&
-       !stop_requested_.load() && !engine_dead(res.error().kind);
-       ++attempt) {
-    spdlog::warn("connect failed ({}), retry {}/{}", res.error().message, attempt, cfg_.connect_retries);
-    sleep_interruptibly(0.5 * (1 << (attempt - 1)));
-    res = complete();
-  }
-  finished = true;
-  watcher.join();
-
-  if (!res) {
-    const auto& f = res.error();
-    if (f.kind == inference::FailureKind::cancelled || stop_requested_.load()) {
-      out.status = RunStatus::interrupted;
-      return false;  // the query in flight is not recorded; --resume redoes it
-    }
-    if (engine_dead(f.kind)) {
-      // The engine died under this query (or between two: then the connection is refused):
-      // the failure is the engine's, not the query's, so it is not recorded and --resume
-      // runs it on a fresh server.
-      out.status = RunStatus::failed;
-      try {
-        engine_->check_alive();
-        out.message = "the engine stopped during a query";
-      } catch (const inference::EngineError& e) {
-        out.message = e.what();
-      }
-      return false;
-    }
-    if (f.kind == inference::FailureKind::connect) {
-      out.status = RunStatus::failed;
-      out.message = fmt::format("cannot reach the server: {}", f.message);
-      return false;
-    }
-  }
-  if (engine_ && engine_->alive()) q.server_cpu_s = engine_->process_cpu_time_s() - cpu_before_s;
-  const inference::Response& r = res ? res.value() : res.error().partial;
-  if (!res) {
-    q.error_kind = inference::to_string(res.error().kind);
-    q.error_message = res.error().message;
-    if (res.error().http_status) q.error_message += fmt::format(" (HTTP {})", res.error().http_status);
-  }
-  const std::int64_t t0 = info_.t0_monotonic_ns;
-  const std::int64_t t_start = r.t_send_ns;
-  const std::int64_t t_end = r.t_last_byte_ns > 0 ? r.t_last_byte_ns : steady_clock().now_ns();
-  q.response = r.text;
-  q.input_tokens = r.input_tokens;
-  q.output_tokens = r.output_tokens;
-  q.t_start_ns = t_start - t0;
-  q.t_first_token_ns = r.t_first_token_ns > 0 ? r.t_first_token_ns - t0 : 0;
-  q.t_end_ns = t_end - t0;
-  for (std::int64_t t : r.token_times_ns) q.token_times_ns.push_back(t - t0);
-  if (!r.server_timings.is_null()) q.server_timings_json = r.server_timings.dump();
-  q.session = info_.id;
-  if (t_start > 0) {
-    sampler_.wait_for_sample_after(t_end, kSampleWaitNs);
-    attribute([this](int d, std::int64_t a, std::int64_t b) { return sampler_.energy(d, a, b); },
-              selected_, idle_power_w_, t_start, r.t_first_token_ns, t_end, q);
+  // a query can fail (connection refused or cut mid-stream) while the engine still
+  // looks alive: on a loaded machine that window is milliseconds wide. After the
+  // failures a dying server causes, give it that long.
+  const bool dying_kind = kind == inference::FailureKind::connect || kind == inference::FailureKind::protocol;
+  const auto until = std::chrono::steady_clock::now() + (dying_kind ? kEngineExitGrace : std::chrono::milliseconds(0));
+  while (engine_->alive()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
 }
@@ -405,8 +312,10 @@ ProfileOutcome Session::close(ProfileOutcome out) {
       const auto w = sampler_.energy(d, info_.t0_monotonic_ns, t_end);
       if (w.energy_j) energy[sampler_.domains()[static_cast<std::size_t>(d)].domain] = *w.energy_j;
     }
-    info_.totals = {{"t_end_ns", t_end - info_.t0_monotonic_ns}, {"energy_j", energy},
-                    {"collector_errors", sampler_.errors()}};
+    // Set key by key: run_stage has put each stage's totals here already.
+    info_.totals["t_end_ns"] = t_end - info_.t0_monotonic_ns;
+    info_.totals["energy_j"] = energy;
+    info_.totals["collector_errors"] = sampler_.errors();
   }
   info_.status = to_string(out.status);
   store_.update_session(info_);

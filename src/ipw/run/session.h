@@ -3,6 +3,7 @@
 // telemetry sampler, the inference client, the idle baseline, and the store
 // bookkeeping that makes every finished query durable at once.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "ipw/inference/client.h"
 #include "ipw/inference/engine_launcher.h"
 #include "ipw/inference/reference_scorer.h"
+#include "ipw/run/energy_shares.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
@@ -22,11 +24,36 @@
 
 namespace ipw::run {
 
+// A window's end must be bracketed by telemetry before its energy is shared out:
+// this long (real time) is waited for a sample after it, at most.
+inline constexpr std::int64_t kSampleWaitNs = 2'000'000'000;
+
 // Indices of the domains named by a --domains spec: "all", a kind ("gpu",
 // "cpu", …) or a comma list of domain names. Throws std::invalid_argument for a
 // name no collector reports.
 std::vector<int> select_domains(const std::vector<telemetry::DomainInfo>& domains,
                                 const std::string& spec);
+
+// One request of a stage, made by the profiler.
+struct StageQuery {
+  QueryRecord record;          // the item's fields (seq, repeat, item_id, prompt, …)
+  inference::Request request;
+  double arrival_s = 0;        // open loop: seconds after the stage starts
+};
+
+// How a stage sends its queries (docs/load.md).
+struct StagePlan {
+  int stage = 0;
+  nlohmann::json setting;      // what the stage ran at, e.g. {"concurrency": 4}
+  bool open_loop = false;      // arrivals at StageQuery::arrival_s, else a closed loop
+  int concurrency = 1;         // closed loop: queries in flight; open loop: the cap (0: none)
+  double duration_s = 0;       // stop sending after this long (0: when the queries run out)
+  ShareRule rule = ShareRule::fitted;
+};
+
+// Called with each query once its energy is shared out, in the order queries
+// settle. False ends the stage (the callee sets out.status and out.message).
+using SettledFn = std::function<bool(QueryRecord&, ProfileOutcome&)>;
 
 class Session {
  public:
@@ -42,11 +69,16 @@ class Session {
   // Starts telemetry, warms the server up and measures the idle baseline.
   // Returns false (with out.status/message set) when the run cannot start.
   bool prepare(const workload::Item& warmup_item, ProfileOutcome& out);
-  // Sends one query and attributes its energy. Returns false when the run must
-  // stop without recording this query (server unreachable, user interrupt).
-  bool run_query(const inference::Request& req, QueryRecord& q, ProfileOutcome& out);
+  // Runs one stage: sends its queries as the plan says (one code path for every
+  // load: concurrency 1 is the sequential run), shares the energy of each span
+  // among the queries in flight in it, and hands each query to `settled` once its
+  // share is known. The stage's totals (measured, unattributed, conservation) go to
+  // the session's record. Returns false when the run must stop (server unreachable,
+  // engine dead, interrupt, or `settled` said so); queries cut off are not stored.
+  bool run_stage(const StagePlan& plan, std::vector<StageQuery> queries, const SettledFn& settled,
+                 ProfileOutcome& out);
   // --perplexity: scores `reference` as the reply to req's prompt and stores the result in q.
-  // Called after run_query, outside the query's energy window; failures are logged and
+  // Called once the query has settled, outside the query's energy window; failures are logged and
   // counted, never fatal (after kMaxScoringFailures with no success, scoring stops).
   void score_reference(const inference::Request& req, const std::string& reference, QueryRecord& q);
   void commit(const QueryRecord& q);
@@ -58,6 +90,9 @@ class Session {
   std::vector<telemetry::Sample> take_new_samples();
   bool sleep_interruptibly(double seconds) const;
   std::string start_engine();
+  // After a failure of `kind`: whether the engine ipw runs has died (waiting a moment
+  // after refused or cut connections, which a dying server causes before it is reaped).
+  bool engine_died(inference::FailureKind kind) const;
 
   const ProfileConfig& cfg_;
   RunStore& store_;

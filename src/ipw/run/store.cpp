@@ -59,6 +59,12 @@ constexpr const char* kReferenceColumns =
     "ALTER TABLE queries ADD COLUMN reference_nll_nats REAL;"
     "ALTER TABLE queries ADD COLUMN reference_tokens INTEGER;";
 
+// Schema 4: load runs (docs/load.md). The stage a query ran in (0 for a run
+// without stages) and how long an open-loop arrival waited for a free slot.
+constexpr const char* kLoadColumns =
+    "ALTER TABLE queries ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE queries ADD COLUMN queue_ns INTEGER;";
+
 bool has_column(SQLite::Database& db, const char* table, const char* column) {
   SQLite::Statement st(db, fmt::format("SELECT 1 FROM pragma_table_info('{}') WHERE name = ?", table));
   st.bind(1, column);
@@ -109,6 +115,7 @@ RunStore RunStore::create(const std::string& dir) {
     db->exec(kSchema);
     db->exec(kJudgmentsSchema);
     db->exec(kReferenceColumns);
+    db->exec(kLoadColumns);
     db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
     tx.commit();
     return RunStore(dir, std::move(db));
@@ -137,11 +144,12 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
     }
     if (!db->tableExists("queries")) throw StoreError(fmt::format("{} is not an ipw run store", path));
     if (version < kSchemaVersion && !read_only) {
-      // Additive and in place: v1 -> v2 adds a table, v2 -> v3 two nullable columns. Each step
+      // Additive and in place: v1 -> v2 adds a table, v2 -> v3 and v3 -> v4 columns. Each step
       // checks what is there, so a store some build left half-way is completed, not broken.
       SQLite::Transaction tx(*db);
       db->exec(kJudgmentsSchema);
       if (!has_column(*db, "queries", "reference_nll_nats")) db->exec(kReferenceColumns);
+      if (!has_column(*db, "queries", "stage")) db->exec(kLoadColumns);
       db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
       tx.commit();
     }
@@ -154,6 +162,10 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
 const char* RunStore::reference_columns() const {
   return has_column(*db_, "queries", "reference_nll_nats") ? "reference_nll_nats, reference_tokens"
                                                            : "NULL, NULL";
+}
+
+const char* RunStore::load_columns() const {
+  return has_column(*db_, "queries", "stage") ? "stage, queue_ns" : "0, NULL";
 }
 
 void RunStore::write_manifest(const nlohmann::json& manifest) {
@@ -302,8 +314,8 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
       "t_start_ns, t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, "
       "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
       "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_timings_json, "
-      "server_cpu_s, reference_nll_nats, reference_tokens) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "server_cpu_s, reference_nll_nats, reference_tokens, stage, queue_ns) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   int i = 1;
   st.bind(i++, q.seq);
   st.bind(i++, q.repeat);
@@ -343,6 +355,8 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
   bind_opt(st, i++, q.server_cpu_s);
   bind_opt(st, i++, q.reference_nll_nats);
   bind_opt(st, i++, q.reference_tokens);
+  st.bind(i++, q.stage);
+  bind_opt(st, i++, q.queue_ns);
   st.exec();
 
   SQLite::Statement de(*db_,
@@ -384,9 +398,9 @@ std::vector<QueryRecord> RunStore::queries() const {
           "response, extracted, correct, score_method, input_tokens, output_tokens, t_start_ns, "
           "t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, energy_j, "
           "prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, mean_temperature_c, "
-          "max_memory_mb, energy_source, energy_flags, server_timings_json, server_cpu_s, {} "
+          "max_memory_mb, energy_source, energy_flags, server_timings_json, server_cpu_s, {}, {} "
           "FROM queries ORDER BY seq, repeat",
-          reference_columns()));
+          reference_columns(), load_columns()));
   while (st.executeStep()) {
     QueryRecord q;
     int i = 0;
@@ -426,6 +440,9 @@ std::vector<QueryRecord> RunStore::queries() const {
     q.server_cpu_s = opt_double(st.getColumn(i++));
     q.reference_nll_nats = opt_double(st.getColumn(i++));
     q.reference_tokens = opt_int(st.getColumn(i++));
+    q.stage = st.getColumn(i++).getInt();
+    if (!st.getColumn(i).isNull()) q.queue_ns = st.getColumn(i).getInt64();
+    ++i;
     out.push_back(std::move(q));
   }
   SQLite::Statement de(*db_,

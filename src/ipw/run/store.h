@@ -30,7 +30,7 @@ namespace ipw::run {
 // 2: judgments table; 3: queries.reference_nll_nats / reference_tokens (--perplexity).
 // Older stores are migrated in place when opened for writing; read-only handles read them
 // as they are (absent tables and columns read as empty).
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 inline constexpr int kOldestReadableSchema = 1;
 
 struct StoreError : std::runtime_error {
@@ -119,6 +119,7 @@ class RunStore {
   // The SELECT list for the reference-score columns: the columns, or NULLs in a store that
   // predates them (opened read-only, so not migrated).
   const char* reference_columns() const;
+  const char* load_columns() const;  // "stage, queue_ns", or constants for a store before schema 4
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
   void insert_query(const QueryRecord& q, int session);
   std::string dir_;

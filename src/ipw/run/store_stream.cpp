@@ -80,9 +80,9 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
       "SELECT seq, repeat, session, item_id, category, source, kind, correct, score_method, "
       "input_tokens, output_tokens, t_start_ns, t_first_token_ns, t_end_ns, error_kind, "
       "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
-      "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_cpu_s, {}, {}, {} "
+      "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_cpu_s, {}, {}, {}, {} "
       "FROM queries ORDER BY seq, repeat",
-      reference_columns(),
+      reference_columns(), load_columns(),
       opts.texts ? "prompt, reference, response, extracted, error_message, server_timings_json"
                  : "NULL, NULL, NULL, NULL, NULL, NULL",
       opts.token_times ? "token_times_json" : "NULL");
@@ -128,6 +128,11 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
     q.server_cpu_s = opt_double(r, i++);
     q.reference_nll_nats = opt_double(r, i++);
     q.reference_tokens = opt_int(r, i++);
+    q.stage = sqlite3_column_int(r, i++);
+    const auto queue_ns = sqlite3_column_type(r, i) == SQLITE_NULL ? std::nullopt
+                                                                    : std::optional<std::int64_t>(sqlite3_column_int64(r, i));
+    q.queue_ns = queue_ns;
+    ++i;
     assign_text(q.prompt, r, i++);
     assign_text(q.reference, r, i++);
     assign_text(q.response, r, i++);

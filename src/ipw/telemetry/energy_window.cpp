@@ -155,6 +155,11 @@ std::optional<double> DomainTrace::latest_power_w() const {
   return power_at(sample_t_.back());
 }
 
+std::optional<double> DomainTrace::cumulative_j(std::int64_t t_ns) const {
+  if (has_counter()) return counter_at(t_ns);
+  return power_integral_to(t_ns);
+}
+
 std::optional<double> DomainTrace::counter_at(std::int64_t t) const {
   if (counter_.empty()) return std::nullopt;
   if (latched_) {

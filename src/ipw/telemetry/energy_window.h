@@ -64,6 +64,13 @@ class DomainTrace {
   // Energy and statistics over [t0_ns, t1_ns] (t0 <= t1, else std::invalid_argument).
   WindowEnergy energy_between(std::int64_t t0_ns, std::int64_t t1_ns) const;
 
+  // The domain's energy from a fixed (unspecified) origin to t: the unwrapped
+  // counter at t for counter sources, else the integral of power. Differences of it
+  // add up exactly, which is what sharing a window among overlapping queries needs
+  // (run/energy_shares.h); energy_between gives each window's provenance. Empty
+  // when nothing gives energy.
+  std::optional<double> cumulative_j(std::int64_t t_ns) const;
+
   // Instantaneous power at t: measured power interpolated between samples, else
   // the slope of the counter across the bracketing interval; outside the sampled
   // range the nearest edge value is held. Empty when nothing gives power.

@@ -245,6 +245,21 @@ WindowEnergy Sampler::energy(int domain_index, std::int64_t t0_ns, std::int64_t 
   return traces_[static_cast<std::size_t>(domain_index)].energy_between(t0_ns, t1_ns);
 }
 
+std::optional<double> Sampler::cumulative_j(int domain_index, std::int64_t t_ns) const {
+  (void)slot_of(domain_index);
+  MutexLock l(mu_);
+  return traces_[static_cast<std::size_t>(domain_index)].cumulative_j(t_ns);
+}
+
+std::int64_t Sampler::read_through_ns() const {
+  MutexLock l(mu_);
+  std::optional<std::int64_t> through;
+  for (std::size_t i = 0; i < last_read_ns_.size(); ++i) {
+    if (!failed_[i]) through = std::min(through.value_or(last_read_ns_[i]), last_read_ns_[i]);
+  }
+  return through.value_or(std::numeric_limits<std::int64_t>::max());  // nothing is read: nothing to wait for
+}
+
 std::optional<double> Sampler::latest_power_w(int domain_index) const {
   (void)slot_of(domain_index);
   MutexLock l(mu_);

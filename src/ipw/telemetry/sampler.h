@@ -64,7 +64,14 @@ class Sampler {
   // False on timeout, or when the sampler is not running and no such read exists.
   bool wait_for_sample_after(std::int64_t t_ns, std::int64_t timeout_ns) const;
 
+  // The newest instant every working collector has been read at or after (0 before
+  // the first read; the maximum when no collector works): windows ending by then
+  // are bracketed. Does not block.
+  std::int64_t read_through_ns() const;
+
   WindowEnergy energy(int domain_index, std::int64_t t0_ns, std::int64_t t1_ns) const;
+  // DomainTrace::cumulative_j of the domain: differences of it add up exactly.
+  std::optional<double> cumulative_j(int domain_index, std::int64_t t_ns) const;
   std::optional<double> latest_power_w(int domain_index) const;  // for the live progress bar
   std::int64_t period_ns(int domain_index) const;         // sampling period actually used
   std::int64_t update_period_ns(int domain_index) const;  // the source's own; 0 = unknown

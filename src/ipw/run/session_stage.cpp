@@ -1,0 +1,259 @@
+// Session::run_stage: the one scheduler behind every load shape (docs/load.md).
+// A closed loop keeps `concurrency` queries in flight; an open loop sends each
+// query at its arrival instant, or as soon as a slot frees when --max-concurrency
+// caps it. Sequential profiling is the closed loop at concurrency 1, where the
+// edges of each query are also pinned by polling coarse counters (docs/telemetry.md).
+//
+// Everything runs on this thread: the client's event loop drives every stream,
+// and between its wake-ups the scheduler sends, collects and shares energy. A
+// finished query is settled (its energy shared out, then scored and stored by the
+// caller) once every query that was in flight with it has finished too and
+// telemetry brackets its end.
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <limits>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ipw/common/clock.h"
+#include "ipw/run/attribution.h"
+#include "ipw/run/session.h"
+
+namespace ipw::run {
+namespace {
+
+// The longest the scheduler sleeps in the client's loop before it looks again at
+// the clock, Ctrl-C and the telemetry frontier.
+constexpr std::int64_t kPollNs = 20'000'000;
+
+double backoff_s(int attempt) { return 0.5 * static_cast<double>(1 << std::min(attempt - 1, 10)); }
+
+}  // namespace
+
+bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, const SettledFn& settled,
+                        ProfileOutcome& out) {
+  const Clock& clock = steady_clock();
+  const bool sequential = !plan.open_loop && plan.concurrency == 1;
+  std::vector<std::optional<double>> idle;
+  for (int d : selected_) idle.push_back(idle_power_w_[static_cast<std::size_t>(d)]);
+  EnergyLedger ledger(
+      plan.rule, selected_.size(),
+      [this](int k, std::int64_t t) { return sampler_.cumulative_j(selected_[static_cast<std::size_t>(k)], t); },
+      idle);
+
+  struct Flight {
+    std::size_t idx;
+    int attempt;
+    std::int64_t t_sent;        // stamped just before the client's own t_send: a lower bound of it
+    double engine_cpu_s = 0;    // the engine's CPU time at the send (sequential runs)
+  };
+  struct Waiting {
+    std::size_t idx;
+    int attempt;
+    std::optional<std::int64_t> arrival_ns;  // open loop: when it arrived
+    std::int64_t not_before_ns = 0;          // a connect retry's back-off
+  };
+  struct Pending {  // a finished query whose spans are not all shared yet
+    QueryRecord record;
+    std::int64_t t_start, t_first, t_end;
+    bool keep;  // false: cut off by an interrupt or a failure; shared, not stored
+  };
+  struct Finished {
+    std::uint64_t id;
+    inference::Result result;
+  };
+  std::map<std::uint64_t, Flight> flying;
+  std::deque<Waiting> waiting;
+  std::vector<Finished> finished;
+  std::map<std::size_t, Pending> pending;  // by ledger id
+  std::vector<double> discarded_j(selected_.size(), 0.0);  // shares of queries not stored
+  std::uint64_t next_id = 0;
+  std::size_t next = 0;
+  bool stopping = false, ok = true;
+
+  const std::int64_t t0 = clock.now_ns();
+  ledger.begin(t0);
+  std::int64_t last_end = t0;
+  const std::int64_t deadline = plan.duration_s > 0 ? t0 + s_to_ns(plan.duration_s) : 0;
+  const std::size_t cap = plan.concurrency > 0 ? static_cast<std::size_t>(plan.concurrency)
+                                               : std::numeric_limits<std::size_t>::max();
+  const auto arrival_ns = [&](std::size_t i) { return t0 + s_to_ns(queries[i].arrival_s); };
+
+  const auto stop = [&](RunStatus status, std::string message) {
+    if (!stopping) {
+      out.status = status;
+      out.message = std::move(message);
+    }
+    stopping = true;
+    client_->cancel();  // the others in flight end at once (cancelled: not stored)
+  };
+  const auto send = [&](const Waiting& w) {
+    if (sequential) sampler_.sample_latches(1);  // the request goes out just after a latch
+    StageQuery& q = queries[w.idx];
+    const std::int64_t now = clock.now_ns();
+    if (w.arrival_ns) q.record.queue_ns = std::max<std::int64_t>(0, now - *w.arrival_ns);
+    const std::uint64_t id = next_id++;
+    Flight f{w.idx, w.attempt, now};
+    if (sequential && engine_ && engine_->alive()) f.engine_cpu_s = engine_->process_cpu_time_s();
+    flying.emplace(id, f);
+    client_->start(q.request, [&finished, id](inference::Result r) { finished.push_back({id, std::move(r)}); });
+  };
+  const auto deliver = [&](const QueryShare& share) {
+    auto it = pending.find(share.id);
+    if (it == pending.end()) return;
+    Pending p = std::move(it->second);
+    pending.erase(it);
+    if (!p.keep) {
+      for (std::size_t k = 0; k < selected_.size(); ++k) discarded_j[k] += share.energy_j[k].value_or(0.0);
+      return;
+    }
+    fill_energy([this](int d, std::int64_t a, std::int64_t b) { return sampler_.energy(d, a, b); }, selected_,
+                share, p.t_start, p.t_first, p.t_end, p.record);
+    if (!settled(p.record, out)) {
+      ok = false;
+      stopping = true;
+      client_->cancel();
+    }
+  };
+  // One query's end: stored (through the ledger), retried, or the run's end.
+  const auto collect = [&](Finished& fin) {
+    const Flight f = flying.at(fin.id);
+    flying.erase(fin.id);
+    if (sequential) {
+      sampler_.sample_now();       // the counters at the last byte…
+      sampler_.sample_latches(2);  // …and the latches that close the window
+    }
+    const inference::Result& res = fin.result;
+    bool keep = true;
+    if (!res) {
+      const inference::FailureKind kind = res.error().kind;
+      if (kind == inference::FailureKind::cancelled || stopping || stop_requested_.load()) {
+        if (!stopping) stop(RunStatus::interrupted, "");
+        keep = false;  // not stored: --resume sends it again
+      } else if (engine_died(kind)) {
+        // The failure is the engine's, not the query's: --resume runs it on a fresh server.
+        std::string why = "the engine stopped during a query";
+        try {
+          engine_->check_alive();
+        } catch (const inference::EngineError& e) {
+          why = e.what();
+        }
+        stop(RunStatus::failed, why);
+        keep = false;
+      } else if (kind == inference::FailureKind::connect) {
+        if (f.attempt < cfg_.connect_retries) {
+          spdlog::warn("connect failed ({}), retry {}/{}", res.error().message, f.attempt + 1, cfg_.connect_retries);
+          waiting.push_front({f.idx, f.attempt + 1, std::nullopt, clock.now_ns() + s_to_ns(backoff_s(f.attempt + 1))});
+          return;  // nothing was sent: no window to account for
+        }
+        stop(RunStatus::failed, fmt::format("cannot reach the server: {}", res.error().message));
+        return;
+      }
+    }
+    const inference::Response& r = res ? res.value() : res.error().partial;
+    if (r.t_send_ns <= 0) return;  // never sent
+    QueryRecord q = queries[f.idx].record;
+    if (!res) {
+      q.error_kind = inference::to_string(res.error().kind);
+      q.error_message = res.error().message;
+      if (res.error().http_status) q.error_message += fmt::format(" (HTTP {})", res.error().http_status);
+    }
+    if (sequential && engine_ && engine_->alive()) q.server_cpu_s = engine_->process_cpu_time_s() - f.engine_cpu_s;
+    const std::int64_t origin = info_.t0_monotonic_ns;
+    const std::int64_t t_end = r.t_last_byte_ns > 0 ? r.t_last_byte_ns : clock.now_ns();
+    q.response = r.text;
+    q.input_tokens = r.input_tokens;
+    q.output_tokens = r.output_tokens;
+    q.t_start_ns = r.t_send_ns - origin;
+    q.t_first_token_ns = r.t_first_token_ns > 0 ? r.t_first_token_ns - origin : 0;
+    q.t_end_ns = t_end - origin;
+    for (std::int64_t t : r.token_times_ns) q.token_times_ns.push_back(t - origin);
+    if (!r.server_timings.is_null()) q.server_timings_json = r.server_timings.dump();
+    q.session = info_.id;
+    q.stage = plan.stage;
+    QueryActivity a;
+    a.t_start_ns = r.t_send_ns;
+    a.t_first_ns = r.t_first_token_ns;
+    a.t_end_ns = t_end;
+    a.prompt_tokens = r.input_tokens.value_or(0);
+    a.output_tokens = r.output_tokens.value_or(0);
+    a.token_times_ns = r.token_times_ns;
+    last_end = std::max(last_end, t_end);
+    // One at a time, the query settles before the next is sent: its end must be bracketed.
+    if (sequential) sampler_.wait_for_sample_after(t_end, kSampleWaitNs);
+    const std::size_t lid = ledger.add(std::move(a));
+    pending.emplace(lid, Pending{std::move(q), r.t_send_ns, r.t_first_token_ns, t_end, keep});
+  };
+
+  while (true) {
+    if (stop_requested_.load() && !stopping) stop(RunStatus::interrupted, "");
+    std::int64_t now = clock.now_ns();
+    const bool sending = !stopping && (deadline == 0 || now < deadline);
+    if (sending) {
+      if (plan.open_loop) {
+        for (; next < queries.size() && arrival_ns(next) <= now; ++next) waiting.push_back({next, 0, arrival_ns(next), 0});
+      }
+      while (flying.size() < cap) {
+        auto ready = std::find_if(waiting.begin(), waiting.end(), [&](const Waiting& w) { return w.not_before_ns <= now; });
+        if (ready != waiting.end()) {
+          const Waiting w = *ready;
+          waiting.erase(ready);
+          send(w);
+        } else if (!plan.open_loop && next < queries.size()) {
+          send({next++, 0, std::nullopt, 0});
+        } else {
+          break;
+        }
+        now = clock.now_ns();
+      }
+    }
+    const bool more = sending && (next < queries.size() || !waiting.empty());
+    if (flying.empty() && finished.empty() && !more) break;
+    std::int64_t wait = kPollNs;
+    if (sending && plan.open_loop && next < queries.size()) wait = std::min(wait, arrival_ns(next) - now);
+    for (const Waiting& w : waiting) wait = std::min(wait, w.not_before_ns - now);
+    if (deadline != 0 && sending) wait = std::min(wait, deadline - now);
+    wait = std::max<std::int64_t>(wait, 0);
+    if (flying.empty()) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(wait, kPollNs)));
+    } else {
+      client_->poll(wait);
+    }
+    for (Finished& fin : std::exchange(finished, {})) collect(fin);
+    // Spans before the earliest send still in flight involve finished queries only.
+    std::int64_t frontier = std::min(clock.now_ns(), sampler_.read_through_ns());
+    for (const auto& [id, f] : flying) frontier = std::min(frontier, f.t_sent);
+    for (const QueryShare& s : ledger.advance(frontier)) deliver(s);
+  }
+
+  sampler_.wait_for_sample_after(last_end, kSampleWaitNs);
+  for (const QueryShare& s : ledger.close(last_end)) deliver(s);
+  const StageEnergy& t = ledger.totals();
+  nlohmann::json measured = nlohmann::json::object(), unattributed = nlohmann::json::object(),
+                 discarded = nlohmann::json::object();
+  for (std::size_t k = 0; k < selected_.size(); ++k) {
+    const std::string& name = sampler_.domains()[static_cast<std::size_t>(selected_[k])].domain;
+    measured[name] = t.measured_j[k] ? nlohmann::json(*t.measured_j[k]) : nlohmann::json();
+    unattributed[name] = t.unattributed_j[k] ? nlohmann::json(*t.unattributed_j[k]) : nlohmann::json();
+    discarded[name] = discarded_j[k];
+  }
+  info_.totals["stages"].push_back({{"stage", plan.stage},
+                                    {"setting", plan.setting},
+                                    {"attribution", to_string(plan.rule)},
+                                    {"t_start_ns", t.t_start_ns - info_.t0_monotonic_ns},
+                                    {"t_end_ns", t.t_end_ns - info_.t0_monotonic_ns},
+                                    {"measured_energy_j", measured},
+                                    {"unattributed_energy_j", unattributed},
+                                    {"discarded_energy_j", discarded},
+                                    {"conservation_error_j", t.conservation_error_j},
+                                    {"busy_s", t.busy_s},
+                                    {"mean_in_flight", t.mean_in_flight}});
+  store_.update_session(info_);
+  return ok && !stopping;
+}
+
+}  // namespace ipw::run
