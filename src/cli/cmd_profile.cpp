@@ -86,11 +86,13 @@ void make_paths_absolute(run::ProfileConfig& c) {
   }
   c.telemetry = absolute_telemetry(c.telemetry);
   c.engine_model_path = absolute_path(c.engine_model_path);
+  c.arrival_trace = absolute_path(c.arrival_trace);
 }
 
 int run_profile(CLI::App& app, ProfileFlags& f) {
   if (f.seed) f.cfg.seed = f.seed;
   if (f.sample_seed || f.seed) f.cfg.sample_seed = f.sample_seed ? *f.sample_seed : *f.seed;
+  if (f.seed) f.cfg.arrival_seed = *f.seed;
   if (f.resume.empty() && f.cfg.server.empty() && f.cfg.engine.empty()) {
     // No server named: profile the embedded default (llama.cpp on ipw's own model).
     f.cfg.engine = "llama.cpp";
@@ -170,6 +172,8 @@ Handler setup_profile(CLI::App& app) {
       "  ipw profile --server http://127.0.0.1:8080 --model qwen3-4b\n"
       "  ipw profile --server http://127.0.0.1:11434 --api ollama --model llama3.2:1b --max-queries 100\n"
       "  ipw profile --server http://127.0.0.1:8080 --telemetry replay:trace.csv --idle-seconds 0\n"
+      "  ipw profile --server http://127.0.0.1:8080 --concurrency 8   # 8 queries in flight\n"
+      "  ipw profile --server http://127.0.0.1:8080 --rate 4 --arrival gamma:2 --max-concurrency 32\n"
       "  ipw profile --resume runs/20261125T120000Z-qwen3-4b-1a2b   # finish an interrupted run");
   app.add_option("--server", c.server, "Base URL of an OpenAI-compatible or Ollama server");
   app.add_option("--api", c.api, "Server API")->check(CLI::IsMember({"openai", "ollama"}))->capture_default_str();
@@ -203,6 +207,25 @@ Handler setup_profile(CLI::App& app) {
                "After each query, score its reference answer's log-probabilities for perplexity, "
                "PPW and PPJ (llama.cpp servers; outside the query's energy window)");
   app.add_option("--out", c.out, "Directory that receives run directories")->capture_default_str();
+  app.add_option("--concurrency", c.concurrency,
+                 "Closed loop: keep N queries in flight (1: one at a time, the paper's batch-1 run)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--rate", c.rate, "Open loop: R arrivals per second, whatever is in flight")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--arrival", c.arrival,
+                 "The open loop's arrival process: poisson, gamma:CV (CV > 1 is burstier) or constant")
+      ->capture_default_str();
+  app.add_option("--arrival-trace", c.arrival_trace,
+                 "Open loop from a CSV of arrival instants (t_s; optional output_tokens sets max_tokens)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--max-concurrency", c.max_concurrency,
+                 "Open loop: arrivals beyond K in flight wait for a slot (their wait is stored as queue_s)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--duration", c.duration_s, "Stop sending after S seconds (in-flight queries finish)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--attribution", c.attribution,
+                 "How queries in flight together share energy: fitted, tokens or equal (docs/attribution.md)")
+      ->check(CLI::IsMember({"fitted", "tokens", "equal"}))->capture_default_str();
   app.add_option("--judge", c.judge_url,
                  "OpenAI-compatible server of an LLM judge for chat/reasoning items (judged after each query)");
   app.add_option("--judge-model", c.judge_model, "The judge's model name (with --judge)");

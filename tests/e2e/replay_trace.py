@@ -5,6 +5,9 @@
       checks every successful query's energy_j against the exact integral of the
       trace over [t_start_s, t_end_s] (the replay is linear between rows and holds
       the last value after the end).
+  replay_trace.py union TRACE.csv EXPORT.jsonl TOLERANCE
+      queries in flight together: checks that the sum of every query's energy_j
+      equals the exact integral over the union of their windows.
 """
 import bisect
 import json
@@ -79,8 +82,29 @@ def check(trace, export, tol):
     print(f"{n} queries, worst relative energy error {worst:.4%}")
 
 
+def union(trace, export, tol):
+    ts, ps = load(trace)
+    rows = [json.loads(line) for line in open(export)]
+    windows = sorted((r["t_start_s"], r["t_end_s"]) for r in rows)
+    merged = [list(windows[0])]
+    for a, b in windows[1:]:
+        if a > merged[-1][1]:
+            merged.append([a, b])
+        else:
+            merged[-1][1] = max(merged[-1][1], b)
+    exact = sum(integral(ts, ps, a, b) for a, b in merged)
+    total = sum(r["energy_j"] for r in rows)
+    err = abs(total - exact) / exact
+    if err > tol:
+        sys.exit(f"sum of energy_j {total:.6f} J vs the exact integral over the union of the windows "
+                 f"{exact:.6f} J: error {err:.3%} > {tol:.2%}")
+    print(f"{len(rows)} queries in {len(merged)} busy spans: sum {total:.4f} J vs exact {exact:.4f} J ({err:.4%})")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 120.0)
+    elif sys.argv[1] == "union":
+        union(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         check(sys.argv[2], sys.argv[3], float(sys.argv[4]))

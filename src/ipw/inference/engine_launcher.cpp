@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -220,6 +221,14 @@ std::string Engine::start() {
     std::vector<std::string> argv = {s_->binary, "--model", o.model_path, "--host", "127.0.0.1",
                                      "--port", std::to_string(port), "--alias", o.alias};
     argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
+    // llama-server serves one request at a time per slot: under load it needs a slot per
+    // request in flight, or the extra requests would queue inside the server.
+    const bool slots_given = std::any_of(o.extra_args.begin(), o.extra_args.end(), [](const std::string& a) {
+      return a == "-np" || a == "--parallel" || a.rfind("--parallel=", 0) == 0;
+    });
+    if (o.parallel > 1 && !slots_given) {
+      argv.insert(argv.end(), {"--parallel", std::to_string(o.parallel)});
+    }
     {
       std::ofstream log(s_->log_path, std::ios::app);
       log << "ipw: starting " << quote_args(argv) << "\n";

@@ -28,6 +28,9 @@ struct EngineOptions {
   int warmup_requests = 1;
   int port = 0;                         // 0 = a free loopback port, retried if taken meanwhile
   std::string alias;                    // model id the server reports; "" = the file name without .gguf
+  // Requests ipw keeps in flight at most. Above 1 the server gets as many parallel
+  // slots (`--parallel N`, continuous batching), unless extra_args already set them.
+  int parallel = 1;
 };
 
 struct EngineError : std::runtime_error {

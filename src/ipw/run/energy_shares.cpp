@@ -105,8 +105,7 @@ EnergyLedger::EnergyLedger(ShareRule rule, std::size_t domains, CumulativeFn cum
 void EnergyLedger::begin(std::int64_t t_ns) {
   frontier_ns_ = t_ns;
   totals_.t_start_ns = t_ns;
-  f_frontier_.clear();
-  for (std::size_t d = 0; d < domains_; ++d) f_frontier_.push_back(cumulative_(static_cast<int>(d), t_ns));
+  f_frontier_.clear();  // F(start) is read at the first advance, once telemetry brackets it
   begun_ = true;
 }
 
@@ -249,6 +248,10 @@ std::vector<QueryShare> EnergyLedger::settle(std::int64_t up_to) {
 std::vector<QueryShare> EnergyLedger::advance(std::int64_t frontier_ns) {
   if (!begun_) throw std::logic_error("EnergyLedger::advance before begin");
   if (frontier_ns <= frontier_ns_) return settle(frontier_ns_);
+  if (f_frontier_.empty()) {
+    for (std::size_t d = 0; d < domains_; ++d) f_frontier_.push_back(cumulative_(static_cast<int>(d), frontier_ns_));
+    f_start_ = f_frontier_;
+  }
   std::vector<std::int64_t> cuts;
   for (std::size_t id : open_) {
     const QueryActivity& q = queries_[id];
@@ -276,9 +279,14 @@ std::vector<QueryShare> EnergyLedger::close(std::int64_t t_ns) {
   const double span_s = ns_s(end - totals_.t_start_ns);
   totals_.mean_in_flight = span_s > 0 ? totals_.mean_in_flight / span_s : 0.0;
   totals_.conservation_error_j = 0;
+  if (f_frontier_.empty()) {  // nothing was ever shared: a stage of no length
+    for (std::size_t d = 0; d < domains_; ++d) f_frontier_.push_back(cumulative_(static_cast<int>(d), end));
+    f_start_ = f_frontier_;
+  }
   for (std::size_t d = 0; d < domains_; ++d) {
-    const auto f0 = cumulative_(static_cast<int>(d), totals_.t_start_ns);
-    const auto f1 = cumulative_(static_cast<int>(d), end);
+    // The same F values the spans used, so the check measures the sharing alone.
+    const auto& f0 = f_start_[d];
+    const auto& f1 = f_frontier_[d];
     if (f0 && f1) totals_.measured_j[d] = *f1 - *f0;
     if (totals_.measured_j[d] && totals_.unattributed_j[d]) {
       totals_.conservation_error_j =

@@ -97,7 +97,8 @@ class EnergyLedger {
   CumulativeFn cumulative_;
   std::vector<std::optional<double>> idle_w_;
   std::int64_t frontier_ns_ = 0;
-  std::vector<std::optional<double>> f_frontier_;  // F at the frontier, per domain
+  std::vector<std::optional<double>> f_frontier_;  // F at the frontier, per domain (empty until the first advance)
+  std::vector<std::optional<double>> f_start_;     // F at the stage's start
   std::vector<QueryActivity> queries_;
   std::vector<QueryShare> shares_;
   std::vector<std::size_t> open_;  // ids not yet settled, in add order

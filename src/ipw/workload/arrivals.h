@@ -22,8 +22,9 @@ struct ArrivalProcess {
 ArrivalProcess parse_arrival_process(std::string_view spec);
 std::string to_string(const ArrivalProcess& p);
 
-// Offsets in seconds from the start of `count` arrivals at a mean of rate_per_s.
-// The first arrival is at 0.
+// Offsets in seconds from the start of `count` arrivals at rate_per_s: the first
+// at 0, the gaps drawn from the process and scaled so their mean is exactly
+// 1/rate_per_s (the last arrival at (count − 1)/rate_per_s).
 std::vector<double> arrival_offsets(const ArrivalProcess& p, double rate_per_s, std::size_t count,
                                     std::uint64_t seed);
 
