@@ -1,5 +1,7 @@
 #include "ipw/report/analysis_tables.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace ipw::report {
@@ -97,6 +99,42 @@ void print_groups(std::FILE* out, const char* title, const std::vector<metrics::
                num(g.accuracy, "{:.3f}"), ci(g.accuracy_ci95), num(g.mean_energy_j),
                num(g.mean_power_w), num(g.ipw), num(g.ipj));
   }
+}
+
+namespace {
+
+std::string setting_text(const nlohmann::json& setting) {
+  if (setting.contains("concurrency")) return fmt::format("concurrency {}", setting["concurrency"].get<int>());
+  if (setting.contains("rate")) {
+    std::string text = fmt::format("rate {:g}/s {}", setting["rate"].get<double>(), setting.value("arrival", ""));
+    if (setting.value("max_concurrency", 0) > 0) text += fmt::format(" ≤{}", setting["max_concurrency"].get<int>());
+    return text;
+  }
+  if (setting.contains("arrival_trace")) return "trace";
+  return setting.dump();
+}
+
+std::string g4(const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string("n/a"); }
+
+}  // namespace
+
+void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stages, const std::string& label) {
+  if (stages.empty()) return;
+  fmt::print(out, "\nload stages (energy, throughput and J/token from each stage's measured totals{})\n", label);
+  fmt::print(out, "  {:>5}  {:<24}{:>9}{:>9}{:>11}{:>12}{:>10}{:>11}{:>10}{:>10}{:>10}{:>9}{:>11}\n", "stage", "setting",
+             "in flight", "req/s", "out tok/s", "energy J", "unattr J", "J/out tok", "power W", "TTFT p50", "E2E p90",
+             "accuracy", "IPJ");
+  const auto ms = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}ms", *v * 1e3) : std::string("n/a"); };
+  double worst = 0;
+  for (const auto& s : stages) {
+    fmt::print(out, "  {:>5}  {:<24}{:>9}{:>9}{:>11}{:>12}{:>10}{:>11}{:>10}{:>10}{:>10}{:>9}{:>11}\n", s.stage,
+               setting_text(s.setting), g4(s.mean_in_flight), g4(s.requests_per_s), g4(s.output_tokens_per_s),
+               g4(s.energy_j), g4(s.unattributed_energy_j), g4(s.j_per_output_token), g4(s.mean_power_w),
+               ms(s.queries.ttft_s.p50), ms(s.queries.latency_s.p90), g4(s.queries.accuracy), g4(s.queries.ipj));
+    worst = std::max(worst, s.conservation_error_j);
+  }
+  fmt::print(out, "  energy shared by '{}' (docs/attribution.md); shares + unattributed = measured to {:.1e} J\n",
+             stages.front().attribution, worst);
 }
 
 }  // namespace ipw::report

@@ -4,7 +4,11 @@
 // and per-source tables.
 #include <cstdio>
 
+#include <string>
+#include <vector>
+
 #include "ipw/metrics/run_metrics.h"
+#include "ipw/metrics/stages.h"
 
 namespace ipw::report {
 
@@ -15,6 +19,10 @@ void print_groups(std::FILE* out, const char* title, const std::vector<metrics::
 // Accuracy and mean energy per query: mean ± σ over the repeats (--repeat N);
 // prints nothing for a run with one repeat.
 void print_repeats(std::FILE* out, const metrics::RepeatStats& r, bool estimated);
+// One row per load stage: its setting, achieved concurrency, throughput, measured
+// energy, J per output token, latency percentiles, accuracy and IPJ. `label` marks
+// estimated energy. Prints nothing for a run without stage records.
+void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stages, const std::string& label);
 // Reference perplexity, PPW and PPJ; prints nothing for a run without reference scores.
 void print_perplexity(std::FILE* out, const metrics::PerplexitySummary& p, bool estimated);
 

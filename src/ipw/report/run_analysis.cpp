@@ -56,17 +56,22 @@ RunAnalysis analyze_run(const std::string& dir) {
   a.sessions = store.sessions();
   // Streamed: a million-query run is analysed without materialising its records.
   metrics::RunMetricsBuilder builder;
+  metrics::StageMetricsBuilder stages;
   run::RunStore::QueryReadOptions read;
   read.token_times = true;
   std::map<std::string, std::size_t> methods;
   store.for_each_query(
       [&](const run::QueryRecord& q) {
         builder.add(q);
+        stages.add(q);
         ++methods[q.score_method.empty() ? "none" : q.score_method];
       },
       read);
   a.judge = judge_summary(a.manifest, store.judgments(), methods);
   a.metrics = builder.finish();
+  a.stages = stages.finish(a.sessions);
+  // Stages are recorded by sessions that ran one; a run from before them has none.
+  std::erase_if(a.stages, [](const metrics::StageMetrics& m) { return m.sessions == 0; });
   a.summary = a.metrics.summary;
   const auto tel = a.manifest.value("telemetry", nlohmann::json::object());
   for (const auto& d : tel.value("selected_domains", nlohmann::json::array())) {
@@ -84,6 +89,12 @@ nlohmann::json to_json(const RunAnalysis& a) {
     sessions.push_back({{"id", s.id}, {"started_utc", s.started_utc}, {"status", s.status},
                         {"idle", s.idle}, {"totals", s.totals}});
   }
+  nlohmann::json stages = nlohmann::json::array();
+  std::optional<double> conservation;
+  for (const auto& st : a.stages) {
+    stages.push_back(metrics::to_json(st));
+    conservation = std::max(conservation.value_or(0.0), st.conservation_error_j);
+  }
   return {
       {"json_schema_version", kSummarySchemaVersion},
       {"context",
@@ -96,6 +107,9 @@ nlohmann::json to_json(const RunAnalysis& a) {
       {"idle_power_w", a.idle_power_w ? nlohmann::json(*a.idle_power_w) : nlohmann::json()},
       {"summary", metrics::to_json(a.summary)},
       {"analysis", metrics::to_json(a.metrics)},
+      {"stages", stages},
+      // The worst stage's |measured − Σ query shares − unattributed| (J): rounding only.
+      {"conservation_error_j", conservation ? nlohmann::json(*conservation) : nlohmann::json()},
       {"judge", a.judge},
   };
 }
@@ -145,6 +159,7 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
   fmt::print(out, "{}", dist_row("TPOT", s.tpot_s, 1e3, "ms"));
   fmt::print(out, "{}", dist_row("end-to-end", s.latency_s, 1e3, "ms"));
   print_run_metrics(out, a.metrics, s.energy_source == "estimated");
+  print_stages(out, a.stages, label);
 }
 
 void write_summary_json(const RunAnalysis& a) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ipw/metrics/run_metrics.h"
+#include "ipw/metrics/stages.h"
 #include "ipw/metrics/summary.h"
 #include "ipw/run/store.h"
 
@@ -18,6 +19,7 @@ struct RunAnalysis {
   std::vector<run::SessionInfo> sessions;
   metrics::RunSummary summary;
   metrics::RunMetrics metrics;  // intervals, trimmed, energy model, breakdowns (summary included)
+  std::vector<metrics::StageMetrics> stages;  // per load stage (docs/load.md); empty for runs before stages
   std::vector<std::string> domains_included;  // the domains IPW/IPJ figures sum
   std::optional<double> idle_power_w;  // the last session's idle baseline, summed over domains
   // The LLM judge, when the run was judged: the manifest's judge record plus totals
