@@ -255,8 +255,9 @@ inline double ipw_energy(const Trial& tr, const SensorModel& s, const ReadTiming
   }
   // As ipw profile does it: the query alone in its stage, its energy the ledger's
   // share (the cumulative counter's difference), its provenance from the window.
-  run::EnergyLedger ledger(run::ShareRule::fitted, 1,
-                           [&](int, std::int64_t t) { return trace.cumulative_j(t); }, {0.0});
+  run::EnergyLedger ledger(
+      run::ShareRule::fitted, 1, [&](int, std::int64_t t) { return trace.cumulative_j(t); }, {0.0},
+      [&](int, std::int64_t a, std::int64_t b) { return trace.span_known(a, b); });
   ledger.begin(tr.t_start_ns);
   run::QueryActivity activity;
   activity.t_start_ns = tr.t_start_ns;

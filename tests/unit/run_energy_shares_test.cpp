@@ -1,6 +1,7 @@
 // EnergyLedger: sharing measured energy among overlapping queries, by hand-computed
 // schedules and, for conservation, as a property over random schedules.
 #include "ipw/run/energy_shares.h"
+#include "ipw/telemetry/energy_window.h"
 
 #include <gtest/gtest.h>
 
@@ -106,6 +107,36 @@ TEST(EnergyShares, UnknownEnergyStaysUnknownAndSkipsTheCheck) {
   EXPECT_TRUE(s[0].energy_j[0]);
   EXPECT_FALSE(s[1].energy_j[0]);  // never a silent zero
   EXPECT_FALSE(ledger.totals().unattributed_j[0]);
+}
+
+// A counter reset inside a window: the energy across it is the measured power's
+// integral when the source reports power, and unknown (never the flat counter's 0
+// or a partial sum) when it does not.
+TEST(EnergyShares, ACounterResetIsBridgedByPowerOrLeftUnknown) {
+  for (bool with_power : {true, false}) {
+    telemetry::DomainTrace trace({"gpu0", "", "gpu", telemetry::EnergySource::counter, 0.0},
+                                 telemetry::TraceTiming{0, 100'000'000, false});
+    for (int i = 0; i <= 40; ++i) {
+      telemetry::Sample smp;
+      smp.t_ns = i * 100'000'000LL;  // 100 W for 4 s; the counter restarts from 0 at 2 s
+      smp.energy_j = i < 20 ? 10.0 * i : 10.0 * (i - 20);
+      if (with_power) smp.power_w = 100.0;
+      trace.append(smp);
+    }
+    EnergyLedger ledger(
+        ShareRule::equal, 1, [&](int, std::int64_t t) { return trace.cumulative_j(t); }, {std::nullopt},
+        [&](int, std::int64_t a, std::int64_t b) { return trace.span_known(a, b); });
+    const auto s = run_all(ledger, 0.5, {window(0.5, 1.5), window(1.5, 2.5), window(2.5, 3.5)}, 3.5);
+    EXPECT_NEAR(*s[0].energy_j[0], 100, 1e-9);
+    EXPECT_NEAR(*s[2].energy_j[0], 100, 1e-9);
+    if (with_power) {
+      EXPECT_NEAR(*s[1].energy_j[0], 100, 1e-9) << "bridged by the power integral";
+      EXPECT_NEAR(*ledger.totals().measured_j[0], 300, 1e-9);
+    } else {
+      EXPECT_FALSE(s[1].energy_j[0]);
+      EXPECT_FALSE(ledger.totals().measured_j[0]);
+    }
+  }
 }
 
 TEST(EnergyShares, RuleNamesRoundTripAndUnknownNamesAreRefused) {

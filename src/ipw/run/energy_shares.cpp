@@ -90,10 +90,11 @@ std::optional<std::vector<double>> nonnegative_fit3(const double xx[3][3], const
 }
 
 EnergyLedger::EnergyLedger(ShareRule rule, std::size_t domains, CumulativeFn cumulative,
-                           std::vector<std::optional<double>> idle_w)
+                           std::vector<std::optional<double>> idle_w, SpanKnownFn span_known)
     : rule_(rule),
       domains_(domains),
       cumulative_(std::move(cumulative)),
+      span_known_(std::move(span_known)),
       idle_w_(std::move(idle_w)),
       attributed_(domains, 0.0),
       fits_(domains) {
@@ -176,8 +177,9 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
   }
   for (std::size_t d = 0; d < domains_; ++d) {
     const std::optional<double> fb = cumulative_(static_cast<int>(d), b);
+    const bool known = !span_known_ || span_known_(static_cast<int>(d), a, b);
     const std::optional<double> energy =
-        fb && f_frontier_[d] ? std::optional<double>(*fb - *f_frontier_[d]) : std::nullopt;
+        known && fb && f_frontier_[d] ? std::optional<double>(*fb - *f_frontier_[d]) : std::nullopt;
     f_frontier_[d] = fb;
     if (!energy) {
       for (std::size_t id : in) {
@@ -287,7 +289,8 @@ std::vector<QueryShare> EnergyLedger::close(std::int64_t t_ns) {
     // The same F values the spans used, so the check measures the sharing alone.
     const auto& f0 = f_start_[d];
     const auto& f1 = f_frontier_[d];
-    if (f0 && f1) totals_.measured_j[d] = *f1 - *f0;
+    // A span of unknown energy (unattributed_j emptied) leaves the stage's total unknown too.
+    if (f0 && f1 && totals_.unattributed_j[d]) totals_.measured_j[d] = *f1 - *f0;
     if (totals_.measured_j[d] && totals_.unattributed_j[d]) {
       totals_.conservation_error_j =
           std::max(totals_.conservation_error_j,

@@ -46,6 +46,9 @@ struct QueryActivity {
 
 // Energy of one domain since a fixed origin, at t (empty when unknown there).
 using CumulativeFn = std::function<std::optional<double>(int domain, std::int64_t t_ns)>;
+// Whether F's difference over [t0, t1] is the energy drawn (false, e.g., across a
+// counter reset with no power to bridge it): that span's energy is then unknown.
+using SpanKnownFn = std::function<bool(int domain, std::int64_t t0_ns, std::int64_t t1_ns)>;
 
 struct QueryShare {
   std::size_t id = 0;  // as returned by EnergyLedger::add
@@ -69,7 +72,7 @@ class EnergyLedger {
   // baseline (empty: net figures unknown). Net of idle charges each span's idle
   // energy once, split equally among the queries in flight in it.
   EnergyLedger(ShareRule rule, std::size_t domains, CumulativeFn cumulative,
-               std::vector<std::optional<double>> idle_w);
+               std::vector<std::optional<double>> idle_w, SpanKnownFn span_known = {});
 
   // The stage starts at t_ns (before its first send).
   void begin(std::int64_t t_ns);
@@ -95,6 +98,7 @@ class EnergyLedger {
   ShareRule rule_;
   std::size_t domains_;
   CumulativeFn cumulative_;
+  SpanKnownFn span_known_;
   std::vector<std::optional<double>> idle_w_;
   std::int64_t frontier_ns_ = 0;
   std::vector<std::optional<double>> f_frontier_;  // F at the frontier, per domain (empty until the first advance)

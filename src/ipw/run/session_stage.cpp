@@ -43,7 +43,10 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
   EnergyLedger ledger(
       plan.rule, selected_.size(),
       [this](int k, std::int64_t t) { return sampler_.cumulative_j(selected_[static_cast<std::size_t>(k)], t); },
-      idle);
+      idle,
+      [this](int k, std::int64_t a, std::int64_t b) {
+        return sampler_.span_known(selected_[static_cast<std::size_t>(k)], a, b);
+      });
 
   struct Flight {
     std::size_t idx;

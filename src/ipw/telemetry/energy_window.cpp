@@ -156,8 +156,22 @@ std::optional<double> DomainTrace::latest_power_w() const {
 }
 
 std::optional<double> DomainTrace::cumulative_j(std::int64_t t_ns) const {
-  if (has_counter()) return counter_at(t_ns);
-  return power_integral_to(t_ns);
+  if (!has_counter()) return power_integral_to(t_ns);
+  const auto c = counter_at(t_ns);
+  if (!c) return std::nullopt;
+  // The unwrapped counter is held flat across a reset; what the source drew meanwhile
+  // is its measured power's integral, when it reports power (span_known says if not).
+  double reset_j = 0;
+  for (const Span& r : resets_) {
+    if (r.from_ns >= t_ns || power_.empty()) break;
+    const auto p0 = power_integral_to(r.from_ns), p1 = power_integral_to(std::min(t_ns, r.to_ns));
+    if (p0 && p1) reset_j += *p1 - *p0;
+  }
+  return *c + reset_j;
+}
+
+bool DomainTrace::span_known(std::int64_t t0_ns, std::int64_t t1_ns) const {
+  return !has_counter() || !power_.empty() || !overlaps(resets_, t0_ns, t1_ns);
 }
 
 std::optional<double> DomainTrace::counter_at(std::int64_t t) const {

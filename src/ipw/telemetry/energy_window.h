@@ -70,6 +70,9 @@ class DomainTrace {
   // (run/energy_shares.h); energy_between gives each window's provenance. Empty
   // when nothing gives energy.
   std::optional<double> cumulative_j(std::int64_t t_ns) const;
+  // Whether cumulative_j's difference over [t0, t1] is the energy drawn: not across
+  // a counter reset the source reports no power for (that energy is unknown).
+  bool span_known(std::int64_t t0_ns, std::int64_t t1_ns) const;
 
   // Instantaneous power at t: measured power interpolated between samples, else
   // the slope of the counter across the bracketing interval; outside the sampled

@@ -251,6 +251,12 @@ std::optional<double> Sampler::cumulative_j(int domain_index, std::int64_t t_ns)
   return traces_[static_cast<std::size_t>(domain_index)].cumulative_j(t_ns);
 }
 
+bool Sampler::span_known(int domain_index, std::int64_t t0_ns, std::int64_t t1_ns) const {
+  (void)slot_of(domain_index);
+  MutexLock l(mu_);
+  return traces_[static_cast<std::size_t>(domain_index)].span_known(t0_ns, t1_ns);
+}
+
 std::int64_t Sampler::read_through_ns() const {
   MutexLock l(mu_);
   std::optional<std::int64_t> through;

@@ -72,6 +72,7 @@ class Sampler {
   WindowEnergy energy(int domain_index, std::int64_t t0_ns, std::int64_t t1_ns) const;
   // DomainTrace::cumulative_j of the domain: differences of it add up exactly.
   std::optional<double> cumulative_j(int domain_index, std::int64_t t_ns) const;
+  bool span_known(int domain_index, std::int64_t t0_ns, std::int64_t t1_ns) const;  // DomainTrace::span_known
   std::optional<double> latest_power_w(int domain_index) const;  // for the live progress bar
   std::int64_t period_ns(int domain_index) const;         // sampling period actually used
   std::int64_t update_period_ns(int domain_index) const;  // the source's own; 0 = unknown
