@@ -141,10 +141,12 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   // A grid point just outside the bounds is as plausible as one inside when the
   // grid's own error spans the gap: bounds wider than a period (a read a period or
   // more after the last) can then hold two updates, and which one the value shows
-  // is unknown. Only a single candidate counts as a fit.
-  if (inside_count == 1 && near_count == 0) {
+  // is unknown. The one inside is still the likelier instant, but its error bound
+  // reaches the other candidate, so a window edge that rests on it is flagged.
+  if (inside_count == 1) {
     fit = inside;
     tol = inside_tol;
+    if (near_count > 0) tol = std::max(tol, std::abs(*near - *inside) + near_tol);
   } else if (inside_count == 0 && near_count == 1) {
     fit = near;
     tol = near_tol;
