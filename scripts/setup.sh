@@ -16,6 +16,8 @@ PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf prometheus
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 curl
+  # bench/client_scale.sh: the aiohttp client beside ipw (what vLLM's bench serve does)
+  python3-aiohttp
   # the HTML report's tests (headless browser) and the pandas export check
   chromium python3-pandas
   # the embedded llama.cpp engine's model generator

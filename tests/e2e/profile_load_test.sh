@@ -19,6 +19,7 @@ with open(sys.argv[1], "w") as ds, open(sys.argv[2], "w") as ans:
 PYEOF
 "$PY" "$E2E/replay_trace.py" write "$WORK/trace.csv" 600
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 30 --tokens-per-s 100
+FAST_URL="$MOCK_URL"
 profile() {  # profile OUT [flags...]
   local out="$1"
   shift
@@ -55,6 +56,20 @@ shares = sum(r["energy_j"] for r in c4)
 assert abs(shares + st["unattributed_energy_j"]["replay"] - measured) < 1e-6 * measured, (shares, st)
 print(f"concurrency 4: {overlapping}/39 overlaps, {ratio:.2f} of the wall time, mean in flight {st['mean_in_flight']:.2f}")
 PYEOF
+
+# The mock's batching model: with --batch-slowdown 1 each token takes (1 + 3) times as
+# long at 4 in flight, so TPOT grows about 4x from concurrency 1 while throughput holds.
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 10 --tokens-per-s 100 --batch-slowdown 1
+profile b1 --max-queries 12 --concurrency 1
+profile b4 --max-queries 12 --concurrency 4
+"$PY" - "$WORK/b1.jsonl" "$WORK/b4.jsonl" <<'PYEOF' || fail "--batch-slowdown"
+import json, statistics, sys
+tpot = lambda p: statistics.median(json.loads(l)["tpot_s"] for l in open(p))
+t1, t4 = tpot(sys.argv[1]), tpot(sys.argv[2])
+assert 2.5 < t4 / t1 < 5, f"TPOT {t1 * 1e3:.1f} ms at 1 in flight, {t4 * 1e3:.1f} ms at 4"
+print(f"--batch-slowdown 1: TPOT {t1 * 1e3:.1f} ms at 1 in flight, {t4 * 1e3:.1f} ms at 4")
+PYEOF
+MOCK_URL="$FAST_URL"
 
 # Open loop: the arrivals' mean gap and burstiness (the default seed, 0; 300 gamma:2
 # gaps' sample CV is 1.8-2.3 across seeds, docs/load.md).

@@ -28,6 +28,8 @@ struct InFlight {
 
 // One reply being produced: the pieces to send, the pacing, the stats it reports.
 struct Reply {
+  std::string prompt;                 // for --token-log
+  std::vector<std::int64_t> sent_ns;  // for --token-log: when each piece was handed to the socket
   std::vector<std::string> pieces;
   ReplyStats stats;
   std::unique_ptr<WireFormat> format;
@@ -54,7 +56,13 @@ void stream_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respon
       if (!reply->pacer.wait_for_token(i)) return false;
       reply->stats.completion_tokens = static_cast<int>(i + 1);
       if (!send(reply->format->stream_piece(reply->stats, reply->pieces[i]))) return false;
+      if (st.token_log.is_open()) {
+        reply->sent_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+      }
     }
+    log_tokens(st, reply->prompt, reply->sent_ns);
     if (drop) return false;  // fewer pieces than K: still never finish the reply
     reply->stats.prompt_ms = reply->pacer.prompt_ms();
     reply->stats.predicted_ms = reply->pacer.predicted_ms();
@@ -113,7 +121,7 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
     return;
   }
   auto reply = std::make_shared<Reply>(
-      Reply{split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
+      Reply{cr.prompt_text, {}, split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
             Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping,
                   st.options.batch_slowdown, &st.in_flight),
             std::make_shared<InFlight>(st.in_flight)});
@@ -137,6 +145,14 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
 }
 
 }  // namespace
+
+void log_tokens(ServerState& st, const std::string& prompt, const std::vector<std::int64_t>& sent_ns) {
+  if (!st.token_log.is_open()) return;
+  const std::string line = json{{"prompt", prompt}, {"sent_ns", sent_ns}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::lock_guard lock(st.token_log_mu);
+  st.token_log << line << '\n';
+  st.token_log.flush();
+}
 
 void install_handlers(httplib::Server& server, ServerState& st) {
   // --verbose logs every GET too (the completion handlers log what they replied).

@@ -3,6 +3,10 @@
 // pacing and fault injection the options ask for.
 #include <atomic>
 #include <cstdint>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "answer_book.h"
 #include "options.h"
@@ -20,7 +24,12 @@ struct ServerState {
   std::atomic<std::uint64_t> next_id{0};
   std::atomic<bool> stopping{false};  // set on SIGTERM: replies in flight end early
   std::atomic<int> in_flight{0};      // completion replies being produced (--batch-slowdown)
+  std::mutex token_log_mu;            // --token-log: one line per reply, written whole
+  std::ofstream token_log;
 };
+
+// --token-log: one reply's prompt and send instants as a JSON line (no-op without the flag).
+void log_tokens(ServerState& st, const std::string& prompt, const std::vector<std::int64_t>& sent_ns);
 
 void install_handlers(httplib::Server& server, ServerState& state);
 

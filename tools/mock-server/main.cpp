@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   state.options = *parsed.options;
   try {
     if (!state.options.answers_path.empty()) state.book = AnswerBook::load(state.options.answers_path);
+    if (!state.options.token_log.empty()) {
+      state.token_log.open(state.options.token_log, std::ios::app);
+      if (!state.token_log) throw std::runtime_error("--token-log " + state.options.token_log + ": cannot open it for appending");
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ipw-mock-server: %s\n", e.what());
     return 2;
@@ -39,6 +43,9 @@ int main(int argc, char** argv) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   // Small writes (one token a chunk) go out at once unless --nagle asks otherwise.
   server.set_tcp_nodelay(!state.options.nagle);
+  // httplib closes a keep-alive connection after 5 requests by default; a load test
+  // reuses each connection for many.
+  server.set_keep_alive_max_count(1'000'000);
   install_handlers(server, state);
 
   const int port = state.options.port == 0

@@ -51,6 +51,9 @@ ParseResult parse_options(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--nagle", o.nagle,
                "Leave Nagle's algorithm on (as some servers do); by default replies are sent with TCP_NODELAY");
+  app.add_option("--token-log", o.token_log,
+                 "Append one JSON line per streamed reply: its prompt and the steady-clock ns at which each "
+                 "token was handed to the socket (for client-lag benchmarks)");
   app.add_flag("--verbose,-v", o.verbose, "Log one line per request to stderr");
   try {
     app.parse(argc, argv);

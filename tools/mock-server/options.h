@@ -20,6 +20,7 @@ struct MockOptions {
   int threads = 1024;                    // connections served at once
   bool nagle = false;                    // leave Nagle's algorithm on (default: TCP_NODELAY)
   double batch_slowdown = 0;             // per-token time × (1 + F·(streams in flight − 1))
+  std::string token_log;                 // JSONL: each streamed reply's prompt and token send instants
   bool verbose = false;                  // one line per request on stderr
 };
 

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The streaming client at scale (docs/BENCHMARKS.md, "Load: the client at scale"):
+# ipw profile --concurrency N against the mock server at full speed (unpaced tokens),
+# and beside it, in the same run, an aiohttp client doing what vLLM's `bench serve`
+# does (one coroutine per stream, chunks stamped as they are read). For each N:
+#   * CPU per streamed token: the client process's user+sys CPU time / tokens received
+#     (for ipw the whole `ipw profile` process: store, scoring and sampler included);
+#   * lag: per token, the client's stamp minus the instant the mock handed the token
+#     to its socket (the mock's --token-log, on the same monotonic clock), p50 and p99.
+# usage: bash bench/client_scale.sh [STREAMS...]   (default: 1 64 256 1024)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/bin
+[ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
+python3 -c 'import aiohttp' 2>/dev/null || { echo "needs python3-aiohttp (scripts/setup.sh installs it)" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/ipw-client-scale.XXXXXX)
+MOCK=""
+trap '[ -z "$MOCK" ] || kill "$MOCK" 2>/dev/null; rm -rf "$WORK"' EXIT
+streams=("$@")
+[ ${#streams[@]} -gt 0 ] || streams=(1 64 256 1024)
+PIECES=200  # tokens per reply
+
+python3 - "$WORK" "$PIECES" <<'PY'
+import json, sys
+work, pieces = sys.argv[1], int(sys.argv[2])
+with open(f"{work}/ds.jsonl", "w") as ds, open(f"{work}/answers.jsonl", "w") as ans:
+    for i in range(4096):
+        prompt = f"Stream question {i:05d}"
+        ds.write(json.dumps({"id": f"s{i:05d}", "prompt": prompt, "answer": "x", "kind": "exact"}) + "\n")
+        ans.write(json.dumps({"prompt": prompt, "answer": " ".join(f"w{k}" for k in range(pieces))}) + "\n")
+PY
+printf 't_s,power_w\n0,100\n360000,100\n' >"$WORK/const.csv"
+
+start_mock() {  # start_mock LOG
+  "$BIN/ipw-mock-server" --port 0 --answers "$WORK/answers.jsonl" --ttft-ms 0 --tokens-per-s 0 \
+    --threads 1100 --token-log "$1" >"$WORK/mock.out" 2>&1 &
+  MOCK=$!
+  until grep -q listening "$WORK/mock.out"; do sleep 0.05; done
+  URL=$(grep -o 'http://[0-9.:]*' "$WORK/mock.out")
+}
+stop_mock() { kill "$MOCK"; wait "$MOCK" 2>/dev/null || true; MOCK=""; }
+
+cat >"$WORK/aio.py" <<'PY'
+# What vLLM's bench serve does per request: POST with stream=true, read the body's
+# chunks as they come, stamp each data line. One coroutine per stream.
+import asyncio, json, os, sys, time
+import aiohttp
+url, n, total, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+prompts = [json.loads(l)["prompt"] for l in open(sys.argv[5])][:total]
+stamps = {}
+async def one(session, prompt):
+    body = {"model": "mock", "stream": True, "messages": [{"role": "user", "content": prompt}], "max_tokens": 100000}
+    got = []
+    async with session.post(url + "/v1/chat/completions", json=body) as r:
+        buf = b""
+        async for chunk in r.content.iter_any():
+            t = time.monotonic_ns()
+            buf += chunk
+            while b"\n\n" in buf:
+                event, buf = buf.split(b"\n\n", 1)
+                if event.startswith(b"data: ") and event != b"data: [DONE]":
+                    d = json.loads(event[6:])
+                    if d.get("choices") and d["choices"][0].get("delta", {}).get("content"):
+                        got.append(t)
+    stamps[prompt] = got
+async def main():
+    conn = aiohttp.TCPConnector(limit=n)
+    async with aiohttp.ClientSession(connector=conn) as s:
+        queue = list(prompts)
+        async def worker():
+            while queue:
+                await one(s, queue.pop())
+        await asyncio.gather(*(worker() for _ in range(n)))
+asyncio.run(main())
+cpu = os.times()
+json.dump({"cpu_s": cpu.user + cpu.system, "stamps": stamps}, open(out, "w"))
+PY
+
+cat >"$WORK/lag.py" <<'PY'
+import json, sqlite3, sys
+kind, path, log = sys.argv[1], sys.argv[2], sys.argv[3]
+sent = {}
+for line in open(log):
+    d = json.loads(line)
+    sent[d["prompt"]] = d["sent_ns"]
+if kind == "ipw":
+    db = sqlite3.connect(path)
+    t0 = dict(db.execute("SELECT id, t0_monotonic_ns FROM sessions"))
+    got = {p: [t0[s] + t for t in json.loads(tt)] for p, s, tt in db.execute("SELECT prompt, session, token_times_json FROM queries")}
+else:
+    got = json.load(open(path))["stamps"]
+lags = []
+for prompt, stamps in got.items():
+    s = sent.get(prompt, [])
+    for a, b in zip(s, stamps):
+        lags.append((b - a) / 1e6)
+lags.sort()
+q = lambda p: lags[min(len(lags) - 1, int(p * len(lags)))]
+print(json.dumps({"tokens": len(lags), "lag_p50_ms": q(0.5), "lag_p99_ms": q(0.99)}))
+PY
+
+printf '%-8s %-8s %10s %14s %12s %12s\n' streams client tokens "CPU µs/token" "lag p50 ms" "lag p99 ms"
+for n in "${streams[@]}"; do
+  total=$(( n * 4 > 256 ? n * 4 : 256 ))
+  # ipw
+  start_mock "$WORK/ipw-$n.log"
+  /usr/bin/time -f "%U %S" -o "$WORK/ipw-$n.time" "$BIN/ipw" profile --server "$URL" --model mock \
+    --dataset "$WORK/ds.jsonl" --max-queries "$total" --concurrency "$n" --max-tokens 100000 \
+    --telemetry "replay:$WORK/const.csv" --idle-seconds 0 --warmup 0 --out "$WORK/runs-$n" >"$WORK/ipw-$n.out" 2>&1
+  stop_mock
+  run=$(ls -d "$WORK/runs-$n"/*/)
+  lag=$(python3 "$WORK/lag.py" ipw "$run/run.db" "$WORK/ipw-$n.log")
+  cpu=$(awk '{print $1 + $2}' "$WORK/ipw-$n.time")
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'ipw', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
+  # aiohttp
+  start_mock "$WORK/aio-$n.log"
+  python3 "$WORK/aio.py" "$URL" "$n" "$total" "$WORK/aio-$n.json" "$WORK/ds.jsonl"
+  stop_mock
+  lag=$(python3 "$WORK/lag.py" aio "$WORK/aio-$n.json" "$WORK/aio-$n.log")
+  cpu=$(python3 -c "import json; print(json.load(open('$WORK/aio-$n.json'))['cpu_s'])")
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'aiohttp', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
+done
