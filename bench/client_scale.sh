@@ -7,18 +7,21 @@
 #     (for ipw the whole `ipw profile` process: store, scoring and sampler included);
 #   * lag: per token, the client's stamp minus the instant the mock handed the token
 #     to its socket (the mock's --token-log, on the same monotonic clock), p50 and p99.
-# usage: bash bench/client_scale.sh [STREAMS...]   (default: 1 64 256 1024)
+# usage: [IPW_BENCH_TOKENS_PER_S=R] bash bench/client_scale.sh [STREAMS...]   (default: 1 64 256 1024;
+#        R tokens/s per stream from the mock, default 0: as fast as it can send)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin
+PY=/usr/bin/python3  # Debian's interpreter, where python3-aiohttp is installed
 [ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
-python3 -c 'import aiohttp' 2>/dev/null || { echo "needs python3-aiohttp (scripts/setup.sh installs it)" >&2; exit 1; }
+"$PY" -c 'import aiohttp' 2>/dev/null || { echo "needs python3-aiohttp (scripts/setup.sh installs it)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/ipw-client-scale.XXXXXX)
 MOCK=""
 trap '[ -z "$MOCK" ] || kill "$MOCK" 2>/dev/null; rm -rf "$WORK"' EXIT
 streams=("$@")
 [ ${#streams[@]} -gt 0 ] || streams=(1 64 256 1024)
 PIECES=200  # tokens per reply
+RATE="${IPW_BENCH_TOKENS_PER_S:-0}"  # the mock's tokens/s per stream; 0: full speed
 
 python3 - "$WORK" "$PIECES" <<'PY'
 import json, sys
@@ -32,7 +35,7 @@ PY
 printf 't_s,power_w\n0,100\n360000,100\n' >"$WORK/const.csv"
 
 start_mock() {  # start_mock LOG
-  "$BIN/ipw-mock-server" --port 0 --answers "$WORK/answers.jsonl" --ttft-ms 0 --tokens-per-s 0 \
+  "$BIN/ipw-mock-server" --port 0 --answers "$WORK/answers.jsonl" --ttft-ms 0 --tokens-per-s "$RATE" \
     --threads 1100 --token-log "$1" >"$WORK/mock.out" 2>&1 &
   MOCK=$!
   until grep -q listening "$WORK/mock.out"; do sleep 0.05; done
@@ -101,7 +104,8 @@ PY
 
 printf '%-8s %-8s %10s %14s %12s %12s\n' streams client tokens "CPU µs/token" "lag p50 ms" "lag p99 ms"
 for n in "${streams[@]}"; do
-  total=$(( n * 4 > 256 ? n * 4 : 256 ))
+  # Four replies per stream (at full speed at least 256 in all, for enough tokens).
+  total=$(( RATE == 0 && n * 4 < 256 ? 256 : n * 4 ))
   # ipw
   start_mock "$WORK/ipw-$n.log"
   /usr/bin/time -f "%U %S" -o "$WORK/ipw-$n.time" "$BIN/ipw" profile --server "$URL" --model mock \
@@ -114,7 +118,7 @@ for n in "${streams[@]}"; do
   python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'ipw', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
   # aiohttp
   start_mock "$WORK/aio-$n.log"
-  python3 "$WORK/aio.py" "$URL" "$n" "$total" "$WORK/aio-$n.json" "$WORK/ds.jsonl"
+  "$PY" "$WORK/aio.py" "$URL" "$n" "$total" "$WORK/aio-$n.json" "$WORK/ds.jsonl"
   stop_mock
   lag=$(python3 "$WORK/lag.py" aio "$WORK/aio-$n.json" "$WORK/aio-$n.log")
   cpu=$(python3 -c "import json; print(json.load(open('$WORK/aio-$n.json'))['cpu_s'])")
