@@ -7,9 +7,9 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
-#include "ipw/report/arrival_trace.h"
 #include "ipw/report/routing_report.h"
 #include "ipw/run/model_info.h"
+#include "ipw/workload/arrivals.h"
 
 namespace ipw::cli {
 
@@ -99,7 +99,7 @@ Handler setup_route(CLI::App& app) {
       std::stringstream text;
       text << in.rdbuf();
       load.emplace();
-      load->arrivals_s = report::parse_arrival_trace(text.str());
+      load->arrivals_s = workload::parse_arrival_instants(text.str());
       model = fmt::format("trace {} ({} arrivals)", f->trace, load->arrivals_s.size());
     }
     if (load) {

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "ipw/report/arrival_trace.h"
 #include "ipw/report/comparison.h"
 #include "ipw/report/html_report.h"
 #include "ipw/report/power_timeline.h"
@@ -13,6 +12,7 @@
 #include "ipw/report/synthetic_run.h"
 #include "ipw/report/telemetry_export.h"
 #include "ipw/run/store.h"
+#include "ipw/workload/arrivals.h"
 #include "report_test_dir.h"
 
 namespace ipw::report {
@@ -166,10 +166,10 @@ TEST(ReportPowerTimeline, CounterDifferencesBecomeMeanPower) {
 }
 
 TEST(ReportArrivalTrace, HeaderColumnAndShiftToZero) {
-  EXPECT_EQ(parse_arrival_trace("id,arrival_s\na,10.5\nb,10\nc,12\n"), (std::vector<double>{0, 0.5, 2}));
-  EXPECT_EQ(parse_arrival_trace("3\n1\n"), (std::vector<double>{0, 2}));
-  EXPECT_THROW(parse_arrival_trace("t_s\n1\nx\n"), std::invalid_argument);
-  EXPECT_THROW(parse_arrival_trace("t_s\n"), std::invalid_argument);
+  EXPECT_EQ(workload::parse_arrival_instants("id,arrival_s\na,10.5\nb,10\nc,12\n"), (std::vector<double>{0, 0.5, 2}));
+  EXPECT_EQ(workload::parse_arrival_instants("3\n1\n"), (std::vector<double>{0, 2}));
+  EXPECT_THROW(workload::parse_arrival_instants("t_s\n1\nx\n"), std::invalid_argument);
+  EXPECT_THROW(workload::parse_arrival_instants("t_s\n"), std::invalid_argument);
 }
 
 TEST(ReportHtml, SelfContainedDocument) {

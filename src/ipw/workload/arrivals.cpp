@@ -1,5 +1,6 @@
 #include "ipw/workload/arrivals.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -132,6 +133,39 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
   }
   if (!t_col) throw std::invalid_argument(fmt::format("{}: empty arrival trace (expected a t_s column)", name));
   if (out.empty()) throw std::invalid_argument(fmt::format("{}: the arrival trace has no arrivals", name));
+  return out;
+}
+
+std::vector<double> parse_arrival_instants(const std::string& csv_text) {
+  std::istringstream in(csv_text);
+  std::string line;
+  std::size_t column = 0, line_no = 0;
+  bool header_checked = false;
+  std::vector<double> out;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const auto row = cells(line);
+    if (!header_checked) {
+      header_checked = true;
+      if (!row.empty() && !number(row[0])) {  // a header row
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          if (row[i] == "arrival_s" || row[i] == "t_s") {
+            column = i;
+            break;
+          }
+        }
+        continue;
+      }
+    }
+    const auto v = column < row.size() ? number(row[column]) : std::nullopt;
+    if (!v) throw std::invalid_argument(fmt::format("arrival trace line {}: not a number of seconds", line_no));
+    out.push_back(*v);
+  }
+  if (out.empty()) throw std::invalid_argument("the arrival trace has no arrivals");
+  std::sort(out.begin(), out.end());
+  const double t0 = out.front();
+  for (double& t : out) t -= t0;
   return out;
 }
 

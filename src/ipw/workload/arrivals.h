@@ -41,4 +41,10 @@ struct TraceArrival {
 std::vector<TraceArrival> read_arrival_trace(const std::string& path);
 std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const std::string& name);
 
+// For `ipw route --arrival-trace`: arrival instants in seconds from a CSV's column
+// `arrival_s` (or `t_s`; without a header row, the first column), in any order;
+// returned sorted and shifted so the first is 0. Throws std::invalid_argument naming
+// the line of a value that is not a finite number.
+std::vector<double> parse_arrival_instants(const std::string& csv_text);
+
 }  // namespace ipw::workload
