@@ -28,7 +28,7 @@ std::optional<double> sum_parts(std::optional<double> a, std::optional<double> b
 
 void StageMetricsBuilder::add(const run::QueryRecord& q) {
   Acc& a = stages_[q.stage];
-  a.summary.add(q);
+  if (per_stage_queries_) a.summary.add(q);
   if (q.queue_ns) a.queue_s.push_back(static_cast<double>(*q.queue_ns) * 1e-9);
   if (q.output_tokens) a.output_tokens += *q.output_tokens;
   ++a.finished;

@@ -40,6 +40,9 @@ struct StageMetrics {
 // Streams the queries; finish() joins them with the stages the sessions recorded.
 class StageMetricsBuilder {
  public:
+  // per_stage_queries false: a run of one stage, whose query figures are the run's
+  // own summary — the caller fills StageMetrics::queries instead of computing it twice.
+  explicit StageMetricsBuilder(bool per_stage_queries = true) : per_stage_queries_(per_stage_queries) {}
   void add(const run::QueryRecord& q);
   std::vector<StageMetrics> finish(const std::vector<run::SessionInfo>& sessions) const;
 
@@ -51,6 +54,7 @@ class StageMetricsBuilder {
     std::size_t finished = 0;
   };
   std::map<int, Acc> stages_;
+  bool per_stage_queries_;
 };
 
 nlohmann::json to_json(const StageMetrics& s);

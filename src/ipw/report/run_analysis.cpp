@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -53,10 +54,16 @@ RunAnalysis analyze_run(const std::string& dir) {
   RunAnalysis a;
   a.dir = dir;
   a.manifest = store.manifest();
-  a.sessions = store.sessions();
   // Streamed: a million-query run is analysed without materialising its records.
   metrics::RunMetricsBuilder builder;
-  metrics::StageMetricsBuilder stages;
+  // Sessions first: a run of one stage (every sequential run) takes its stage's query
+  // figures from the run summary instead of computing them a second time.
+  a.sessions = store.sessions();
+  std::set<int> stage_ids;
+  for (const auto& s : a.sessions) {
+    for (const auto& part : s.totals.value("stages", nlohmann::json::array())) stage_ids.insert(part.value("stage", 0));
+  }
+  metrics::StageMetricsBuilder stages(stage_ids.size() > 1);
   run::RunStore::QueryReadOptions read;
   read.token_times = true;
   std::map<std::string, std::size_t> methods;
@@ -72,6 +79,9 @@ RunAnalysis analyze_run(const std::string& dir) {
   a.stages = stages.finish(a.sessions);
   // Stages are recorded by sessions that ran one; a run from before them has none.
   std::erase_if(a.stages, [](const metrics::StageMetrics& m) { return m.sessions == 0; });
+  if (stage_ids.size() <= 1) {
+    for (auto& st : a.stages) st.queries = a.metrics.summary;
+  }
   a.summary = a.metrics.summary;
   const auto tel = a.manifest.value("telemetry", nlohmann::json::object());
   for (const auto& d : tel.value("selected_domains", nlohmann::json::array())) {
