@@ -173,6 +173,7 @@ Handler setup_profile(CLI::App& app) {
       "  ipw profile --server http://127.0.0.1:11434 --api ollama --model llama3.2:1b --max-queries 100\n"
       "  ipw profile --server http://127.0.0.1:8080 --telemetry replay:trace.csv --idle-seconds 0\n"
       "  ipw profile --server http://127.0.0.1:8080 --concurrency 8   # 8 queries in flight\n"
+      "  ipw profile --server http://127.0.0.1:8080 --sweep concurrency=1,4,16 --stop-on-saturation\n"
       "  ipw profile --server http://127.0.0.1:8080 --rate 4 --arrival gamma:2 --max-concurrency 32\n"
       "  ipw profile --resume runs/20261125T120000Z-qwen3-4b-1a2b   # finish an interrupted run");
   app.add_option("--server", c.server, "Base URL of an OpenAI-compatible or Ollama server");
@@ -226,6 +227,20 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--attribution", c.attribution,
                  "How queries in flight together share energy: fitted, tokens or equal (docs/attribution.md)")
       ->check(CLI::IsMember({"fitted", "tokens", "equal"}))->capture_default_str();
+  app.add_option("--sweep", c.sweep,
+                 "Stages in one run: concurrency=1,2,4,8 (closed loops) or rate=1,2,4 (open loops), the workload "
+                 "once per value");
+  app.add_flag("--stop-on-saturation", c.stop_on_saturation,
+               "End a --sweep at the stage whose output tokens/s gains < 5% while its p50 latency grows > 50%");
+  app.add_option("--warmup-s", c.warmup_s,
+                 "Leave each stage's first S seconds out of its steady-state figures (the queries stay stored)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--cooldown-s", c.cooldown_s,
+                 "Leave each stage's last S seconds out of its steady-state figures (the queries stay stored)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--slo", c.slo,
+                 "Latency objectives in seconds, e.g. ttft=0.5,tpot=0.05,e2e=10: share within them and goodput IPJ "
+                 "(correct and within, per joule) per stage");
   app.add_option("--judge", c.judge_url,
                  "OpenAI-compatible server of an LLM judge for chat/reasoning items (judged after each query)");
   app.add_option("--judge-model", c.judge_model, "The judge's model name (with --judge)");

@@ -149,12 +149,12 @@ TEST_F(JudgeStore, UpdateScoresIsAllOrNothing) {
     store.commit_query(q, s, {});
   }
   // The second update names no stored query: nothing may change.
-  EXPECT_THROW(store.update_scores({{0, 0, true, "judge-pairwise"}, {7, 0, false, "judge-pairwise"}}), StoreError);
+  EXPECT_THROW(store.update_scores({{0, 0, 0, true, "judge-pairwise"}, {0, 7, 0, false, "judge-pairwise"}}), StoreError);
   auto qs = store.queries();
   EXPECT_FALSE(qs[0].correct.has_value());
   EXPECT_EQ(qs[0].score_method, "none");
 
-  store.update_scores({{0, 0, true, "judge-pairwise"}, {1, 0, std::nullopt, "judge-failed"}});
+  store.update_scores({{0, 0, 0, true, "judge-pairwise"}, {0, 1, 0, std::nullopt, "judge-failed"}});
   qs = store.queries();
   EXPECT_EQ(qs[0].correct, true);
   EXPECT_EQ(qs[0].score_method, "judge-pairwise");

@@ -78,7 +78,7 @@ TEST_F(RunStoreTest, RoundTripsQueriesSamplesAndManifest) {
   });
   EXPECT_EQ(samples, 1);
   EXPECT_EQ(store.domains().at(0).info.source, telemetry::EnergySource::estimated);
-  EXPECT_EQ(store.completed_keys(), (std::set<std::pair<int, int>>{{0, 0}, {1, 0}}));
+  EXPECT_EQ(store.completed_keys(), (std::set<QueryKey>{{0, 0, 0}, {0, 1, 0}}));
 }
 
 TEST_F(RunStoreTest, NeverOverwritesAndRejectsDuplicates) {

@@ -182,6 +182,7 @@ JudgeOutcome Judge::judge(const JudgeInput& in, run::RunStore& store) {
   r.cache_key = key;
   r.seq = in.seq;
   r.repeat = in.repeat;
+  r.stage = in.stage;
   r.protocol = to_string(in.protocol);
   r.judge_model = cfg_.model;
   r.prompt_version = t.version;

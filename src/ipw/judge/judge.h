@@ -41,6 +41,7 @@ struct JudgeInput {
   std::string answer;     // the model's reply (reasoning blocks are removed before judging)
   std::string reference;  // the item's reference answer
   int seq = -1, repeat = -1;
+  int stage = 0;
 };
 
 struct JudgeOutcome {

@@ -29,6 +29,7 @@ run::ScoreUpdate apply_judgment(const run::QueryRecord& q, const scoring::Score&
   run::ScoreUpdate u;
   u.seq = q.seq;
   u.repeat = q.repeat;
+  u.stage = q.stage;
   if (j.ok()) {
     u.correct = j.correct;
     u.score_method = p == Protocol::pairwise ? kMethodPairwise : kMethodReference;

@@ -11,7 +11,7 @@ std::optional<JudgeOutcome> judge_query(Judge& judge, run::QueryRecord& q, run::
   const scoring::Score local = local_score(q);
   const auto protocol = protocol_for(q, local);
   if (!protocol) return std::nullopt;
-  JudgeOutcome out = judge.judge({*protocol, q.prompt, q.response, q.reference, q.seq, q.repeat}, store);
+  JudgeOutcome out = judge.judge({*protocol, q.prompt, q.response, q.reference, q.seq, q.repeat, q.stage}, store);
   const run::ScoreUpdate u = apply_judgment(q, local, *protocol, out.record);
   q.correct = u.correct;
   q.score_method = u.score_method;
@@ -58,7 +58,7 @@ RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOption
     unreachable = err.rfind("connect", 0) == 0 || err.rfind("timeout_connect", 0) == 0 ? unreachable + 1 : 0;
     if (q.correct != todo[i].correct || q.score_method != todo[i].score_method) {
       ++st.changed;
-      updates.push_back({q.seq, q.repeat, q.correct, q.score_method});
+      updates.push_back({q.stage, q.seq, q.repeat, q.correct, q.score_method});
     }
     if (progress) progress(i + 1, todo.size());
     if (unreachable >= kMaxUnreachableInARow) {

@@ -4,6 +4,11 @@
 // ran, over its wall time — so they do not depend on how overlapping queries share
 // energy; accuracy, latency percentiles and the per-query IPW/IPJ (ratios of means
 // over queries) come from its queries, and those do depend on the sharing rule.
+//
+// With --warmup-s/--cooldown-s a stage's figures are its steady state: the window
+// between its first W and last C seconds. Throughput counts the tokens streamed and
+// the queries finished inside it, energy is what the meters measured inside it, and
+// the per-query figures leave out every query that touches the edges (they stay stored).
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -12,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ipw/metrics/slo.h"
 #include "ipw/metrics/stats.h"
 #include "ipw/metrics/summary.h"
 #include "ipw/run/query_record.h"
@@ -35,26 +41,46 @@ struct StageMetrics {
   double conservation_error_j = 0;          // the worst part's |measured − shares − unattributed|
   Distribution queue_s;
   RunSummary queries;  // accuracy, IPW/IPJ (ratios of means), TTFT/TPOT/E2E of its queries
+  bool steady_state = false;          // figures from the window inside --warmup-s/--cooldown-s
+  std::size_t transient_queries = 0;  // stored queries left out for touching the warm-up or cool-down
+  // With --slo: the share of its queries meeting every objective, those both correct and
+  // within them, and goodput IPJ = that count per joule of the stage's energy.
+  std::optional<double> slo_attainment, goodput_ipj;
+  std::size_t goodput_queries = 0;
+};
+
+struct StageOptions {
+  // false: a run of one stage, whose query figures are the run's own summary — the
+  // caller fills StageMetrics::queries instead of computing them twice.
+  bool per_stage_queries = true;
+  Slo slo;
 };
 
 // Streams the queries; finish() joins them with the stages the sessions recorded.
 class StageMetricsBuilder {
  public:
-  // per_stage_queries false: a run of one stage, whose query figures are the run's
-  // own summary — the caller fills StageMetrics::queries instead of computing it twice.
-  explicit StageMetricsBuilder(bool per_stage_queries = true) : per_stage_queries_(per_stage_queries) {}
-  void add(const run::QueryRecord& q);
-  std::vector<StageMetrics> finish(const std::vector<run::SessionInfo>& sessions) const;
+  // The sessions' records of the stages they ran (their parts and steady windows).
+  StageMetricsBuilder(std::vector<run::SessionInfo> sessions, StageOptions opts);
+  // Whether the query's figures count: false for one touching its stage's warm-up or cool-down.
+  bool steady(const run::QueryRecord& q) const;
+  void add(const run::QueryRecord& q);  // needs token times for the steady window's throughput
+  std::vector<StageMetrics> finish() const;
 
  private:
+  struct Window {
+    std::int64_t t_start_ns = 0, t_end_ns = 0;
+  };
   struct Acc {
     SummaryBuilder summary;
     std::vector<double> queue_s;
     double output_tokens = 0;
-    std::size_t finished = 0;
+    std::size_t finished = 0, transient = 0, within_slo = 0, goodput = 0, judged_slo = 0;
   };
+  const Window* window(const run::QueryRecord& q) const;
+  std::vector<run::SessionInfo> sessions_;
+  StageOptions opts_;
+  std::map<std::pair<int, int>, Window> steady_;  // by (session, stage)
   std::map<int, Acc> stages_;
-  bool per_stage_queries_;
 };
 
 nlohmann::json to_json(const StageMetrics& s);

@@ -118,7 +118,8 @@ std::string g4(const std::optional<double>& v) { return v ? fmt::format("{:.4g}"
 
 }  // namespace
 
-void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stages, const std::string& label) {
+void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stages, const std::string& label,
+                  const metrics::Slo& slo, const std::optional<metrics::Saturation>& saturation) {
   if (stages.empty()) return;
   fmt::print(out, "\nload stages (energy, throughput and J/token from each stage's measured totals{})\n", label);
   fmt::print(out, "  {:>5}  {:<24}{:>9}{:>9}{:>11}{:>12}{:>10}{:>11}{:>10}{:>10}{:>10}{:>9}{:>11}\n", "stage", "setting",
@@ -135,6 +136,27 @@ void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stag
   }
   fmt::print(out, "  energy shared by '{}' (docs/attribution.md); shares + unattributed = measured to {:.1e} J\n",
              stages.front().attribution, worst);
+  std::size_t transient = 0;
+  for (const auto& s : stages) transient += s.transient_queries;
+  if (std::any_of(stages.begin(), stages.end(), [](const auto& s) { return s.steady_state; })) {
+    fmt::print(out, "  steady state: the figures leave out each stage's warm-up and cool-down ({} stored queries "
+                    "touching them)\n", transient);
+  }
+  if (!slo.empty()) {
+    fmt::print(out, "  SLO {}:\n", metrics::to_json(slo).dump());
+    for (const auto& s : stages) {
+      fmt::print(out, "  {:>5}  within SLO {:>6}  goodput {:>5} queries  goodput IPJ {}\n", s.stage,
+                 s.slo_attainment ? fmt::format("{:.1f}%", *s.slo_attainment * 100) : std::string("n/a"),
+                 s.goodput_queries, g4(s.goodput_ipj));
+    }
+  }
+  if (saturation) {
+    fmt::print(out, "  saturation at stage {}: output tokens/s {:+.1f}% and p50 latency {:+.1f}% over stage {} "
+                    "(rule: gain < {:.0f}% while p50 grows > {:.0f}%)\n",
+               saturation->stage, saturation->throughput_gain * 100, saturation->p50_latency_growth * 100,
+               saturation->previous_stage, metrics::kSaturationMinThroughputGain * 100,
+               metrics::kSaturationMaxLatencyGrowth * 100);
+  }
 }
 
 }  // namespace ipw::report

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "ipw/metrics/run_metrics.h"
+#include "ipw/metrics/saturation.h"
+#include "ipw/metrics/slo.h"
 #include "ipw/metrics/stages.h"
 
 namespace ipw::report {
@@ -22,7 +24,9 @@ void print_repeats(std::FILE* out, const metrics::RepeatStats& r, bool estimated
 // One row per load stage: its setting, achieved concurrency, throughput, measured
 // energy, J per output token, latency percentiles, accuracy and IPJ. `label` marks
 // estimated energy. Prints nothing for a run without stage records.
-void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stages, const std::string& label);
+// The load-stage table, then its notes: steady-state windows, the SLO's goodput, saturation.
+void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stages, const std::string& label,
+                  const metrics::Slo& slo, const std::optional<metrics::Saturation>& saturation);
 // Reference perplexity, PPW and PPJ; prints nothing for a run without reference scores.
 void print_perplexity(std::FILE* out, const metrics::PerplexitySummary& p, bool estimated);
 

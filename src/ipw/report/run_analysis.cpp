@@ -49,7 +49,7 @@ nlohmann::json judge_summary(const nlohmann::json& manifest, const std::vector<r
 
 }  // namespace
 
-RunAnalysis analyze_run(const std::string& dir) {
+RunAnalysis analyze_run(const std::string& dir, const std::string& slo) {
   const auto store = run::RunStore::open(dir, /*read_only=*/true);
   RunAnalysis a;
   a.dir = dir;
@@ -60,10 +60,17 @@ RunAnalysis analyze_run(const std::string& dir) {
   // figures from the run summary instead of computing them a second time.
   a.sessions = store.sessions();
   std::set<int> stage_ids;
+  bool steady_windows = false;
   for (const auto& s : a.sessions) {
-    for (const auto& part : s.totals.value("stages", nlohmann::json::array())) stage_ids.insert(part.value("stage", 0));
+    for (const auto& part : s.totals.value("stages", nlohmann::json::array())) {
+      stage_ids.insert(part.value("stage", 0));
+      steady_windows = steady_windows || part.contains("steady");
+    }
   }
-  metrics::StageMetricsBuilder stages(stage_ids.size() > 1);
+  const auto config = a.manifest.value("config", nlohmann::json::object());
+  a.slo = metrics::parse_slo(slo.empty() ? config.value("slo", "") : slo);
+  const bool per_stage_queries = stage_ids.size() > 1 || steady_windows;
+  metrics::StageMetricsBuilder stages(a.sessions, {per_stage_queries, a.slo});
   run::RunStore::QueryReadOptions read;
   read.token_times = true;
   std::map<std::string, std::size_t> methods;
@@ -76,10 +83,11 @@ RunAnalysis analyze_run(const std::string& dir) {
       read);
   a.judge = judge_summary(a.manifest, store.judgments(), methods);
   a.metrics = builder.finish();
-  a.stages = stages.finish(a.sessions);
+  a.stages = stages.finish();
   // Stages are recorded by sessions that ran one; a run from before them has none.
   std::erase_if(a.stages, [](const metrics::StageMetrics& m) { return m.sessions == 0; });
-  if (stage_ids.size() <= 1) {
+  a.saturation = metrics::find_saturation(a.stages);
+  if (!per_stage_queries) {
     for (auto& st : a.stages) st.queries = a.metrics.summary;
   }
   a.summary = a.metrics.summary;
@@ -118,6 +126,9 @@ nlohmann::json to_json(const RunAnalysis& a) {
       {"summary", metrics::to_json(a.summary)},
       {"analysis", metrics::to_json(a.metrics)},
       {"stages", stages},
+      {"slo", metrics::to_json(a.slo)},
+      // The first stage of a sweep that saturated the server (metrics/saturation.h), or null.
+      {"saturation", metrics::to_json(a.saturation)},
       // The worst stage's |measured − Σ query shares − unattributed| (J): rounding only.
       {"conservation_error_j", conservation ? nlohmann::json(*conservation) : nlohmann::json()},
       {"judge", a.judge},
@@ -169,7 +180,7 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
   fmt::print(out, "{}", dist_row("TPOT", s.tpot_s, 1e3, "ms"));
   fmt::print(out, "{}", dist_row("end-to-end", s.latency_s, 1e3, "ms"));
   print_run_metrics(out, a.metrics, s.energy_source == "estimated");
-  print_stages(out, a.stages, label);
+  print_stages(out, a.stages, label, a.slo, a.saturation);
 }
 
 void write_summary_json(const RunAnalysis& a) {

@@ -20,13 +20,14 @@ struct JudgmentRecord {
   std::string error;           // empty on success
   int attempts = 0;            // HTTP requests made (retries included)
   std::string t_utc;           // when the judgment finished
+  int stage = 0;               // the asking query's load stage (schema 5; 0 before)
 
   bool ok() const { return error.empty() && correct.has_value(); }
 };
 
 // A new verdict for a stored query (`ipw score`).
 struct ScoreUpdate {
-  int seq = 0, repeat = 0;
+  int stage = 0, seq = 0, repeat = 0;
   std::optional<bool> correct;
   std::string score_method;
 };

@@ -18,7 +18,8 @@ namespace ipw::run {
   X(max_consecutive_failures) X(connect_retries) X(out) X(judge_url) X(judge_model)       \
   X(judge_api_key_env) X(judge_max_tokens) X(perplexity) X(dataset_format) X(fields)        \
   X(skip_bad_rows) X(sample) X(sample_seed) X(stratify) X(model_info) X(concurrency) X(rate)    \
-  X(arrival) X(arrival_trace) X(max_concurrency) X(duration_s) X(arrival_seed) X(attribution)
+  X(arrival) X(arrival_trace) X(max_concurrency) X(duration_s) X(arrival_seed) X(attribution) \
+  X(sweep) X(stop_on_saturation) X(warmup_s) X(cooldown_s) X(slo)
 
 nlohmann::json to_json(const ProfileConfig& c) {
   nlohmann::json j;

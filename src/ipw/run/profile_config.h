@@ -46,6 +46,10 @@ struct ProfileConfig {
   double duration_s = 0;        // stop sending after this many seconds (0: when the items run out)
   std::int64_t arrival_seed = 0;  // the open loop's schedule (--seed, else 0)
   std::string attribution = "fitted";  // how overlapping queries share energy (run/energy_shares.h)
+  std::string sweep;            // stages: "concurrency=1,2,4" or "rate=1,2,4" (run/sweep.h; "": one stage)
+  bool stop_on_saturation = false;  // end a sweep at the stage that saturates (metrics/saturation.h)
+  double warmup_s = 0, cooldown_s = 0;  // a stage's first/last seconds: out of its steady-state figures
+  std::string slo;              // "ttft=0.5,tpot=0.05,e2e=10" (s): goodput figures (metrics/slo.h)
 
   // Decoding (the IPW paper's defaults).
   int max_tokens = 256;

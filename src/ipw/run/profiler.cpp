@@ -13,12 +13,15 @@
 #include "ipw/inference/client.h"
 #include "ipw/inference/engine_launcher.h"
 #include "ipw/judge/rescore.h"
+#include "ipw/metrics/saturation.h"
+#include "ipw/metrics/slo.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/host_info.h"
 #include "ipw/run/model_info.h"
 #include "ipw/run/run_dir.h"
 #include "ipw/run/session.h"
 #include "ipw/run/store.h"
+#include "ipw/run/sweep.h"
 #include "ipw/scoring/scorer.h"
 #include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/sampler.h"
@@ -46,8 +49,9 @@ struct WorkItem {
   const workload::Item* item = nullptr;
 };
 
-std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg,
-                           const std::set<std::pair<int, int>>& done) {
+// The items a stage still has to run: every (item, repeat) not stored for it yet.
+std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg, int stage,
+                           const std::set<QueryKey>& done) {
   std::vector<WorkItem> out;
   const std::size_t n = cfg.max_queries > 0
                             ? std::min(ds.items.size(), static_cast<std::size_t>(cfg.max_queries))
@@ -55,7 +59,7 @@ std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg
   for (int r = 0; r < std::max(1, cfg.repeat); ++r) {
     for (std::size_t i = 0; i < n; ++i) {
       const int seq = static_cast<int>(i);
-      if (!done.count({seq, r})) out.push_back({seq, r, &ds.items[i]});
+      if (!done.count({stage, seq, r})) out.push_back({seq, r, &ds.items[i]});
     }
   }
   return out;
@@ -152,13 +156,17 @@ void check_server_inputs(const ProfileConfig& cfg) {
 
 bool open_loop(const ProfileConfig& cfg) { return cfg.rate > 0 || !cfg.arrival_trace.empty(); }
 
-// The load flags, checked before a run directory exists (exit 2, nothing written).
+// One stage's load flags, checked before a run directory exists (exit 2, nothing written).
 // Returns the arrival trace when one is given.
 std::vector<workload::TraceArrival> check_load_inputs(const ProfileConfig& cfg) {
   if (cfg.concurrency < 1) throw std::invalid_argument("--concurrency must be at least 1 (queries kept in flight)");
   if (cfg.rate < 0) throw std::invalid_argument("--rate must be > 0 requests per second");
   if (cfg.max_concurrency < 0) throw std::invalid_argument("--max-concurrency must be >= 0 (0: no cap)");
   if (cfg.duration_s < 0) throw std::invalid_argument("--duration must be >= 0 seconds (0: until the items run out)");
+  if (cfg.warmup_s < 0 || cfg.cooldown_s < 0) {
+    throw std::invalid_argument("--warmup-s and --cooldown-s must be >= 0 seconds");
+  }
+  (void)metrics::parse_slo(cfg.slo);
   (void)share_rule_from_string(cfg.attribution);
   (void)workload::parse_arrival_process(cfg.arrival);
   if (cfg.rate > 0 && !cfg.arrival_trace.empty()) {
@@ -181,8 +189,11 @@ std::vector<workload::TraceArrival> check_load_inputs(const ProfileConfig& cfg) 
 }
 
 // The stage's plan: its setting as stored, and how its queries are sent.
-StagePlan stage_plan(const ProfileConfig& cfg) {
+StagePlan stage_plan(const ProfileConfig& cfg, int stage) {
   StagePlan p;
+  p.stage = stage;
+  p.warmup_s = cfg.warmup_s;
+  p.cooldown_s = cfg.cooldown_s;
   p.open_loop = open_loop(cfg);
   p.concurrency = p.open_loop ? cfg.max_concurrency : cfg.concurrency;
   p.duration_s = cfg.duration_s;
@@ -198,6 +209,67 @@ StagePlan stage_plan(const ProfileConfig& cfg) {
   return p;
 }
 
+// Sends one stage's queries and stores each as it settles (scored, and judged right
+// away when the stage runs one query at a time).
+void run_stage_queries(Session& session, RunStore& store, ProgressSink& progress, judge::Judge* judge,
+                       const ProfileConfig& cfg, const StagePlan& stage, const std::vector<WorkItem>& todo,
+                       const std::vector<workload::TraceArrival>& trace, std::size_t& done, std::size_t total,
+                       int& consecutive_failures, ProfileOutcome& out) {
+  const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
+  std::vector<StageQuery> queries;
+  for (const WorkItem& w : todo) {
+    StageQuery sq;
+    sq.request = make_request(cfg, *w.item);
+    sq.record = record_for(w, *w.item, sq.request.prompt);
+    queries.push_back(std::move(sq));
+  }
+  if (!trace.empty()) {
+    // A trace's arrivals are taken in order, one per query; the rest of the items wait for another run.
+    if (queries.size() > trace.size()) queries.resize(trace.size());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      queries[i].arrival_s = trace[i].t_s;
+      if (trace[i].output_tokens) queries[i].request.max_tokens = std::max(1, *trace[i].output_tokens);
+    }
+  } else if (stage.open_loop) {
+    const auto offsets = workload::arrival_offsets(workload::parse_arrival_process(cfg.arrival), cfg.rate,
+                                                   queries.size(), static_cast<std::uint64_t>(cfg.arrival_seed));
+    for (std::size_t i = 0; i < queries.size(); ++i) queries[i].arrival_s = offsets[i];
+  }
+  std::map<std::pair<int, int>, const workload::Item*> items;
+  for (const WorkItem& w : todo) items[{w.seq, w.repeat}] = w.item;
+  const SettledFn store_query = [&](QueryRecord& q, ProfileOutcome& o) {
+    const workload::Item& item = *items.at({q.seq, q.repeat});
+    if (cfg.perplexity) session.score_reference(make_request(cfg, item), workload::reference_reply(item), q);
+    score(item, q);
+    // One query at a time, the judge is asked right after each query, outside its energy
+    // window; under load it runs after the stages (it would stall the streams in flight).
+    if (judge && one_at_a_time) judge::judge_query(*judge, q, store);
+    session.commit(q);
+    ++o.queries_run;
+    ++done;
+    consecutive_failures = q.ok() ? 0 : consecutive_failures + 1;
+    progress.update(done, total, session.live_power_w(), q);
+    if (consecutive_failures >= cfg.max_consecutive_failures) {
+      o.status = RunStatus::failed;
+      o.message = fmt::format("{} queries in a row failed (last: {}: {}); fix the server and "
+                              "continue with: ipw profile --resume {}",
+                              consecutive_failures, q.error_kind, q.error_message, store.dir());
+      return false;
+    }
+    return true;
+  };
+  session.run_stage(stage, std::move(queries), store_query, out);
+}
+
+// --stop-on-saturation: the stages stored so far, judged by the rule analyze reports.
+std::optional<metrics::Saturation> saturation_so_far(const RunStore& store) {
+  metrics::StageMetricsBuilder stages(store.sessions(), {});
+  RunStore::QueryReadOptions read;
+  read.token_times = true;
+  store.for_each_query([&](const QueryRecord& q) { stages.add(q); }, read);
+  return metrics::find_saturation(stages.finish());
+}
+
 }  // namespace
 
 ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
@@ -209,7 +281,9 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
 
   check_server_inputs(cfg);
-  const std::vector<workload::TraceArrival> trace = check_load_inputs(cfg);
+  const std::vector<ProfileConfig> stage_cfgs = stage_configs(cfg);
+  std::vector<workload::TraceArrival> trace;
+  for (const ProfileConfig& c : stage_cfgs) trace = check_load_inputs(c);
   (void)model_info_from_flags(cfg.model_info);  // throws for a malformed --model-info
   auto collectors = telemetry::make_collectors(cfg.telemetry);
   {
@@ -243,8 +317,13 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
           cfg.dataset, dir, ds.content_hash.substr(0, 12), old_hash.substr(0, 12)));
     }
   }
-  const std::vector<WorkItem> todo = plan(ds, cfg, store->completed_keys());
-  const std::size_t total = todo.size() + store->query_count();
+  const std::set<QueryKey> done_keys = store->completed_keys();
+  std::vector<std::vector<WorkItem>> todo;
+  std::size_t total = store->query_count();
+  for (std::size_t k = 0; k < stage_cfgs.size(); ++k) {
+    todo.push_back(plan(ds, cfg, static_cast<int>(k), done_keys));
+    total += todo.back().size();
+  }
 
   Session session(cfg, *store, progress, stop_requested, std::move(collectors));
   session.open(req.resume_dir.empty() ? build_manifest(req, ds, cfg.server) : nlohmann::json(),
@@ -259,55 +338,30 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   if (!session.prepare(ds.items.front(), out)) return session.close(out);
 
   progress.begin(total, store->query_count());
-  const StagePlan stage = stage_plan(cfg);
-  const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
-  std::vector<StageQuery> queries;
-  for (const WorkItem& w : todo) {
-    StageQuery sq;
-    sq.request = make_request(cfg, *w.item);
-    sq.record = record_for(w, *w.item, sq.request.prompt);
-    queries.push_back(std::move(sq));
-  }
-  if (!trace.empty()) {
-    // A trace's arrivals are taken in order, one per query; the rest of the items wait for another run.
-    if (queries.size() > trace.size()) queries.resize(trace.size());
-    for (std::size_t i = 0; i < queries.size(); ++i) {
-      queries[i].arrival_s = trace[i].t_s;
-      if (trace[i].output_tokens) queries[i].request.max_tokens = std::max(1, *trace[i].output_tokens);
-    }
-  } else if (stage.open_loop) {
-    const auto offsets = workload::arrival_offsets(workload::parse_arrival_process(cfg.arrival), cfg.rate,
-                                                   queries.size(), static_cast<std::uint64_t>(cfg.arrival_seed));
-    for (std::size_t i = 0; i < queries.size(); ++i) queries[i].arrival_s = offsets[i];
-  }
   std::size_t done = store->query_count();
   int consecutive_failures = 0;
-  std::map<std::pair<int, int>, const workload::Item*> items;
-  for (const WorkItem& w : todo) items[{w.seq, w.repeat}] = w.item;
-  const SettledFn store_query = [&](QueryRecord& q, ProfileOutcome& o) {
-    const workload::Item& item = *items.at({q.seq, q.repeat});
-    if (cfg.perplexity) session.score_reference(make_request(cfg, item), workload::reference_reply(item), q);
-    score(item, q);
-    // One query at a time, the judge is asked right after each query, outside its energy
-    // window; under load it runs after the stage (it would stall the streams in flight).
-    if (judge && one_at_a_time) judge::judge_query(*judge, q, *store);
-    session.commit(q);
-    ++o.queries_run;
-    ++done;
-    consecutive_failures = q.ok() ? 0 : consecutive_failures + 1;
-    progress.update(done, total, session.live_power_w(), q);
-    if (consecutive_failures >= cfg.max_consecutive_failures) {
-      o.status = RunStatus::failed;
-      o.message = fmt::format("{} queries in a row failed (last: {}: {}); fix the server and "
-                              "continue with: ipw profile --resume {}",
-                              consecutive_failures, q.error_kind, q.error_message, dir);
-      return false;
+  bool judge_after = false;  // some stage ran under load: its answers are judged at the end
+  for (std::size_t k = 0; k < stage_cfgs.size() && out.status == RunStatus::completed; ++k) {
+    const ProfileConfig& sc = stage_cfgs[k];
+    const StagePlan stage = stage_plan(sc, static_cast<int>(k));
+    if (!todo[k].empty()) {
+      const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
+      judge_after = judge_after || !one_at_a_time;
+      if (stage_cfgs.size() > 1) progress.note(fmt::format("stage {}: {}", k, stage.setting.dump()));
+      run_stage_queries(session, *store, progress, judge ? &*judge : nullptr, sc, stage, todo[k], trace, done, total,
+                        consecutive_failures, out);
     }
-    return true;
-  };
-  session.run_stage(stage, std::move(queries), store_query, out);
-  if (judge && !one_at_a_time && out.status != RunStatus::interrupted) {
-    progress.note("judging the stage's answers");
+    if (out.status != RunStatus::completed || !cfg.stop_on_saturation || k == 0) continue;
+    if (const auto sat = saturation_so_far(*store)) {
+      progress.note(fmt::format("stage {} saturated the server (output tokens/s {:+.1f}%, p50 latency {:+.1f}% over "
+                                "stage {}): --stop-on-saturation ends the sweep",
+                                sat->stage, sat->throughput_gain * 100, sat->p50_latency_growth * 100,
+                                sat->previous_stage));
+      break;
+    }
+  }
+  if (judge && judge_after && out.status != RunStatus::interrupted) {
+    progress.note("judging the load stages' answers");
     (void)judge::rescore_run(*store, *judge, {}, stop_requested);
   }
   progress.end();

@@ -3,6 +3,7 @@
 // Times are nanoseconds since the session's time origin (the instant its sampler
 // started, t=0 of a replay trace); energies are joules summed over the run's
 // selected domains (per-domain figures are in DomainEnergy rows).
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,8 +19,15 @@ struct DomainEnergy {
   int samples = 0;
 };
 
+// What identifies a stored query: the load stage it ran in (0 without --sweep), its
+// position in the workload and its repeat. Ordered as the store orders its rows.
+struct QueryKey {
+  int stage = 0, seq = 0, repeat = 0;
+  auto operator<=>(const QueryKey&) const = default;
+};
+
 struct QueryRecord {
-  int seq = 0;              // position in the workload (0-based); unique with `repeat`
+  int seq = 0;              // position in the workload (0-based); unique with `repeat` and `stage`
   int repeat = 0;
   int session = 0;          // which profiling session (1 + number of resumes) ran it
   std::string item_id, category, source, kind;
@@ -46,6 +54,7 @@ struct QueryRecord {
   std::optional<std::int64_t> queue_ns;
   std::vector<DomainEnergy> domains;
 
+  QueryKey key() const { return {stage, seq, repeat}; }
   bool ok() const { return error_kind.empty(); }
   double latency_s() const { return static_cast<double>(t_end_ns - t_start_ns) * 1e-9; }
   std::optional<double> queue_s() const {

@@ -14,6 +14,7 @@
 #include "ipw/run/attribution.h"
 #include "ipw/run/model_info.h"
 #include "ipw/run/run_dir.h"
+#include "ipw/run/sweep.h"
 
 namespace ipw::run {
 namespace {
@@ -160,11 +161,7 @@ std::string Session::start_engine() {
   eo.model_path = cfg_.engine_model_path;
   eo.extra_args = cfg_.engine_args;
   eo.alias = cfg_.model;
-  // As many server slots as queries in flight (an open loop without a cap: its rate's
-  // worth of a few seconds, at least 4).
-  eo.parallel = cfg_.rate > 0 || !cfg_.arrival_trace.empty()
-                    ? (cfg_.max_concurrency > 0 ? cfg_.max_concurrency : std::max(4, static_cast<int>(cfg_.rate * 4)))
-                    : cfg_.concurrency;
+  eo.parallel = engine_slots(cfg_);  // as many server slots as queries in flight
   eo.log_path = store_.dir() + "/engine-session" + std::to_string(info_.id) + ".log";
   engine_ = std::make_unique<inference::Engine>(eo);
   progress_.note(fmt::format("starting {} on {} (log: {})", cfg_.engine, cfg_.engine_model_path, eo.log_path));

@@ -49,6 +49,9 @@ struct StagePlan {
   int concurrency = 1;         // closed loop: queries in flight; open loop: the cap (0: none)
   double duration_s = 0;       // stop sending after this long (0: when the queries run out)
   ShareRule rule = ShareRule::fitted;
+  // The steady state (--warmup-s/--cooldown-s): the stage's time less its first and last
+  // seconds, whose measured energy is recorded apart for the steady-state figures.
+  double warmup_s = 0, cooldown_s = 0;
 };
 
 // Called with each query once its energy is shared out, in the order queries

@@ -255,6 +255,24 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
                                     {"conservation_error_j", t.conservation_error_j},
                                     {"busy_s", t.busy_s},
                                     {"mean_in_flight", t.mean_in_flight}});
+  if (plan.warmup_s > 0 || plan.cooldown_s > 0) {
+    // An empty window (the stage was shorter than its warm-up and cool-down) is kept
+    // as such: the steady-state figures are then unknown, never the whole stage's.
+    const std::int64_t a = std::min(t.t_start_ns + s_to_ns(plan.warmup_s), t.t_end_ns);
+    const std::int64_t b = std::max(a, t.t_end_ns - s_to_ns(plan.cooldown_s));
+    nlohmann::json steady_j = nlohmann::json::object();
+    for (std::size_t k = 0; k < selected_.size(); ++k) {
+      const int d = selected_[k];
+      const auto fa = sampler_.cumulative_j(d, a), fb = sampler_.cumulative_j(d, b);
+      const std::string& name = sampler_.domains()[static_cast<std::size_t>(d)].domain;
+      steady_j[name] = fa && fb && b > a && sampler_.span_known(d, a, b) ? nlohmann::json(*fb - *fa) : nlohmann::json();
+    }
+    info_.totals["stages"].back()["steady"] = {{"t_start_ns", a - info_.t0_monotonic_ns},
+                                               {"t_end_ns", b - info_.t0_monotonic_ns},
+                                               {"warmup_s", plan.warmup_s},
+                                               {"cooldown_s", plan.cooldown_s},
+                                               {"measured_energy_j", steady_j}};
+  }
   store_.update_session(info_);
   return ok && !stopping;
 }

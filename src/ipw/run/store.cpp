@@ -1,4 +1,5 @@
 #include "ipw/run/store.h"
+#include "ipw/run/store_schema.h"
 
 #include <filesystem>
 
@@ -7,69 +8,6 @@
 
 namespace ipw::run {
 namespace {
-
-// Why this shape: queries are rows keyed by their workload position and repeat,
-// so resume is a set difference; per-domain energies and samples are separate
-// tables because their count varies by machine; the manifest is one JSON
-// document because its content grows with every collector and engine and is
-// read whole. Times are ns since the owning session's origin.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
-CREATE TABLE domains (
-  idx INTEGER PRIMARY KEY, domain TEXT NOT NULL, device TEXT, kind TEXT,
-  source TEXT NOT NULL, wrap_j REAL, period_ns INTEGER);
-CREATE TABLE sessions (
-  id INTEGER PRIMARY KEY, started_utc TEXT, t0_monotonic_ns INTEGER, command_line TEXT,
-  status TEXT, idle_json TEXT, totals_json TEXT);
-CREATE TABLE queries (
-  seq INTEGER NOT NULL, repeat INTEGER NOT NULL, session INTEGER NOT NULL,
-  item_id TEXT NOT NULL, category TEXT, source TEXT, kind TEXT,
-  prompt TEXT, reference TEXT, response TEXT, extracted TEXT,
-  correct INTEGER, score_method TEXT, input_tokens INTEGER, output_tokens INTEGER,
-  t_start_ns INTEGER, t_first_token_ns INTEGER, t_end_ns INTEGER, token_times_json TEXT,
-  error_kind TEXT, error_message TEXT,
-  energy_j REAL, prefill_energy_j REAL, decode_energy_j REAL, net_energy_j REAL,
-  peak_power_w REAL, mean_temperature_c REAL, max_memory_mb REAL,
-  energy_source TEXT, energy_flags INTEGER, server_timings_json TEXT, server_cpu_s REAL,
-  PRIMARY KEY (seq, repeat));
-CREATE TABLE query_energy (
-  seq INTEGER NOT NULL, repeat INTEGER NOT NULL, domain_idx INTEGER NOT NULL,
-  energy_j REAL, prefill_energy_j REAL, decode_energy_j REAL, source TEXT,
-  flags INTEGER, samples INTEGER, PRIMARY KEY (seq, repeat, domain_idx));
-CREATE TABLE samples (
-  session INTEGER NOT NULL, t_ns INTEGER NOT NULL, domain_idx INTEGER NOT NULL,
-  energy_j REAL, power_w REAL, temperature_c REAL, memory_mb REAL);
-CREATE INDEX samples_by_time ON samples (session, t_ns);
-)sql";
-
-// Schema 2. IF NOT EXISTS: the same text creates it in new stores and migrates v1
-// stores in place. One row per judge call series (failures too, so they are
-// counted); the newest successful row per cache_key is the cache entry.
-constexpr const char* kJudgmentsSchema = R"sql(
-CREATE TABLE IF NOT EXISTS judgments (
-  id INTEGER PRIMARY KEY, cache_key TEXT NOT NULL, seq INTEGER, repeat INTEGER,
-  protocol TEXT NOT NULL, judge_model TEXT NOT NULL, prompt_version TEXT NOT NULL,
-  verdict TEXT, correct INTEGER, raw_reply TEXT, input_tokens INTEGER, output_tokens INTEGER,
-  error TEXT, attempts INTEGER, t_utc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS judgments_by_key ON judgments (cache_key);
-)sql";
-
-// Schema 3: the reference answer's score under the model (--perplexity), nullable.
-constexpr const char* kReferenceColumns =
-    "ALTER TABLE queries ADD COLUMN reference_nll_nats REAL;"
-    "ALTER TABLE queries ADD COLUMN reference_tokens INTEGER;";
-
-// Schema 4: load runs (docs/load.md). The stage a query ran in (0 for a run
-// without stages) and how long an open-loop arrival waited for a free slot.
-constexpr const char* kLoadColumns =
-    "ALTER TABLE queries ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE queries ADD COLUMN queue_ns INTEGER;";
-
-bool has_column(SQLite::Database& db, const char* table, const char* column) {
-  SQLite::Statement st(db, fmt::format("SELECT 1 FROM pragma_table_info('{}') WHERE name = ?", table));
-  st.bind(1, column);
-  return st.executeStep();
-}
 
 template <typename T>
 void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
@@ -112,11 +50,7 @@ RunStore RunStore::create(const std::string& dir) {
     db->exec("PRAGMA journal_mode=WAL");
     db->exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL: durable across crashes of ipw itself
     SQLite::Transaction tx(*db);
-    db->exec(kSchema);
-    db->exec(kJudgmentsSchema);
-    db->exec(kReferenceColumns);
-    db->exec(kLoadColumns);
-    db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
+    create_schema(*db);
     tx.commit();
     return RunStore(dir, std::move(db));
   } catch (const SQLite::Exception& e) {
@@ -144,13 +78,8 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
     }
     if (!db->tableExists("queries")) throw StoreError(fmt::format("{} is not an ipw run store", path));
     if (version < kSchemaVersion && !read_only) {
-      // Additive and in place: v1 -> v2 adds a table, v2 -> v3 and v3 -> v4 columns. Each step
-      // checks what is there, so a store some build left half-way is completed, not broken.
       SQLite::Transaction tx(*db);
-      db->exec(kJudgmentsSchema);
-      if (!has_column(*db, "queries", "reference_nll_nats")) db->exec(kReferenceColumns);
-      if (!has_column(*db, "queries", "stage")) db->exec(kLoadColumns);
-      db->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
+      migrate_schema(*db);
       tx.commit();
     }
     return RunStore(dir, std::move(db));
@@ -166,6 +95,14 @@ const char* RunStore::reference_columns() const {
 
 const char* RunStore::load_columns() const {
   return has_column(*db_, "queries", "stage") ? "stage, queue_ns" : "0, NULL";
+}
+
+const char* RunStore::key_order() const {
+  return has_column(*db_, "queries", "stage") ? "stage, seq, repeat" : "seq, repeat";
+}
+
+const char* RunStore::energy_stage_column() const {
+  return has_column(*db_, "query_energy", "stage") ? "stage" : "0";
 }
 
 void RunStore::write_manifest(const nlohmann::json& manifest) {
@@ -360,28 +297,29 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
   st.exec();
 
   SQLite::Statement de(*db_,
-                       "INSERT INTO query_energy (seq, repeat, domain_idx, energy_j, "
+                       "INSERT INTO query_energy (stage, seq, repeat, domain_idx, energy_j, "
                        "prefill_energy_j, decode_energy_j, source, flags, samples) "
-                       "VALUES (?,?,?,?,?,?,?,?,?)");
+                       "VALUES (?,?,?,?,?,?,?,?,?,?)");
   for (const auto& d : q.domains) {
-    de.bind(1, q.seq);
-    de.bind(2, q.repeat);
-    de.bind(3, d.domain_index);
-    bind_opt(de, 4, d.energy_j);
-    bind_opt(de, 5, d.prefill_energy_j);
-    bind_opt(de, 6, d.decode_energy_j);
-    de.bind(7, d.source);
-    de.bind(8, static_cast<int64_t>(d.flags));
-    de.bind(9, d.samples);
+    de.bind(1, q.stage);
+    de.bind(2, q.seq);
+    de.bind(3, q.repeat);
+    de.bind(4, d.domain_index);
+    bind_opt(de, 5, d.energy_j);
+    bind_opt(de, 6, d.prefill_energy_j);
+    bind_opt(de, 7, d.decode_energy_j);
+    de.bind(8, d.source);
+    de.bind(9, static_cast<int64_t>(d.flags));
+    de.bind(10, d.samples);
     de.exec();
     de.reset();
   }
 }
 
-std::set<std::pair<int, int>> RunStore::completed_keys() const {
-  std::set<std::pair<int, int>> keys;
-  SQLite::Statement st(*db_, "SELECT seq, repeat FROM queries");
-  while (st.executeStep()) keys.emplace(st.getColumn(0).getInt(), st.getColumn(1).getInt());
+std::set<QueryKey> RunStore::completed_keys() const {
+  std::set<QueryKey> keys;
+  SQLite::Statement st(*db_, fmt::format("SELECT {}, seq, repeat FROM queries", load_columns()));
+  while (st.executeStep()) keys.insert({st.getColumn(0).getInt(), st.getColumn(2).getInt(), st.getColumn(3).getInt()});
   return keys;
 }
 
@@ -399,8 +337,8 @@ std::vector<QueryRecord> RunStore::queries() const {
           "t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, energy_j, "
           "prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, mean_temperature_c, "
           "max_memory_mb, energy_source, energy_flags, server_timings_json, server_cpu_s, {}, {} "
-          "FROM queries ORDER BY seq, repeat",
-          reference_columns(), load_columns()));
+          "FROM queries ORDER BY {}",
+          reference_columns(), load_columns(), key_order()));
   while (st.executeStep()) {
     QueryRecord q;
     int i = 0;
@@ -445,25 +383,24 @@ std::vector<QueryRecord> RunStore::queries() const {
     ++i;
     out.push_back(std::move(q));
   }
-  SQLite::Statement de(*db_,
-                       "SELECT seq, repeat, domain_idx, energy_j, prefill_energy_j, "
-                       "decode_energy_j, source, flags, samples FROM query_energy "
-                       "ORDER BY seq, repeat, domain_idx");
-  std::size_t k = 0;  // both result sets are ordered by (seq, repeat): merge them
+  SQLite::Statement de(*db_, fmt::format("SELECT {} AS stage, seq, repeat, domain_idx, energy_j, prefill_energy_j, "
+                                         "decode_energy_j, source, flags, samples FROM query_energy "
+                                         "ORDER BY stage, seq, repeat, domain_idx",
+                                         energy_stage_column()));
+  std::size_t k = 0;  // both result sets are ordered by (stage, seq, repeat): merge them
   while (de.executeStep()) {
-    const int seq = de.getColumn(0).getInt();
-    const int rep = de.getColumn(1).getInt();
-    while (k < out.size() && std::make_pair(out[k].seq, out[k].repeat) < std::make_pair(seq, rep)) ++k;
+    const QueryKey key{de.getColumn(0).getInt(), de.getColumn(1).getInt(), de.getColumn(2).getInt()};
+    while (k < out.size() && out[k].key() < key) ++k;
     if (k == out.size()) break;
-    if (out[k].seq != seq || out[k].repeat != rep) continue;
+    if (out[k].key() != key) continue;
     DomainEnergy d;
-    d.domain_index = de.getColumn(2).getInt();
-    d.energy_j = opt_double(de.getColumn(3));
-    d.prefill_energy_j = opt_double(de.getColumn(4));
-    d.decode_energy_j = opt_double(de.getColumn(5));
-    d.source = text(de.getColumn(6));
-    d.flags = static_cast<std::uint32_t>(de.getColumn(7).getInt64());
-    d.samples = de.getColumn(8).getInt();
+    d.domain_index = de.getColumn(3).getInt();
+    d.energy_j = opt_double(de.getColumn(4));
+    d.prefill_energy_j = opt_double(de.getColumn(5));
+    d.decode_energy_j = opt_double(de.getColumn(6));
+    d.source = text(de.getColumn(7));
+    d.flags = static_cast<std::uint32_t>(de.getColumn(8).getInt64());
+    d.samples = de.getColumn(9).getInt();
     out[k].domains.push_back(std::move(d));
   }
   return out;

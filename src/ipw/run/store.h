@@ -27,10 +27,11 @@ class Database;
 namespace ipw::run {
 
 // Schema version written to PRAGMA user_version, and the oldest this build reads.
-// 2: judgments table; 3: queries.reference_nll_nats / reference_tokens (--perplexity).
+// 2: judgments table; 3: queries.reference_nll_nats / reference_tokens (--perplexity);
+// 4: queries.stage / queue_ns (load); 5: the stage in the key of queries and query_energy (--sweep).
 // Older stores are migrated in place when opened for writing; read-only handles read them
 // as they are (absent tables and columns read as empty).
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 inline constexpr int kOldestReadableSchema = 1;
 
 struct StoreError : std::runtime_error {
@@ -87,11 +88,11 @@ class RunStore {
   void commit_queries(const std::vector<QueryRecord>& queries, int session,
                       const std::vector<telemetry::Sample>& new_samples);
 
-  // (seq, repeat) pairs already stored: resume skips these.
-  std::set<std::pair<int, int>> completed_keys() const;
+  // The queries already stored: resume skips these.
+  std::set<QueryKey> completed_keys() const;
   std::vector<QueryRecord> queries() const;
   std::size_t query_count() const;
-  // Streams queries in (seq, repeat) order through one reused QueryRecord, for
+  // Streams queries in (stage, seq, repeat) order through one reused QueryRecord, for
   // runs too large to materialise (analysis of a million queries). Only the
   // columns asked for are read; the others stay empty.
   struct QueryReadOptions {
@@ -116,10 +117,13 @@ class RunStore {
  private:
   RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);
   bool has_judgments_table() const;
+  std::string judgment_columns() const;
   // The SELECT list for the reference-score columns: the columns, or NULLs in a store that
   // predates them (opened read-only, so not migrated).
   const char* reference_columns() const;
   const char* load_columns() const;  // "stage, queue_ns", or constants for a store before schema 4
+  const char* key_order() const;     // ORDER BY for queries: "stage, seq, repeat" (or "seq, repeat" before 4)
+  const char* energy_stage_column() const;  // query_energy's stage: "stage", or "0" before schema 5
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
   void insert_query(const QueryRecord& q, int session);
   std::string dir_;

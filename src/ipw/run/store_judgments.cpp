@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ipw/run/store.h"
+#include "ipw/run/store_schema.h"
 
 namespace ipw::run {
 namespace {
@@ -35,6 +36,7 @@ JudgmentRecord read_row(SQLite::Statement& st) {
   j.error = text(st.getColumn(i++));
   j.attempts = st.getColumn(i++).getInt();
   j.t_utc = text(st.getColumn(i++));
+  j.stage = st.getColumn(i++).getInt();
   return j;
 }
 
@@ -49,6 +51,11 @@ void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
 
 }  // namespace
 
+// The SELECT list: kColumns and the stage (0 in a store from before schema 5, read as it is).
+std::string RunStore::judgment_columns() const {
+  return fmt::format("{}, {}", kColumns, has_column(*db_, "judgments", "stage") ? "stage" : "0");
+}
+
 int RunStore::schema_version() const { return db_->execAndGet("PRAGMA user_version").getInt(); }
 
 bool RunStore::has_judgments_table() const { return db_->tableExists("judgments"); }
@@ -57,7 +64,7 @@ std::optional<JudgmentRecord> RunStore::cached_judgment(const std::string& cache
   if (!has_judgments_table()) return std::nullopt;
   SQLite::Statement st(*db_, fmt::format("SELECT {} FROM judgments WHERE cache_key = ? AND correct IS NOT NULL "
                                          "AND (error IS NULL OR error = '') ORDER BY id DESC LIMIT 1",
-                                         kColumns));
+                                         judgment_columns()));
   st.bind(1, cache_key);
   if (!st.executeStep()) return std::nullopt;
   return read_row(st);
@@ -67,7 +74,7 @@ void RunStore::add_judgment(const JudgmentRecord& j) {
   if (!has_judgments_table()) {
     throw StoreError(fmt::format("{}: the run store has no judgments table (opened read-only?)", dir_));
   }
-  SQLite::Statement st(*db_, fmt::format("INSERT INTO judgments ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+  SQLite::Statement st(*db_, fmt::format("INSERT INTO judgments ({}, stage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                          kColumns));
   int i = 1;
   st.bind(i++, j.cache_key);
@@ -96,20 +103,21 @@ void RunStore::add_judgment(const JudgmentRecord& j) {
   }
   st.bind(i++, j.attempts);
   st.bind(i++, j.t_utc);
+  st.bind(i++, j.stage);
   st.exec();
 }
 
 std::vector<JudgmentRecord> RunStore::judgments() const {
   std::vector<JudgmentRecord> out;
   if (!has_judgments_table()) return out;
-  SQLite::Statement st(*db_, fmt::format("SELECT {} FROM judgments ORDER BY id", kColumns));
+  SQLite::Statement st(*db_, fmt::format("SELECT {} FROM judgments ORDER BY id", judgment_columns()));
   while (st.executeStep()) out.push_back(read_row(st));
   return out;
 }
 
 void RunStore::update_scores(const std::vector<ScoreUpdate>& updates) {
   SQLite::Transaction tx(*db_);
-  SQLite::Statement st(*db_, "UPDATE queries SET correct = ?, score_method = ? WHERE seq = ? AND repeat = ?");
+  SQLite::Statement st(*db_, "UPDATE queries SET correct = ?, score_method = ? WHERE stage = ? AND seq = ? AND repeat = ?");
   for (const auto& u : updates) {
     if (u.correct) {
       st.bind(1, *u.correct ? 1 : 0);
@@ -117,11 +125,13 @@ void RunStore::update_scores(const std::vector<ScoreUpdate>& updates) {
       st.bind(1);
     }
     st.bind(2, u.score_method);
-    st.bind(3, u.seq);
-    st.bind(4, u.repeat);
+    st.bind(3, u.stage);
+    st.bind(4, u.seq);
+    st.bind(5, u.repeat);
     st.exec();
     if (db_->getChanges() != 1) {
-      throw StoreError(fmt::format("{}: no stored query (seq {}, repeat {}) to rescore", dir_, u.seq, u.repeat));
+      throw StoreError(fmt::format("{}: no stored query (stage {}, seq {}, repeat {}) to rescore", dir_, u.stage,
+                                   u.seq, u.repeat));
     }
     st.reset();
   }

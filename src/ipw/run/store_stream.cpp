@@ -81,19 +81,19 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
       "input_tokens, output_tokens, t_start_ns, t_first_token_ns, t_end_ns, error_kind, "
       "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
       "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_cpu_s, {}, {}, {}, {} "
-      "FROM queries ORDER BY seq, repeat",
+      "FROM queries ORDER BY {}",
       reference_columns(), load_columns(),
       opts.texts ? "prompt, reference, response, extracted, error_message, server_timings_json"
                  : "NULL, NULL, NULL, NULL, NULL, NULL",
-      opts.token_times ? "token_times_json" : "NULL");
+      opts.token_times ? "token_times_json" : "NULL", key_order());
   sqlite3* db = db_->getHandle();
   Stmt st(db, sql);
   std::optional<Stmt> de;
   bool de_has_row = false;
   if (opts.domains) {
-    de.emplace(db,
-               "SELECT seq, repeat, domain_idx, energy_j, prefill_energy_j, decode_energy_j, "
-               "source, flags, samples FROM query_energy ORDER BY seq, repeat, domain_idx");
+    de.emplace(db, fmt::format("SELECT {} AS stage, seq, repeat, domain_idx, energy_j, prefill_energy_j, decode_energy_j, "
+                               "source, flags, samples FROM query_energy ORDER BY stage, seq, repeat, domain_idx",
+                               energy_stage_column()));
     de_has_row = de->step(db);
   }
   QueryRecord q;
@@ -146,20 +146,20 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
       parse_times(tt, q.token_times_ns);
     }
     q.domains.clear();
-    // Both statements are ordered by (seq, repeat): merge, skipping orphans.
+    // Both statements are ordered by (stage, seq, repeat): merge, skipping orphans.
     while (de_has_row) {
       sqlite3_stmt* d_raw = de->s;
-      const auto key = std::make_pair(sqlite3_column_int(d_raw, 0), sqlite3_column_int(d_raw, 1));
-      if (key > std::make_pair(q.seq, q.repeat)) break;
-      if (key == std::make_pair(q.seq, q.repeat)) {
+      const QueryKey key{sqlite3_column_int(d_raw, 0), sqlite3_column_int(d_raw, 1), sqlite3_column_int(d_raw, 2)};
+      if (key > q.key()) break;
+      if (key == q.key()) {
         DomainEnergy d;
-        d.domain_index = sqlite3_column_int(d_raw, 2);
-        d.energy_j = opt_double(d_raw, 3);
-        d.prefill_energy_j = opt_double(d_raw, 4);
-        d.decode_energy_j = opt_double(d_raw, 5);
-        assign_text(d.source, d_raw, 6);
-        d.flags = static_cast<std::uint32_t>(sqlite3_column_int64(d_raw, 7));
-        d.samples = sqlite3_column_int(d_raw, 8);
+        d.domain_index = sqlite3_column_int(d_raw, 3);
+        d.energy_j = opt_double(d_raw, 4);
+        d.prefill_energy_j = opt_double(d_raw, 5);
+        d.decode_energy_j = opt_double(d_raw, 6);
+        assign_text(d.source, d_raw, 7);
+        d.flags = static_cast<std::uint32_t>(sqlite3_column_int64(d_raw, 8));
+        d.samples = sqlite3_column_int(d_raw, 9);
         q.domains.push_back(std::move(d));
       }
       de_has_row = de->step(db);

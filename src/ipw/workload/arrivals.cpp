@@ -1,7 +1,6 @@
 #include "ipw/workload/arrivals.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -9,6 +8,8 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "ipw/common/number.h"
 
 namespace ipw::workload {
 namespace {
@@ -25,20 +26,13 @@ std::vector<std::string> cells(const std::string& line) {
   return out;
 }
 
-std::optional<double> number(const std::string& s) {
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 ArrivalProcess parse_arrival_process(std::string_view spec) {
   if (spec == "poisson") return {ArrivalProcess::Kind::poisson, 1.0};
   if (spec == "constant") return {ArrivalProcess::Kind::constant, 0.0};
   if (spec.substr(0, 6) == "gamma:") {
-    const auto cv = number(std::string(spec.substr(6)));
+    const auto cv = parse_finite(std::string(spec.substr(6)));
     if (cv && *cv > 0) return {ArrivalProcess::Kind::gamma, *cv};
   }
   throw std::invalid_argument(fmt::format(
@@ -109,7 +103,7 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
     }
     auto cell = [&](std::size_t col) { return col < row.size() ? row[col] : std::string(); };
     TraceArrival a;
-    const auto t = number(cell(*t_col));
+    const auto t = parse_finite(cell(*t_col));
     if (!t || *t < 0) {
       throw std::invalid_argument(fmt::format("{}:{}: t_s '{}' is not a non-negative number of seconds", name,
                                               line_no, cell(*t_col)));
@@ -122,7 +116,7 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
     for (auto [col, field, label] : {std::tuple{in_col, &a.input_tokens, "input_tokens"},
                                      std::tuple{out_col, &a.output_tokens, "output_tokens"}}) {
       if (!col || cell(*col).empty()) continue;
-      const auto v = number(cell(*col));
+      const auto v = parse_finite(cell(*col));
       if (!v || *v < 0 || *v != std::floor(*v) || *v > 1e9) {
         throw std::invalid_argument(fmt::format("{}:{}: {} '{}' is not a whole number of tokens", name, line_no,
                                                 label, cell(*col)));
@@ -148,7 +142,7 @@ std::vector<double> parse_arrival_instants(const std::string& csv_text) {
     const auto row = cells(line);
     if (!header_checked) {
       header_checked = true;
-      if (!row.empty() && !number(row[0])) {  // a header row
+      if (!row.empty() && !parse_finite(row[0])) {  // a header row
         for (std::size_t i = 0; i < row.size(); ++i) {
           if (row[i] == "arrival_s" || row[i] == "t_s") {
             column = i;
@@ -158,7 +152,7 @@ std::vector<double> parse_arrival_instants(const std::string& csv_text) {
         continue;
       }
     }
-    const auto v = column < row.size() ? number(row[column]) : std::nullopt;
+    const auto v = column < row.size() ? parse_finite(row[column]) : std::nullopt;
     if (!v) throw std::invalid_argument(fmt::format("arrival trace line {}: not a number of seconds", line_no));
     out.push_back(*v);
   }
