@@ -134,4 +134,24 @@ grep -q "model factor" "$tmp/trend.txt" || fail "trend lacks the decomposition"
 /usr/bin/python3 "$IPW_SOURCE_DIR/tests/e2e/check_report.py" "$tmp/all.html" "$artifacts/report-compare.png" \
   pareto ipw-bars coverage routing-chart timeline-0 timeline-1 || fail "multi-run report in chromium"
 cp "$tmp/all.html" "$artifacts/report-compare.html"
+
+# A load sweep: the report plots its stages (J/token and IPJ against concurrency, energy
+# against p90 latency), and compare prints and exports their table.
+"$ipw" profile --server "$url_a" --model mock-small --dataset "$tmp/workload.jsonl" --telemetry "replay:$tmp/trace.csv" \
+  --idle-seconds 0 --sample-period-ms 20 --max-queries 8 --sweep concurrency=1,4 --slo e2e=5 \
+  --out "$tmp/runs-sweep" >"$tmp/profile-sweep.log" 2>&1 || { cat "$tmp/profile-sweep.log"; fail "ipw profile --sweep"; }
+run_s=$(ls -d "$tmp/runs-sweep"/*/ | head -n1)
+"$ipw" report "$run_s" -o "$tmp/sweep.html" >/dev/null || fail "report (sweep)"
+/usr/bin/python3 "$IPW_SOURCE_DIR/tests/e2e/check_report.py" "$tmp/sweep.html" "$artifacts/report-sweep.png" \
+  stages-0 stage-latency-0 timeline-0 || fail "sweep report in chromium"
+"$ipw" compare "$run_a" "$run_s" >"$tmp/compare-sweep.txt" || fail "compare with a sweep"
+grep -q "load stages" "$tmp/compare-sweep.txt" && grep -q "within SLO" "$tmp/compare-sweep.txt" ||
+  { cat "$tmp/compare-sweep.txt"; fail "compare prints no stage table for the sweep"; }
+"$ipw" compare "$run_a" "$run_s" --json | /usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert len(c["load_runs"]) == 1, c["load_runs"]  # the sequential run has no stage table
+st = c["load_runs"][0]["stages"]
+assert [s["setting"] for s in st] == [{"concurrency": 1}, {"concurrency": 4}] and c["load_runs"][0]["slo"] == {"e2e_s": 5}, st
+assert all(s["queries"]["queries"] == 8 for s in st), st' || fail "compare --json load_runs"
 echo "report_html_test: ok"

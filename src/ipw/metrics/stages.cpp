@@ -136,6 +136,12 @@ std::vector<StageMetrics> StageMetricsBuilder::finish() const {
   return v;
 }
 
+nlohmann::json to_json(const std::vector<StageMetrics>& stages) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : stages) out.push_back(to_json(s));
+  return out;
+}
+
 nlohmann::json to_json(const StageMetrics& s) {
   return {{"stage", s.stage},
           {"setting", s.setting},

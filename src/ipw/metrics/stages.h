@@ -84,5 +84,6 @@ class StageMetricsBuilder {
 };
 
 nlohmann::json to_json(const StageMetrics& s);
+nlohmann::json to_json(const std::vector<StageMetrics>& stages);  // an array, in stage order
 
 }  // namespace ipw::metrics

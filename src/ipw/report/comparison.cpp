@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ipw/metrics/pareto.h"
+#include "ipw/report/analysis_tables.h"
 #include "ipw/report/csv.h"
 
 namespace ipw::report {
@@ -109,6 +110,11 @@ Comparison compare_runs(const std::vector<LoadedRun>& runs, const std::string& s
     c.warnings.push_back("some runs have estimated energy and others measured: their IPW/IPJ are "
                          "not directly comparable");
   }
+  for (const auto& r : runs) {
+    const bool loaded = r.stages.size() > 1 ||
+                        (r.stages.size() == 1 && r.stages[0].setting != nlohmann::json{{"concurrency", 1}});
+    if (loaded) c.load_runs.push_back({r.label, r.stages, r.slo, r.saturation});
+  }
   if (runs.size() >= 2) {
     std::vector<std::unordered_map<std::string, metrics::ItemOutcome>> outcomes;
     for (const auto& r : runs) outcomes.push_back(r.items);
@@ -164,6 +170,10 @@ void print_comparison(std::FILE* out, const Comparison& c) {
                  cut(c.labels[best], 36), num(g.models[best].accuracy, "{:.3f}"));
     }
   }
+  for (const auto& l : c.load_runs) {
+    fmt::print(out, "\n{}", l.label);
+    print_stages(out, l.stages, "", l.slo, l.saturation);
+  }
   for (const auto& w : c.warnings) fmt::print(out, "\nnote: {}\n", w);
 }
 
@@ -181,12 +191,18 @@ nlohmann::json to_json(const Comparison& c) {
                     {"latency_p50_s", opt(r.latency_p50_s)},
                     {"output_tokens_per_s", opt(r.output_tokens_per_s)}, {"pareto", r.pareto}});
   }
+  nlohmann::json load_runs = nlohmann::json::array();
+  for (const auto& l : c.load_runs) {
+    load_runs.push_back({{"label", l.label}, {"stages", metrics::to_json(l.stages)}, {"slo", metrics::to_json(l.slo)},
+                         {"saturation", metrics::to_json(l.saturation)}});
+  }
   return {{"sort_key", c.sort_key},
           {"leaderboard", rows},
           {"common_items", c.common_items},
           {"union_items", c.union_items},
           {"coverage", c.coverage ? metrics::to_json(*c.coverage, c.labels) : nlohmann::json()},
-          {"warnings", c.warnings}};
+          {"warnings", c.warnings},
+          {"load_runs", load_runs}};
 }
 
 void write_leaderboard_csv(const Comparison& c, std::ostream& out) {

@@ -24,6 +24,14 @@ struct LeaderboardRow {
   bool pareto = false;  // on the accuracy-vs-energy-per-query frontier
 };
 
+// A run profiled under load: its stages (docs/load.md), for `compare`'s stage tables.
+struct RunStages {
+  std::string label;
+  std::vector<metrics::StageMetrics> stages;
+  metrics::Slo slo;
+  std::optional<metrics::Saturation> saturation;
+};
+
 struct Comparison {
   std::vector<LeaderboardRow> rows;  // sorted by the chosen key, best first
   std::string sort_key;
@@ -31,6 +39,7 @@ struct Comparison {
   std::vector<std::string> labels;   // by run index (coverage refers to these)
   std::size_t common_items = 0, union_items = 0;
   std::vector<std::string> warnings;
+  std::vector<RunStages> load_runs;  // runs with several stages or more than one query in flight, in run order
 };
 
 // sort_key: ipw | ipj | accuracy | energy (mean J/query, ascending) | label

@@ -75,7 +75,9 @@ nlohmann::json report_data(const std::vector<LoadedRun>& runs, const LoadedRun* 
                            {"idle_power_w", r.idle_power_w ? nlohmann::json(*r.idle_power_w) : nlohmann::json()},
                            {"summary", metrics::to_json(r.metrics.summary)},
                            {"analysis", metrics::to_json(r.metrics)},
-                           {"figures", run_figures(r, opts.figures)}});
+                           {"figures", run_figures(r, opts.figures)},
+                           {"stages", metrics::to_json(r.stages)},
+                           {"saturation", metrics::to_json(r.saturation)}});
   }
   if (runs.size() >= 2) out["comparison"] = to_json(compare_runs(runs, opts.sort_key));
   if (cloud) {

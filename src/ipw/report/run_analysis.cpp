@@ -107,12 +107,8 @@ nlohmann::json to_json(const RunAnalysis& a) {
     sessions.push_back({{"id", s.id}, {"started_utc", s.started_utc}, {"status", s.status},
                         {"idle", s.idle}, {"totals", s.totals}});
   }
-  nlohmann::json stages = nlohmann::json::array();
   std::optional<double> conservation;
-  for (const auto& st : a.stages) {
-    stages.push_back(metrics::to_json(st));
-    conservation = std::max(conservation.value_or(0.0), st.conservation_error_j);
-  }
+  for (const auto& st : a.stages) conservation = std::max(conservation.value_or(0.0), st.conservation_error_j);
   return {
       {"json_schema_version", kSummarySchemaVersion},
       {"context",
@@ -125,7 +121,7 @@ nlohmann::json to_json(const RunAnalysis& a) {
       {"idle_power_w", a.idle_power_w ? nlohmann::json(*a.idle_power_w) : nlohmann::json()},
       {"summary", metrics::to_json(a.summary)},
       {"analysis", metrics::to_json(a.metrics)},
-      {"stages", stages},
+      {"stages", metrics::to_json(a.stages)},
       {"slo", metrics::to_json(a.slo)},
       // The first stage of a sweep that saturated the server (metrics/saturation.h), or null.
       {"saturation", metrics::to_json(a.saturation)},

@@ -60,20 +60,27 @@ LoadedRun load_run(const std::string& dir, const RunSetOptions& opts) {
     r.parameters = info["parameters"].get<double>();
   }
   r.workload = r.manifest.value("workload", nlohmann::json::object()).value("sha256", "");
-  for (const auto& s : store.sessions()) {
+  const auto sessions = store.sessions();
+  for (const auto& s : sessions) {
     if (s.idle.contains("total_power_w")) r.idle_power_w = s.idle["total_power_w"].get<double>();
   }
   metrics::RunMetricsBuilder builder(opts.metrics);
+  r.slo = metrics::parse_slo(r.manifest.value("config", nlohmann::json::object()).value("slo", ""));
+  metrics::StageMetricsBuilder stages(sessions, {true, r.slo});
   metrics::ItemOutcomeBuilder items;
   run::RunStore::QueryReadOptions read;
   read.token_times = true;
   store.for_each_query(
       [&](const run::QueryRecord& q) {
         builder.add(q);
+        stages.add(q);
         if (opts.items) items.add(q);
       },
       read);
   r.metrics = builder.finish();
+  r.stages = stages.finish();
+  std::erase_if(r.stages, [](const metrics::StageMetrics& m) { return m.sessions == 0; });
+  r.saturation = metrics::find_saturation(r.stages);
   if (opts.items) r.items = items.finish();
   return r;
 }

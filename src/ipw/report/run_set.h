@@ -11,6 +11,8 @@
 
 #include "ipw/metrics/item_outcomes.h"
 #include "ipw/metrics/run_metrics.h"
+#include "ipw/metrics/saturation.h"
+#include "ipw/metrics/stages.h"
 
 namespace ipw::report {
 
@@ -25,6 +27,9 @@ struct LoadedRun {
   std::optional<double> idle_power_w;
   nlohmann::json manifest;
   metrics::RunMetrics metrics;
+  std::vector<metrics::StageMetrics> stages;  // per load stage (docs/load.md), with the run's --slo
+  std::optional<metrics::Saturation> saturation;
+  metrics::Slo slo;  // the run's --slo (the stages' goodput figures)
   std::unordered_map<std::string, metrics::ItemOutcome> items;
 };
 

@@ -188,6 +188,8 @@
       }, h[1]);
     });
 
+    if (run.stages && run.stages.length >= 2) stagesSection(sec, run, idx, src, est);
+
     // Detail tables.
     var t = a.trimmed;
     sec.appendChild(el('h3', { text: 'IPW family' + est }));
@@ -201,6 +203,51 @@
         grp[1].map(function (g) { return [g.key, String(g.queries), String(g.errors), fmt(g.accuracy, 3), ci(g.accuracy_ci95), fmt(g.mean_energy_j),
                                           fmt(g.mean_power_w), fmt(g.ipw), fmt(g.ipj)]; })));
     });
+  }
+
+  // A sweep's stages (docs/load.md): J per output token and IPJ against the swept
+  // setting, and energy per query against p90 latency, one point per stage.
+  function stagesSection(sec, run, idx, src, est) {
+    var st = run.stages;
+    var key = st.every(function (s) { return s.setting.concurrency !== undefined; }) ? 'concurrency'
+            : st.every(function (s) { return s.setting.rate !== undefined; }) ? 'rate' : null;
+    var xOf = function (s) { return key ? s.setting[key] : s.stage; };
+    var xName = key === 'rate' ? 'arrival rate (requests/s)' : key ? 'concurrency (queries in flight)' : 'stage';
+    sec.appendChild(el('h3', { text: 'Load stages' + est }));
+    var g2 = el('div', { 'class': 'grid2' });
+    sec.appendChild(g2);
+    var goodput = st.some(function (s) { return s.goodput_ipj !== null; });
+    var series = [
+      { name: 'J / output token', type: 'line', data: st.map(function (s) { return [xOf(s), s.j_per_output_token]; }), itemStyle: { color: '#f08c2e' } },
+      { name: 'IPJ (1/J)', type: 'line', yAxisIndex: 1, data: st.map(function (s) { return [xOf(s), s.queries.ipj]; }), itemStyle: { color: '#2f6fdf' } }];
+    if (goodput) series.push({ name: 'goodput IPJ', type: 'line', yAxisIndex: 1, lineStyle: { type: 'dashed' },
+                               data: st.map(function (s) { return [xOf(s), s.goodput_ipj]; }), itemStyle: { color: '#3aa35b' } });
+    var sat = run.saturation ? ' Stage ' + run.saturation.stage + ' saturated the server (throughput ' +
+              fmt(100 * run.saturation.throughput_gain, 2) + '%, p50 latency +' + fmt(100 * run.saturation.p50_latency_growth, 2) + '%).' : '';
+    draw(figure(g2, 'stages-' + idx, '', ' J per output token (stage energy / its output tokens: independent of how overlapping queries ' +
+                'share energy) and IPJ (ratio of means over the stage\'s queries: depends on the sharing rule, "' + st[0].attribution + '").' + sat, src), {
+      title: { text: 'J/token and IPJ by ' + (key || 'stage'), textStyle: { fontSize: 13 } },
+      legend: {}, tooltip: { trigger: 'axis' }, grid: { left: 60, right: 60, top: 50, bottom: 44 },
+      xAxis: { type: key ? 'log' : 'value', name: xName, nameLocation: 'middle', nameGap: 28, logBase: 2 },
+      yAxis: [{ type: 'value', name: 'J / token' }, { type: 'value', name: 'IPJ (1/J)' }],
+      series: series
+    }, 'stages');
+    draw(figure(g2, 'stage-latency-' + idx, '', ' Mean energy per query against the stage\'s p90 end-to-end latency, one point per stage, ' +
+                'labelled with its ' + (key || 'stage') + ': what lower energy costs in tail latency.', src), {
+      title: { text: 'Energy per query vs p90 latency', textStyle: { fontSize: 13 } },
+      tooltip: { trigger: 'item', formatter: function (p) { return p.data.name + '<br>' + fmt(p.data.value[0]) + ' s p90, ' + fmt(p.data.value[1]) + ' J'; } },
+      grid: { left: 60, right: 30, top: 50, bottom: 44 },
+      xAxis: { type: 'value', name: 'p90 end-to-end latency (s)', nameLocation: 'middle', nameGap: 28, scale: true },
+      yAxis: { type: 'value', name: 'J / query', scale: true },
+      series: [{ type: 'line', symbolSize: 9, label: { show: true, position: 'top', fontSize: 10, formatter: function (p) { return p.data.name; } },
+                 data: st.filter(function (s) { return s.queries.latency_s.p90 !== null && s.queries.mean_energy_j !== null; })
+                         .map(function (s) { return { name: (key ? key + ' ' : 'stage ') + xOf(s), value: [s.queries.latency_s.p90, s.queries.mean_energy_j] }; }),
+                 itemStyle: { color: '#5b8def' } }]
+    }, 'stage latency');
+    sec.appendChild(table(['stage', 'setting', 'in flight', 'out tok/s', 'energy (J)', 'J / out tok', 'E2E p90 (s)', 'accuracy', 'IPJ (1/J)', 'within SLO', 'goodput IPJ'],
+      st.map(function (s) { return [String(s.stage), JSON.stringify(s.setting), fmt(s.mean_in_flight), fmt(s.output_tokens_per_s), fmt(s.energy_j),
+                                    fmt(s.j_per_output_token), fmt(s.queries.latency_s.p90), fmt(s.queries.accuracy, 3), fmt(s.queries.ipj),
+                                    pct(s.slo_attainment), fmt(s.goodput_ipj)]; })));
   }
 
   // ---------------- several runs ----------------
