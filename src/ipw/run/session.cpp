@@ -284,7 +284,11 @@ void Session::score_reference(const inference::Request& req, const std::string& 
 }
 
 void Session::commit(const QueryRecord& q) {
-  store_.commit_query(q, info_.id, take_new_samples());
+  if (writer_) {
+    writer_->push(q, take_new_samples());
+  } else {
+    store_.commit_query(q, info_.id, take_new_samples());
+  }
   // A sensor that disappears mid-run (a driver unloaded, a file gone) is no longer read; its
   // windows are flagged from then on. Say so once, when it happens, not only in the manifest.
   const auto errors = sampler_.errors();

@@ -17,6 +17,7 @@
 #include "ipw/run/energy_shares.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
+#include "ipw/run/query_writer.h"
 #include "ipw/run/store.h"
 #include "ipw/telemetry/collector.h"
 #include "ipw/telemetry/sampler.h"
@@ -84,6 +85,9 @@ class Session {
   // Called once the query has settled, outside the query's energy window; failures are logged and
   // counted, never fatal (after kMaxScoringFailures with no success, scoring stops).
   void score_reference(const inference::Request& req, const std::string& reference, QueryRecord& q);
+  // Stores a settled query with the samples taken since the last one: at once when one
+  // query is in flight, through the stage's QueryWriter under load (run_stage flushes
+  // it before it returns).
   void commit(const QueryRecord& q);
   std::optional<double> live_power_w() const;
   // Stops telemetry, stores the remaining samples and the session's totals.
@@ -106,6 +110,7 @@ class Session {
   std::vector<std::optional<double>> idle_power_w_;
   std::unique_ptr<inference::Engine> engine_;  // set when ipw runs the server itself
   std::unique_ptr<inference::Client> client_;
+  std::unique_ptr<QueryWriter> writer_;  // set while a stage with several in flight runs
   std::unique_ptr<inference::ReferenceScorer> scorer_;  // set with --perplexity
   int scored_ = 0, scoring_failures_ = 0;
   std::size_t reported_sampler_errors_ = 0;  // collector failures already logged

@@ -78,6 +78,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
   std::size_t next = 0;
   bool stopping = false, ok = true;
 
+  if (!sequential) writer_ = std::make_unique<QueryWriter>(store_.dir(), info_.id);
   const std::int64_t t0 = clock.now_ns();
   ledger.begin(t0);
   std::int64_t last_end = t0;
@@ -235,6 +236,10 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
 
   sampler_.wait_for_sample_after(last_end, kSampleWaitNs);
   for (const QueryShare& s : ledger.close(last_end)) deliver(s);
+  if (writer_) {
+    writer_->flush();  // every stored query is committed before the stage's totals
+    writer_.reset();
+  }
   const StageEnergy& t = ledger.totals();
   nlohmann::json measured = nlohmann::json::object(), unattributed = nlohmann::json::object(),
                  discarded = nlohmann::json::object();
