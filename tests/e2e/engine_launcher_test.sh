@@ -24,4 +24,17 @@ expected=10  # the number of EngineLive cases; a filter that matched nothing mus
 passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$WORK/live.out")
 [ "$passed" = "$expected" ] || { cat "$WORK/live.out"; fail "expected $expected EngineLive tests to pass, got '${passed}'"; }
 
-echo "engine_launcher_test: $passed live launcher tests passed"
+# An engine that never starts serving (a server binary that exits at once): the run's
+# printout names the engine, not an empty URL ("(openai at )").
+printf '#!/bin/sh\necho "fake llama-server: cannot start" >&2\nexit 1\n' >"$WORK/dead-server"
+chmod +x "$WORK/dead-server"
+set +e
+IPW_LLAMA_SERVER="$WORK/dead-server" "$IPW_BIN/ipw" profile --engine llama.cpp --model "$model" --max-queries 1 \
+  --idle-seconds 0 --telemetry estimated --out "$WORK/dead" >"$WORK/dead.out" 2>&1
+rc=$?
+set -e
+[ "$rc" != 0 ] || { cat "$WORK/dead.out"; fail "a server that never started gave exit 0"; }
+grep -q "llama.cpp engine, which never started serving" "$WORK/dead.out" || { cat "$WORK/dead.out"; fail "no engine named"; }
+grep -q " at )" "$WORK/dead.out" && { cat "$WORK/dead.out"; fail "the printout shows an empty server URL"; }
+
+echo "engine_launcher_test: $passed live launcher tests passed; a dead engine is named"

@@ -60,6 +60,11 @@ expect_fail 1 "127.0.0.1:$port" -- "$IPW" profile --server "http://127.0.0.1:$po
   --dataset "$WORK/ds.jsonl" --out "$WORK/runs-dead" --connect-timeout 1 "${common[@]}"
 dead=$(run_dir_in "$WORK/runs-dead")
 "$IPW" analyze "$dead" --json | python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; assert s["queries"]==0, s'
+# The printout says no query was measured (not "energy none (cpu)", which reads as a kind of energy).
+"$IPW" analyze "$dead" >"$WORK/dead.txt"
+grep -q "no query has an energy figure (domains .*: no query ran)" "$WORK/dead.txt" || { cat "$WORK/dead.txt"; fail "dead-server analysis"; }
+grep -q "energy    none" "$WORK/dead.txt" && fail "analysis prints 'energy none'"
+grep -q "at http://127.0.0.1:$port" "$WORK/dead.txt" || fail "analysis does not name the server" 
 
 # 5. a server answering 500 to everything: failed queries are recorded with their error, the run
 #    stops after --max-consecutive-failures (exit 3), and --resume against a good server finishes it

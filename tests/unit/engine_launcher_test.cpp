@@ -205,3 +205,18 @@ TEST(EngineServerSearch, MissingExplicitBinaryIsNamedInTheError) {
 
 }  // namespace
 }  // namespace ipw::inference
+
+namespace ipw::inference {
+namespace {
+
+TEST(EngineThreads, ABusyMachineGivesTheServerTheCoresLeftFree) {
+  EXPECT_FALSE(threads_for_free_cores(16, 0.3));  // idle: llama-server's own default stands
+  EXPECT_FALSE(threads_for_free_cores(2, 0.9));
+  EXPECT_EQ(threads_for_free_cores(16, 4.2), 12);
+  EXPECT_EQ(threads_for_free_cores(2, 1.0), 1);
+  EXPECT_EQ(threads_for_free_cores(2, 4.0), 1);  // never fewer than one
+  EXPECT_FALSE(threads_for_free_cores(0, 3.0));  // unknown CPU count: leave it to the server
+}
+
+}  // namespace
+}  // namespace ipw::inference

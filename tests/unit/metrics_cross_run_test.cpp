@@ -235,6 +235,18 @@ TEST(MetricsTrend, OneAcceleratorAttributesEverythingToTheModel) {
   EXPECT_NEAR(*t.ipw_growth_per_year, 2.5, 0.01);  // one year apart (2024 is 366 days)
 }
 
+TEST(MetricsTrend, ALatestIpwOfZeroSaysWhyThereIsNoGain) {
+  const TrendResult t = compute_trend({{"a", "a", "H", "2024-01-01", "", 0.5, 0.02, 0.001},
+                                       {"b", "b", "H", "2025-01-01", "", 0.0, 0.0, 0.0}});
+  EXPECT_FALSE(t.decomposition);
+  EXPECT_NE(t.no_decomposition.find("1 of 2 have IPW 0 or unknown (b)"), std::string::npos) << t.no_decomposition;
+  EXPECT_EQ(to_json(t)["decomposition_note"], t.no_decomposition);
+  const TrendResult ok = compute_trend({{"a", "a", "H", "2024-01-01", "", 0.5, 0.02, 0.001},
+                                        {"b", "b", "H", "2025-01-01", "", 0.6, 0.05, 0.002}});
+  EXPECT_TRUE(ok.no_decomposition.empty());
+  EXPECT_TRUE(to_json(ok)["decomposition_note"].is_null());
+}
+
 TEST(MetricsTrend, MissingCrossRunLeavesTheSplitOpen) {
   const TrendResult t = compute_trend({{"old@A", "old", "A", "2023-01-01", "2020-01-01", 0.5, 0.01, 0.001},
                                        {"new@B", "new", "B", "2025-01-01", "2022-01-01", 0.6, 0.06, 0.002}});

@@ -112,6 +112,21 @@ TEST(MonitorHub, EnergyTotalsFollowTheCounter) {
   EXPECT_GT(s.read_seconds, 0);
 }
 
+TEST(MonitorHub, NoReadRateFromTheFirstReads) {
+  // One slow subscriber: the hub reads at start and then waits 5 s. The reads so far are
+  // too few to give a rate (two back-to-back start-up reads once showed 11,861 Hz).
+  SampleHub hub(one_fake({}), fast());
+  hub.start();
+  auto q = hub.subscribe("slow", 5'000'000'000);
+  ASSERT_NE(q->pop(2s), nullptr);
+  std::this_thread::sleep_for(100ms);
+  const HubStatus s = hub.status();
+  EXPECT_GE(s.reads, 1u);
+  EXPECT_LT(s.reads, 5u);
+  EXPECT_FALSE(s.read_rate_hz) << *s.read_rate_hz << " Hz from " << s.reads << " reads";
+  hub.unsubscribe(q);
+}
+
 TEST(MonitorHub, FastestClientSetsTheIntervalButNeverBelowTheSourcePeriod) {
   SampleHub hub(one_fake({}, 20'000'000), fast());  // the source updates every 20 ms
   hub.start();

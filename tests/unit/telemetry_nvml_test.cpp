@@ -38,6 +38,9 @@ TEST(NvmlSelect, DevicesErrorsAreNeverSilent) {
             std::string::npos);
   EXPECT_NE(select_gpus(kFour, "bbb", std::nullopt).error().find("matches 2 GPUs"),
             std::string::npos);
+  // A MIG instance's UUID gets its own answer: NVML meters whole GPUs.
+  EXPECT_NE(select_gpus(kFour, "MIG-5c9a1b2e-0d3f-5a6b-8c7d-0e1f2a3b4c5d", std::nullopt).error().find("MIG instance"),
+            std::string::npos);
   EXPECT_NE(select_gpus(kFour, "GPU-ffff", std::nullopt).error().find("no GPU has UUID"),
             std::string::npos);
   EXPECT_NE(select_gpus(kFour, "1,1", std::nullopt).error().find("twice"), std::string::npos);

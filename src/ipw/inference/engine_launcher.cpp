@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "ipw/inference/engine_gguf.h"
 #include "ipw/inference/engine_http.h"
@@ -229,6 +231,18 @@ std::string Engine::start() {
     if (o.parallel > 1 && !slots_given) {
       argv.insert(argv.end(), {"--parallel", std::to_string(o.parallel)});
     }
+    const bool threads_given = std::any_of(o.extra_args.begin(), o.extra_args.end(), [](const std::string& a) {
+      return a == "-t" || a == "--threads" || a.rfind("--threads=", 0) == 0;
+    });
+    double load[1] = {0};
+    if (!threads_given && ::getloadavg(load, 1) == 1) {
+      if (const auto t = threads_for_free_cores(std::thread::hardware_concurrency(), load[0])) {
+        argv.insert(argv.end(), {"--threads", std::to_string(*t)});
+        spdlog::warn("the machine is busy (load average {:.1f} on {} CPUs): llama-server gets {} thread(s), the "
+                     "cores left free (set them with --engine-arg --threads --engine-arg N)",
+                     load[0], std::thread::hardware_concurrency(), *t);
+      }
+    }
     {
       std::ofstream log(s_->log_path, std::ios::app);
       log << "ipw: starting " << quote_args(argv) << "\n";
@@ -408,6 +422,11 @@ std::string find_llama_server() {
       "llama-server not found (looked in IPW_LLAMA_DIR, next to ipw's binary, in the source tree's "
       "third_party/llama/build/bin, and on PATH). Build it with scripts/build-llama.sh (about 5 minutes "
       "on 2 cores), or set IPW_LLAMA_SERVER to an existing llama-server binary.");
+}
+
+std::optional<int> threads_for_free_cores(unsigned cpus, double load_1min) {
+  if (cpus == 0 || !(load_1min >= 1.0)) return std::nullopt;
+  return std::max(1, static_cast<int>(cpus) - static_cast<int>(std::lround(load_1min)));
 }
 
 void terminate_engines_from_signal_handler() {

@@ -99,4 +99,10 @@ std::vector<std::string> llama_server_candidates(const ServerSearch& s);
 // handler; the Engine destructors then reap them on the way out.
 void terminate_engines_from_signal_handler();
 
+// llama-server's threads on a busy machine: its default (every core) competes with whatever
+// already runs, and on a loaded 2-core VM decoded at 2.4 tokens/s where one thread made
+// ~3,500. With a 1-minute load average of 1 or more, the cores left free (at least 1);
+// otherwise empty: the server's default stands. Unused when --engine-arg sets -t/--threads.
+std::optional<int> threads_for_free_cores(unsigned cpus, double load_1min);
+
 }  // namespace ipw::inference

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ipw::metrics {
 namespace {
@@ -23,14 +24,27 @@ const TrendPoint* best(const std::vector<TrendPoint>& pts, Pred pred) {
   return b;
 }
 
-std::optional<TrendDecomposition> decompose(const std::vector<TrendPoint>& pts) {
+// `why_not` says why there is none, for the printout and the JSON.
+std::optional<TrendDecomposition> decompose(const std::vector<TrendPoint>& pts, std::string& why_not) {
   std::vector<TrendPoint> with;
+  std::vector<std::string> without;
   for (const auto& p : pts) {
-    if (p.ipw && *p.ipw > 0) with.push_back(p);
+    if (p.ipw && *p.ipw > 0) {
+      with.push_back(p);
+    } else {
+      without.push_back(p.label);
+    }
   }
-  if (with.size() < 2) return std::nullopt;
+  if (with.size() < 2) {
+    why_not = fmt::format("no IPW gain: it needs two runs with IPW above 0, and {} of {} have IPW 0 or unknown ({})",
+                          without.size(), pts.size(), fmt::join(without, ", "));
+    return std::nullopt;
+  }
   const std::string d0 = with.front().release_date, d1 = with.back().release_date;  // sorted
-  if (d0 == d1) return std::nullopt;
+  if (d0 == d1) {
+    why_not = fmt::format("no IPW gain: every run with IPW above 0 has the release date {}", d0);
+    return std::nullopt;
+  }
   std::set<std::string> hardware;
   bool hw_dates = true;
   for (const auto& p : with) {
@@ -141,7 +155,7 @@ TrendResult compute_trend(std::vector<TrendPoint> points) {
     if (den > 1e-12) t.ipw_growth_per_year = std::exp((n * sxy - sx * sy) / den);
   }
   t.points = std::move(points);
-  t.decomposition = decompose(t.points);
+  t.decomposition = decompose(t.points, t.no_decomposition);
   return t;
 }
 
@@ -162,7 +176,8 @@ nlohmann::json to_json(const TrendResult& t) {
            {"model_factor", opt(d.model_factor)}, {"hardware_factor", opt(d.hardware_factor)},
            {"how", d.fixed}};
   }
-  return {{"points", pts}, {"ipw_growth_per_year", opt(t.ipw_growth_per_year)}, {"decomposition", dec}};
+  return {{"points", pts}, {"ipw_growth_per_year", opt(t.ipw_growth_per_year)}, {"decomposition", dec},
+          {"decomposition_note", t.no_decomposition.empty() ? nlohmann::json() : nlohmann::json(t.no_decomposition)}};
 }
 
 }  // namespace ipw::metrics

@@ -33,6 +33,7 @@ struct TrendResult {
   std::vector<std::size_t> frontier;       // indices of points that set a new best IPW
   std::optional<double> ipw_growth_per_year;  // exp(slope) of log IPW over the frontier
   std::optional<TrendDecomposition> decomposition;
+  std::string no_decomposition;  // why there is no decomposition (empty when there is one)
 };
 
 // Days since 1970-01-01 for "YYYY-MM-DD"; empty when malformed.

@@ -16,6 +16,9 @@ using telemetry::MutexLock;
 
 constexpr std::int64_t kRateWindowNs = 10'000'000'000;  // read rate over the last 10 s
 constexpr std::size_t kRateMaxReads = 4096;
+// The rate is reported from this many reads on: the first reads come back to back at start
+// (one on start, one for the first subscriber), and two of them once read as 11,861 Hz.
+constexpr std::size_t kRateMinReads = 5;
 
 std::int64_t unix_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -280,7 +283,7 @@ HubStatus SampleHub::status() const {
   }
   s.reads = reads_;
   s.read_seconds = static_cast<double>(read_ns_total_) * 1e-9;
-  if (recent_reads_ns_.size() >= 2 && recent_reads_ns_.back() > recent_reads_ns_.front()) {
+  if (recent_reads_ns_.size() >= kRateMinReads && recent_reads_ns_.back() > recent_reads_ns_.front()) {
     s.read_rate_hz = static_cast<double>(recent_reads_ns_.size() - 1) /
                      (static_cast<double>(recent_reads_ns_.back() - recent_reads_ns_.front()) * 1e-9);
   }

@@ -1,4 +1,5 @@
 #include "ipw/report/analysis_tables.h"
+#include "ipw/report/text_cells.h"
 
 #include <algorithm>
 
@@ -7,9 +8,6 @@
 namespace ipw::report {
 namespace {
 
-std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
-  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
-}
 std::string ci(const std::optional<metrics::Interval>& i) {
   return i ? fmt::format("{:.4g}–{:.4g}", i->lo, i->hi) : std::string("n/a");
 }
@@ -95,7 +93,7 @@ void print_groups(std::FILE* out, const char* title, const std::vector<metrics::
              "accuracy", "95% CI (Wilson)", "E (J)", "P (W)", "IPW", "IPJ");
   for (const auto& g : groups) {
     fmt::print(out, "  {:<24}{:>7}{:>7}{:>10}{:>17}{:>11}{:>10}{:>11}{:>11}\n",
-               g.key.size() > 23 ? g.key.substr(0, 22) + "…" : g.key, g.queries, g.errors,
+               cut(g.key, 23), g.queries, g.errors,
                num(g.accuracy, "{:.3f}"), ci(g.accuracy_ci95), num(g.mean_energy_j),
                num(g.mean_power_w), num(g.ipw), num(g.ipj));
   }
@@ -114,7 +112,6 @@ std::string setting_text(const nlohmann::json& setting) {
   return setting.dump();
 }
 
-std::string g4(const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string("n/a"); }
 
 }  // namespace
 
@@ -129,9 +126,9 @@ void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stag
   double worst = 0;
   for (const auto& s : stages) {
     fmt::print(out, "  {:>5}  {:<24}{:>9}{:>9}{:>11}{:>12}{:>10}{:>11}{:>10}{:>10}{:>10}{:>9}{:>11}\n", s.stage,
-               setting_text(s.setting), g4(s.mean_in_flight), g4(s.requests_per_s), g4(s.output_tokens_per_s),
-               g4(s.energy_j), g4(s.unattributed_energy_j), g4(s.j_per_output_token), g4(s.mean_power_w),
-               ms(s.queries.ttft_s.p50), ms(s.queries.latency_s.p90), g4(s.queries.accuracy), g4(s.queries.ipj));
+               setting_text(s.setting), num(s.mean_in_flight), num(s.requests_per_s), num(s.output_tokens_per_s),
+               num(s.energy_j), num(s.unattributed_energy_j), num(s.j_per_output_token), num(s.mean_power_w),
+               ms(s.queries.ttft_s.p50), ms(s.queries.latency_s.p90), num(s.queries.accuracy), num(s.queries.ipj));
     worst = std::max(worst, s.conservation_error_j);
   }
   fmt::print(out, "  energy shared by '{}' (docs/attribution.md); shares + unattributed = measured to {:.1e} J\n",
@@ -147,7 +144,7 @@ void print_stages(std::FILE* out, const std::vector<metrics::StageMetrics>& stag
     for (const auto& s : stages) {
       fmt::print(out, "  {:>5}  within SLO {:>6}  goodput {:>5} queries  goodput IPJ {}\n", s.stage,
                  s.slo_attainment ? fmt::format("{:.1f}%", *s.slo_attainment * 100) : std::string("n/a"),
-                 s.goodput_queries, g4(s.goodput_ipj));
+                 s.goodput_queries, num(s.goodput_ipj));
     }
   }
   if (saturation) {

@@ -1,4 +1,5 @@
 #include "ipw/report/comparison.h"
+#include "ipw/report/text_cells.h"
 
 #include <algorithm>
 #include <set>
@@ -16,12 +17,6 @@ namespace {
 nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 nlohmann::json opt(const std::optional<metrics::Interval>& i) {
   return i ? nlohmann::json::array({i->lo, i->hi}) : nlohmann::json();
-}
-std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
-  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
-}
-std::string cut(const std::string& s, std::size_t w) {
-  return s.size() > w ? s.substr(0, w - 1) + "~" : s;
 }
 
 LeaderboardRow row_for(std::size_t i, const LoadedRun& r) {

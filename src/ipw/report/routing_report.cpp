@@ -1,17 +1,14 @@
 #include "ipw/report/routing_report.h"
+#include "ipw/report/text_cells.h"
 
 #include <fmt/format.h>
 
 namespace ipw::report {
 namespace {
 
-std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
-  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
-}
 std::string pct(const std::optional<double>& v) {
   return v ? fmt::format("{:.1f}%", *v * 100) : std::string("n/a");
 }
-std::string cut(const std::string& s, std::size_t w) { return s.size() > w ? s.substr(0, w - 1) + "~" : s; }
 
 }  // namespace
 

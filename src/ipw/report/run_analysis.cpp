@@ -1,4 +1,5 @@
 #include "ipw/report/run_analysis.h"
+#include "ipw/report/text_cells.h"
 
 #include <filesystem>
 #include <fstream>
@@ -15,9 +16,6 @@ namespace {
 
 constexpr int kSummarySchemaVersion = 1;
 
-std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
-  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
-}
 
 std::string dist_row(const char* name, const metrics::Distribution& d, double scale, const char* unit) {
   auto f = [&](const std::optional<double>& v) {
@@ -137,11 +135,21 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
   std::string domains;
   for (const auto& d : a.domains_included) domains += (domains.empty() ? "" : "+") + d;
   fmt::print(out, "run       {}\n", a.dir);
-  fmt::print(out, "model     {}  ({} at {})\n", server.value("model", ""), server.value("api", ""),
-             server.value("url", ""));
-  fmt::print(out, "energy    {} ({})  idle baseline {} W\n", s.energy_source,
-             domains.empty() ? std::string("no domains") : domains,
-             num(a.idle_power_w, "{:.2f}"));
+  // A server ipw started itself has no URL until it runs: say which failed, not "at ".
+  const std::string url = server.value("url", "");
+  const std::string engine = server.value("engine", "");
+  fmt::print(out, "model     {}  ({})\n", server.value("model", ""),
+             !url.empty()    ? fmt::format("{} at {}", server.value("api", ""), url)
+             : !engine.empty() ? fmt::format("{} engine, which never started serving", engine)
+                               : fmt::format("{}, no server URL", server.value("api", "")));
+  const std::string where = domains.empty() ? std::string("no domains") : domains;
+  if (s.energy_source == "none") {
+    // "none" alone reads as a kind of energy; say that no query was measured, and why it may be.
+    fmt::print(out, "energy    no query has an energy figure (domains {}{})  idle baseline {} W\n", where,
+               s.queries == 0 ? ": no query ran" : "", num(a.idle_power_w, "{:.2f}"));
+  } else {
+    fmt::print(out, "energy    {} ({})  idle baseline {} W\n", s.energy_source, where, num(a.idle_power_w, "{:.2f}"));
+  }
   fmt::print(out, "\nqueries   {}  errors {}  scored {}\n", s.queries, s.errors, s.scored);
   if (s.accuracy) {
     fmt::print(out, "accuracy  {:.4f}  (95% CI {:.4f}–{:.4f}, Wilson)\n", *s.accuracy,

@@ -1,4 +1,5 @@
 #include "ipw/report/trend_report.h"
+#include "ipw/report/text_cells.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -6,15 +7,6 @@
 #include <fmt/format.h>
 
 namespace ipw::report {
-namespace {
-
-std::string num(const std::optional<double>& v, const char* spec = "{:.4g}") {
-  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
-}
-std::string cut(const std::string& s, std::size_t w) { return s.size() > w ? s.substr(0, w - 1) + "~" : s; }
-
-}  // namespace
-
 metrics::TrendResult build_trend(const std::vector<LoadedRun>& runs,
                                  const std::unordered_map<std::string, std::string>& release_dates,
                                  const std::unordered_map<std::string, std::string>& hardware_dates) {
@@ -62,6 +54,8 @@ void print_trend(std::FILE* out, const metrics::TrendResult& t) {
     fmt::print(out, "\nIPW gain {} → {}: {:.2f}x total\n", d.start, d.end, d.total);
     fmt::print(out, "  model factor    {}\n  hardware factor {}\n  ({})\n", num(d.model_factor, "{:.2f}x"),
                num(d.hardware_factor, "{:.2f}x"), d.fixed);
+  } else if (!t.no_decomposition.empty()) {
+    fmt::print(out, "\nnote: {}\n", t.no_decomposition);
   }
 }
 

@@ -48,6 +48,12 @@ Expected<unsigned, std::string> resolve(const std::vector<GpuIdentity>& gpus,
                       " GPU(s) found)");
   }
   std::string want = lower(entry);
+  if (want.rfind("mig-", 0) == 0) {
+    // NVML's energy counter and power readings are per physical GPU: a MIG instance has none.
+    return unexpected("'" + entry + "' is a MIG instance's UUID; NVML reports energy and power per physical GPU, "
+                      "not per MIG instance, so select the GPU that holds it (its GPU-… UUID or index in "
+                      "`nvidia-smi -L`); queries on other instances of that GPU share its energy");
+  }
   if (want.rfind("gpu-", 0) != 0) want = "gpu-" + want;
   std::vector<unsigned> matches;
   for (const auto& g : gpus)
