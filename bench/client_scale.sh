@@ -118,7 +118,11 @@ for n in "${streams[@]}"; do
   python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'ipw', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
   # aiohttp
   start_mock "$WORK/aio-$n.log"
-  "$PY" "$WORK/aio.py" "$URL" "$n" "$total" "$WORK/aio-$n.json" "$WORK/ds.jsonl"
+  if ! "$PY" "$WORK/aio.py" "$URL" "$n" "$total" "$WORK/aio-$n.json" "$WORK/ds.jsonl" 2>"$WORK/aio-$n.err"; then
+    stop_mock
+    printf '%-8s %-8s failed: %s\n' "$n" aiohttp "$(tail -1 "$WORK/aio-$n.err")"
+    continue
+  fi
   stop_mock
   lag=$(python3 "$WORK/lag.py" aio "$WORK/aio-$n.json" "$WORK/aio-$n.log")
   cpu=$(python3 -c "import json; print(json.load(open('$WORK/aio-$n.json'))['cpu_s'])")
