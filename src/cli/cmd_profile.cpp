@@ -13,6 +13,7 @@
 #include "ipw/report/run_analysis.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
+#include "ipw/telemetry/registry.h"
 
 namespace ipw::cli {
 namespace {
@@ -68,14 +69,11 @@ std::string absolute_path(const std::string& p) {
 
 std::string absolute_telemetry(const std::string& spec) {
   std::string out;
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    std::size_t comma = spec.find(',', start);
-    if (comma == std::string::npos) comma = spec.size();
-    std::string part = spec.substr(start, comma - start);
+  bool first = true;
+  for (std::string part : telemetry::telemetry_spec_entries(spec)) {
     if (part.rfind("replay:", 0) == 0 && part.size() > 7) part = "replay:" + absolute_path(part.substr(7));
-    out += (start == 0 ? "" : ",") + part;
-    start = comma + 1;
+    out += (first ? "" : ",") + part;
+    first = false;
   }
   return out;
 }

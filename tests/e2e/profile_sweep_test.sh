@@ -133,7 +133,8 @@ bad "unknown key 'p99'" --slo p99=1
 # the stage's own setting.
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 50 --tokens-per-s 40
 "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry "replay:$WORK/trace.csv" \
-  --idle-seconds 0 --warmup 0 --max-queries 16 --sweep concurrency=2,4 --out "$WORK/int" >"$WORK/int.log" 2>&1 &
+  --idle-seconds 0 --warmup 0 --max-queries 16 --sweep concurrency=2,4 --model-info parameters=1B \
+  --out "$WORK/int" >"$WORK/int.log" 2>&1 &
 PROFILE=$!
 PIDS+=("$PROFILE")
 for _ in $(seq 900); do
@@ -150,7 +151,8 @@ rc=$?
 set -e
 [ "$rc" = 130 ] || { cat "$WORK/int.log"; fail "interrupted sweep exited $rc, expected 130"; }
 run=$(run_dir_in "$WORK/int")
-"$IPW" profile --resume "$run" --server "$MOCK_URL" >"$WORK/resume.log" 2>&1 || { cat "$WORK/resume.log"; fail "resume"; }
+"$IPW" profile --resume "$run" --server "$MOCK_URL" --model-info release_date=2024-01-10 >"$WORK/resume.log" 2>&1 ||
+  { cat "$WORK/resume.log"; fail "resume"; }
 "$IPW" export "$run" --format jsonl -o "$WORK/int.jsonl"
 "$PY" - "$WORK/int.jsonl" "$run" <<'PYEOF' || fail "sweep resume"
 import json, sqlite3, sys
@@ -163,6 +165,9 @@ sessions = sqlite3.connect(sys.argv[2] + "/run.db").execute("SELECT status, tota
 assert [s[0] for s in sessions] == ["interrupted", "completed"], sessions
 resumed = json.loads(sessions[1][1])["stages"]
 assert [p["setting"] for p in resumed] == [{"concurrency": 4}], resumed
+# --model-info given on resume adds to what the run recorded; it does not wipe it.
+info = json.loads(sqlite3.connect(sys.argv[2] + "/run.db").execute("SELECT json FROM manifest").fetchone()[0])["model_info"]
+assert info.get("parameters") == 1e9 and info.get("release_date") == "2024-01-10", info
 print(f"sweep interrupted in stage 1 with {sum(1 for r in rows if r['stage'] == 1 and r['session'] == 1)} of its 16 stored; resumed to 32")
 PYEOF
 echo "ok: sweeps, saturation, steady state, SLO goodput, bad sweep flags, resume"

@@ -320,6 +320,13 @@ TEST(TelemetryRegistry, NamesAndSpecs) {
   EXPECT_THAT(expect_spec_error("estimated,estimated"), HasSubstr("measured twice"));
 }
 
+TEST(TelemetryRegistry, SpecEntriesAreTrimmedInOrderAndEmptyOnesKept) {
+  EXPECT_EQ(telemetry_spec_entries("nvml, rapl ,replay:/a,b.csv"),
+            (std::vector<std::string>{"nvml", "rapl", "replay:/a", "b.csv"}));
+  EXPECT_EQ(telemetry_spec_entries("nvml,,rapl"), (std::vector<std::string>{"nvml", "", "rapl"}));
+  EXPECT_EQ(telemetry_spec_entries(""), (std::vector<std::string>{""}));
+}
+
 TEST(TelemetryRegistry, AutoFallsBackToTheEstimatorWithoutHardware) {
   TempDir proc, sys;
   proc.write("stat", proc_stat(10, 10));

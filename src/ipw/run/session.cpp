@@ -136,9 +136,14 @@ void Session::open(nlohmann::json manifest, const std::string& command_line) {
                            {"sample_period_ms", cfg_.sample_period_ms},
                            {"collectors", sampler_.describe()}};
   manifest["config"] = to_stored_json(cfg_);
-  // What the user said of the model (for a resumed run too: --model-info given
-  // again replaces it); start_engine adds what the GGUF file says.
-  manifest["model_info"] = model_info_from_flags(cfg_.model_info);
+  // What the user said of the model. On resume what the run recorded stays (the
+  // GGUF's facts among it) and a --model-info given again replaces its keys;
+  // start_engine adds what the GGUF file says.
+  model_info_ = manifest.value("model_info", nlohmann::json::object());
+  if (!model_info_.is_object()) model_info_ = nlohmann::json::object();
+  const nlohmann::json given = model_info_from_flags(cfg_.model_info);
+  for (const auto& [key, value] : given.items()) model_info_[key] = value;
+  manifest["model_info"] = model_info_;
   store_.write_manifest(manifest);
   info_.started_utc = utc_now_iso();
   info_.command_line = command_line;
@@ -171,7 +176,8 @@ std::string Session::start_engine() {
   manifest["server"]["engine"] = cfg_.engine;
   manifest["server"]["engine_pid"] = engine_->pid();
   manifest["model"] = engine_->model_facts();
-  manifest["model_info"] = model_info_with_gguf(model_info_from_flags(cfg_.model_info), manifest["model"]["gguf"]);
+  model_info_ = model_info_with_gguf(model_info_, manifest["model"]["gguf"]);
+  manifest["model_info"] = model_info_;
   store_.write_manifest(manifest);
   return url;
 }

@@ -116,6 +116,7 @@ class Session {
   std::size_t reported_sampler_errors_ = 0;  // collector failures already logged
   std::string scoring_error_;  // the last failure, for the manifest
   SessionInfo info_;
+  nlohmann::json model_info_;  // the manifest's model_info: the run's, the flags', the GGUF's
   std::size_t stored_samples_ = 0;
   bool closed_ = false;
 };

@@ -107,14 +107,21 @@ std::vector<std::string> collector_names() {
   return names;
 }
 
-std::vector<std::unique_ptr<Collector>> make_collectors(const std::string& spec) {
-  if (trim(spec).empty()) throw CollectorSpecError("--telemetry is empty");
-  std::vector<std::unique_ptr<Collector>> out;
+std::vector<std::string> telemetry_spec_entries(const std::string& spec) {
+  std::vector<std::string> out;
   std::string::size_type start = 0;
   while (start <= spec.size()) {
     const auto comma = spec.find(',', start);
-    const std::string item = trim(spec.substr(start, comma - start));
+    out.push_back(trim(spec.substr(start, comma - start)));
     start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+  }
+  return out;
+}
+
+std::vector<std::unique_ptr<Collector>> make_collectors(const std::string& spec) {
+  if (trim(spec).empty()) throw CollectorSpecError("--telemetry is empty");
+  std::vector<std::unique_ptr<Collector>> out;
+  for (const std::string& item : telemetry_spec_entries(spec)) {
     if (item.empty()) {
       throw CollectorSpecError("empty entry in --telemetry \"" + spec + "\"");
     }

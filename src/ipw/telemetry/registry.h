@@ -37,6 +37,9 @@ const std::vector<CollectorEntry>& collector_registry();
 // `auto` = every readable hardware source, else `estimated`. A name listed twice
 // or two sources reporting the same domain is an error. Throws CollectorSpecError.
 std::vector<std::unique_ptr<Collector>> make_collectors(const std::string& spec);
+// The entries of a --telemetry spec ("nvml,rapl,replay:FILE"), trimmed, in order; an
+// empty entry stays an empty string (make_collectors refuses it).
+std::vector<std::string> telemetry_spec_entries(const std::string& spec);
 
 // "auto" followed by the registry's names, in table order.
 std::vector<std::string> collector_names();
