@@ -39,6 +39,18 @@ TEST(InferenceRegistry, RejectsUrlWithoutScheme) {
   EXPECT_THROW(make_client("ollama", opts), std::invalid_argument);
 }
 
+TEST(InferenceRegistry, ServerUrlCheckIsOneAndKeepsCredentialsOut) {
+  EXPECT_EQ(normalise_base_url("HTTP://127.0.0.1:8080//"), "HTTP://127.0.0.1:8080");  // schemes are case-free
+  try {
+    (void)normalise_base_url("ftp://user:secret@127.0.0.1:21");
+    FAIL() << "ftp:// accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("is not an http:// or https:// URL"), std::string::npos) << what;
+    EXPECT_EQ(what.find("secret"), std::string::npos) << what;
+  }
+}
+
 TEST(InferenceRegistry, FailureKindNamesRoundTrip) {
   for (FailureKind k : {FailureKind::connect, FailureKind::timeout_connect,
                         FailureKind::timeout_first_token, FailureKind::timeout_total,

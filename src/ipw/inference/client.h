@@ -112,6 +112,10 @@ class Client {
 std::unique_ptr<Client> make_client(const std::string& api, const ClientOptions& opts,
                                     const Clock& clock = steady_clock());
 std::vector<std::string> client_names();
+// base_url without trailing slashes. Throws std::invalid_argument, naming the URL without
+// its credentials, unless it is an http:// or https:// URL (any case): the one check of a
+// server URL, made by the clients and by `ipw profile` before a run directory exists.
+std::string normalise_base_url(std::string base_url);
 
 struct ClientInfo {
   std::string name;

@@ -10,8 +10,4 @@ namespace ipw::inference {
 std::unique_ptr<Client> make_openai_client(const ClientOptions& opts, const Clock& clock);
 std::unique_ptr<Client> make_ollama_client(const ClientOptions& opts, const Clock& clock);
 
-// base_url without trailing slashes; throws std::invalid_argument unless it is an
-// http:// or https:// URL.
-std::string normalise_base_url(std::string base_url);
-
 }  // namespace ipw::inference

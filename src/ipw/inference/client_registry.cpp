@@ -1,8 +1,10 @@
 // The one table of inference clients: a new API is one file plus one line here.
+#include <cctype>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "ipw/common/redact.h"
 #include "ipw/inference/client.h"
 #include "ipw/inference/client_factories.h"
 
@@ -49,10 +51,13 @@ std::vector<ClientInfo> client_infos() {
 }
 
 std::string normalise_base_url(std::string base_url) {
-  if (!base_url.starts_with("http://") && !base_url.starts_with("https://")) {
+  std::string scheme = base_url.substr(0, base_url.find("://"));
+  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (base_url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
     throw std::invalid_argument(fmt::format(
-        "server URL '{}' must start with http:// or https:// (e.g. http://127.0.0.1:8080)",
-        base_url));
+        "server URL '{}' is not an http:// or https:// URL (e.g. http://127.0.0.1:8080; ipw talks HTTP to "
+        "OpenAI-compatible and Ollama servers)",
+        redact_url(base_url)));
   }
   while (base_url.ends_with('/')) base_url.pop_back();
   return base_url;

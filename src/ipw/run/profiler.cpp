@@ -1,6 +1,5 @@
 #include "ipw/run/profiler.h"
 
-#include <cctype>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -145,13 +144,7 @@ void check_server_inputs(const ProfileConfig& cfg) {
     }
     return;
   }
-  std::string scheme = cfg.server.substr(0, cfg.server.find("://"));
-  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (cfg.server.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
-    throw std::invalid_argument(fmt::format(
-        "--server '{}' is not an http:// or https:// URL (ipw talks HTTP to OpenAI-compatible and Ollama servers)",
-        redact_url(cfg.server)));
-  }
+  (void)inference::normalise_base_url(cfg.server);
 }
 
 bool open_loop(const ProfileConfig& cfg) { return cfg.rate > 0 || !cfg.arrival_trace.empty(); }
