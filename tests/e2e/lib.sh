@@ -50,3 +50,32 @@ run_dir_in() {
   [ "$n" = 1 ] || fail "expected one run directory in $1, found $n"
   find "$1" -mindepth 1 -maxdepth 1 -type d
 }
+
+# profile_refused EXPECTED-MESSAGE [flags...]: `ipw profile` against the mock with the
+# test's $WORK/ds.jsonl and $WORK/trace.csv must exit 2, name EXPECTED-MESSAGE and write nothing.
+profile_refused() {
+  local want="$1"
+  shift
+  set +e
+  "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry "replay:$WORK/trace.csv" \
+    --idle-seconds 0 --out "$WORK/refused" "$@" >"$WORK/refused.out" 2>&1
+  local rc=$?
+  set -e
+  [ "$rc" = 2 ] || { cat "$WORK/refused.out"; fail "$* exited $rc, expected 2"; }
+  grep -qF -- "$want" "$WORK/refused.out" || { cat "$WORK/refused.out"; fail "$*: no '$want' in the message"; }
+  [ ! -e "$WORK/refused" ] || fail "$* wrote $WORK/refused"
+}
+
+# wait_for_rows DIR SQL N: waits (up to 60 s) until the run store under DIR answers SQL
+# (a count) with N or more; for interrupting a run part-way.
+wait_for_rows() {
+  local db
+  for _ in $(seq 600); do
+    db="$(find "$1" -name run.db 2>/dev/null | head -1 || true)"
+    if [ -n "$db" ] && [ "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$db" "$2" 2>/dev/null || echo 0)" -ge "$3" ]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "no $3 rows for '$2' under $1 within 60 s"
+}

@@ -102,25 +102,13 @@ PYEOF
 # Bad load flags: a clear message, exit 2, nothing written.
 printf 't_s\n0\nsoon\n' >"$WORK/bad-number.csv"
 printf 't_s\n1\n0.5\n' >"$WORK/decreasing.csv"
-bad() {  # bad EXPECTED-MESSAGE [flags...]
-  local want="$1"
-  shift
-  set +e
-  "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry "replay:$WORK/trace.csv" \
-    --idle-seconds 0 --out "$WORK/bad" "$@" >"$WORK/bad.out" 2>&1
-  local rc=$?
-  set -e
-  [ "$rc" = 2 ] || { cat "$WORK/bad.out"; fail "$* exited $rc, expected 2"; }
-  grep -qF -- "$want" "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "$*: no '$want' in the message"; }
-  [ ! -e "$WORK/bad" ] || fail "$* wrote $WORK/bad"
-}
-bad "--rate" --rate 0
-bad "--concurrency" --concurrency 0
-bad "bad-number.csv:3: t_s 'soon'" --arrival-trace "$WORK/bad-number.csv"
-bad "decreasing.csv:3: t_s 0.5 is before" --arrival-trace "$WORK/decreasing.csv"
-bad "--arrival 'burst'" --rate 2 --arrival burst
-bad "--max-concurrency caps an open loop" --max-concurrency 4
-bad "two arrival schedules" --rate 2 --arrival-trace "$WORK/decreasing.csv"
+profile_refused "--rate" --rate 0
+profile_refused "--concurrency" --concurrency 0
+profile_refused "bad-number.csv:3: t_s 'soon'" --arrival-trace "$WORK/bad-number.csv"
+profile_refused "decreasing.csv:3: t_s 0.5 is before" --arrival-trace "$WORK/decreasing.csv"
+profile_refused "--arrival 'burst'" --rate 2 --arrival burst
+profile_refused "--max-concurrency caps an open loop" --max-concurrency 4
+profile_refused "two arrival schedules" --rate 2 --arrival-trace "$WORK/decreasing.csv"
 
 # Interrupted under load, then resumed: every query once, none repeated.
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 100 --tokens-per-s 20
@@ -128,13 +116,7 @@ start_mock --answers "$WORK/answers.jsonl" --ttft-ms 100 --tokens-per-s 20
   --idle-seconds 0 --warmup 0 --max-queries 40 --concurrency 8 --out "$WORK/int" >"$WORK/int.log" 2>&1 &
 PROFILE=$!
 PIDS+=("$PROFILE")
-for _ in $(seq 600); do
-  db="$(find "$WORK/int" -name run.db 2>/dev/null | head -1 || true)"
-  if [ -n "$db" ] && [ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM queries").fetchone()[0])' "$db" 2>/dev/null || echo 0)" -ge 8 ]; then
-    break
-  fi
-  sleep 0.1
-done
+wait_for_rows "$WORK/int" "SELECT count(*) FROM queries" 8
 kill -INT "$PROFILE"
 set +e
 wait "$PROFILE"

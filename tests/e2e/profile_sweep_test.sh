@@ -110,24 +110,12 @@ print(f"steady state: {len(inside)} of 40 queries inside [{a:.2f}, {b:.2f}] s; e
 PYEOF
 
 # Bad sweep flags: a clear message, exit 2, nothing written.
-bad() {  # bad EXPECTED-MESSAGE [flags...]
-  local want="$1"
-  shift
-  set +e
-  "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry "replay:$WORK/trace.csv" \
-    --idle-seconds 0 --out "$WORK/bad" "$@" >"$WORK/bad.out" 2>&1
-  local rc=$?
-  set -e
-  [ "$rc" = 2 ] || { cat "$WORK/bad.out"; fail "$* exited $rc, expected 2"; }
-  grep -qF -- "$want" "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "$*: no '$want' in the message"; }
-  [ ! -e "$WORK/bad" ] || fail "$* wrote $WORK/bad"
-}
-bad "unknown key 'batch'" --sweep batch=1,2
-bad "concurrency 0 is not a whole number" --sweep concurrency=0,4
-bad "'x' is not a number" --sweep rate=1,x
-bad "drop --rate" --sweep concurrency=1,4 --rate 2
-bad "--slo 'ttft=soon'" --slo ttft=soon
-bad "unknown key 'p99'" --slo p99=1
+profile_refused "unknown key 'batch'" --sweep batch=1,2
+profile_refused "concurrency 0 is not a whole number" --sweep concurrency=0,4
+profile_refused "'x' is not a number" --sweep rate=1,x
+profile_refused "drop --rate" --sweep concurrency=1,4 --rate 2
+profile_refused "--slo 'ttft=soon'" --slo ttft=soon
+profile_refused "unknown key 'p99'" --slo p99=1
 
 # A sweep interrupted in its second stage, then resumed: each stage's queries once, at
 # the stage's own setting.
@@ -137,13 +125,7 @@ start_mock --answers "$WORK/answers.jsonl" --ttft-ms 50 --tokens-per-s 40
   --out "$WORK/int" >"$WORK/int.log" 2>&1 &
 PROFILE=$!
 PIDS+=("$PROFILE")
-for _ in $(seq 900); do
-  db="$(find "$WORK/int" -name run.db 2>/dev/null | head -1 || true)"
-  if [ -n "$db" ] && [ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM queries WHERE stage = 1").fetchone()[0])' "$db" 2>/dev/null || echo 0)" -ge 4 ]; then
-    break
-  fi
-  sleep 0.1
-done
+wait_for_rows "$WORK/int" "SELECT count(*) FROM queries WHERE stage = 1" 4
 kill -INT "$PROFILE"
 set +e
 wait "$PROFILE"

@@ -1,27 +1,17 @@
 // QueryWriter: the load stages' committer. Everything pushed is committed by flush()
 // and by the destructor, with its samples; a failed commit (here a duplicate key)
 // surfaces as an exception on the caller's thread and nothing after it is written.
-#include <filesystem>
-
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "ipw/run/query_writer.h"
+#include "report_test_dir.h"
 
 namespace ipw::run {
 namespace {
 
 class QueryWriterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ipw-writer-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    (void)RunStore::create(dir_.string());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { (void)RunStore::create(dir_.string()); }
 
   static QueryRecord query(int stage, int seq) {
     QueryRecord q;
@@ -43,7 +33,8 @@ class QueryWriterTest : public ::testing::Test {
     return n;
   }
 
-  std::filesystem::path dir_;
+  report::testing::TempDir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 TEST_F(QueryWriterTest, FlushCommitsEverythingPushedWithItsSamples) {

@@ -8,9 +8,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "ipw/run/store.h"
+#include "report_test_dir.h"
 
 namespace ipw::run {
 namespace {
@@ -18,11 +18,6 @@ namespace {
 class RunStoreMigration : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ipw-store-v4-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     std::ifstream in(std::string(IPW_SOURCE_DIR) + "/tests/fixtures/run-store-v4.sql");
     std::stringstream sql;
     sql << in.rdbuf();
@@ -30,7 +25,6 @@ class RunStoreMigration : public ::testing::Test {
     SQLite::Database db((dir_ / "run.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec(sql.str());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   static std::vector<QueryRecord> streamed(const RunStore& s) {
     std::vector<QueryRecord> out;
@@ -53,7 +47,8 @@ class RunStoreMigration : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
+  report::testing::TempDir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 TEST_F(RunStoreMigration, SchemaFourReadsAsItIsWhenReadOnly) {
