@@ -202,12 +202,17 @@ StagePlan stage_plan(const ProfileConfig& cfg, int stage) {
   return p;
 }
 
+// The run's counts across its stages: the progress bar's and the failure streak's.
+struct Tally {
+  std::size_t done = 0, total = 0;
+  int consecutive_failures = 0;
+};
+
 // Sends one stage's queries and stores each as it settles (scored, and judged right
 // away when the stage runs one query at a time).
 void run_stage_queries(Session& session, RunStore& store, ProgressSink& progress, judge::Judge* judge,
                        const ProfileConfig& cfg, const StagePlan& stage, const std::vector<WorkItem>& todo,
-                       const std::vector<workload::TraceArrival>& trace, std::size_t& done, std::size_t total,
-                       int& consecutive_failures, ProfileOutcome& out) {
+                       const std::vector<workload::TraceArrival>& trace, Tally& tally, ProfileOutcome& out) {
   const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
   std::vector<StageQuery> queries;
   for (const WorkItem& w : todo) {
@@ -239,14 +244,14 @@ void run_stage_queries(Session& session, RunStore& store, ProgressSink& progress
     if (judge && one_at_a_time) judge::judge_query(*judge, q, store);
     session.commit(q);
     ++o.queries_run;
-    ++done;
-    consecutive_failures = q.ok() ? 0 : consecutive_failures + 1;
-    progress.update(done, total, session.live_power_w(), q);
-    if (consecutive_failures >= cfg.max_consecutive_failures) {
+    ++tally.done;
+    tally.consecutive_failures = q.ok() ? 0 : tally.consecutive_failures + 1;
+    progress.update(tally.done, tally.total, session.live_power_w(), q);
+    if (tally.consecutive_failures >= cfg.max_consecutive_failures) {
       o.status = RunStatus::failed;
       o.message = fmt::format("{} queries in a row failed (last: {}: {}); fix the server and "
                               "continue with: ipw profile --resume {}",
-                              consecutive_failures, q.error_kind, q.error_message, store.dir());
+                              tally.consecutive_failures, q.error_kind, q.error_message, store.dir());
       return false;
     }
     return true;
@@ -312,10 +317,11 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   }
   const std::set<QueryKey> done_keys = store->completed_keys();
   std::vector<std::vector<WorkItem>> todo;
-  std::size_t total = store->query_count();
+  Tally tally;
+  tally.done = tally.total = store->query_count();
   for (std::size_t k = 0; k < stage_cfgs.size(); ++k) {
     todo.push_back(plan(ds, cfg, static_cast<int>(k), done_keys));
-    total += todo.back().size();
+    tally.total += todo.back().size();
   }
 
   Session session(cfg, *store, progress, stop_requested, std::move(collectors));
@@ -330,9 +336,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   out.run_dir = dir;
   if (!session.prepare(ds.items.front(), out)) return session.close(out);
 
-  progress.begin(total, store->query_count());
-  std::size_t done = store->query_count();
-  int consecutive_failures = 0;
+  progress.begin(tally.total, tally.done);
   bool judge_after = false;  // some stage ran under load: its answers are judged at the end
   for (std::size_t k = 0; k < stage_cfgs.size() && out.status == RunStatus::completed; ++k) {
     const ProfileConfig& sc = stage_cfgs[k];
@@ -341,8 +345,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
       const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
       judge_after = judge_after || !one_at_a_time;
       if (stage_cfgs.size() > 1) progress.note(fmt::format("stage {}: {}", k, stage.setting.dump()));
-      run_stage_queries(session, *store, progress, judge ? &*judge : nullptr, sc, stage, todo[k], trace, done, total,
-                        consecutive_failures, out);
+      run_stage_queries(session, *store, progress, judge ? &*judge : nullptr, sc, stage, todo[k], trace, tally, out);
     }
     if (out.status != RunStatus::completed || !cfg.stop_on_saturation || k == 0) continue;
     if (const auto sat = saturation_so_far(*store)) {
