@@ -76,7 +76,8 @@ def check(trace, export, tol):
                 sys.exit(f"{row['id']}: prefill + decode = {pre} != energy_j {row['energy_j']}")
             if err > tol:
                 sys.exit(f"{row['id']}: energy_j {row['energy_j']:.6f} J vs exact {exact:.6f} J "
-                         f"over [{row['t_start_s']:.4f}, {row['t_end_s']:.4f}] s: error {err:.3%} > {tol:.2%}")
+                         f"over [{row['t_start_s']:.4f}, {row['t_end_s']:.4f}] s: error {err:.3%} > {tol:.2%} "
+                         f"(flags: {row.get('energy_flags') or 'none'})")
     if n == 0:
         sys.exit("no successful queries in the export")
     print(f"{n} queries, worst relative energy error {worst:.4%}")
