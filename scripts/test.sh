@@ -17,7 +17,7 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
 
 echo "== tests under ASan+UBSan (build-asan/) =="
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIPW_SANITIZE=ON -DIPW_BUILD_BENCH=OFF >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIPW_SANITIZE=ON -DIPW_BUILD_BENCH=OFF -DIPW_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"

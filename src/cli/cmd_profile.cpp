@@ -267,6 +267,14 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--connect-timeout", c.connect_timeout_s, "Seconds to connect")->capture_default_str();
   app.add_option("--first-token-timeout", c.first_token_timeout_s, "Seconds to the first token")->capture_default_str();
   app.add_option("--total-timeout", c.total_timeout_s, "Seconds per query")->capture_default_str();
+  app.add_option("--retries", c.retries,
+                 "Send a query again up to N times after a connect failure or a 408/429/5xx before its first token")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--retry-max-wait", c.retry_max_wait_s,
+                 "Longest wait before a retry, in seconds (caps the server's Retry-After and the back-off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--max-consecutive-failures", c.max_consecutive_failures,
                  "Stop (resumably) after this many failed queries in a row")->capture_default_str();
   return [&app, f](const std::string& command_line) {

@@ -1,5 +1,6 @@
 // ipw: intelligence per watt. Thin command layer: parse flags, call the library, print.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -110,6 +111,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? ipw::cli::kExitOk : ipw::cli::kExitUsage;
   }
   if (verbose) spdlog::set_level(spdlog::level::debug);
+  // Test seam: the command line is parsed and its flags validated, and nothing runs
+  // (tests/e2e/docs_commands.py checks every command line the docs show this way).
+  if (const char* check = std::getenv("IPW_CHECK_ARGS"); check != nullptr && std::string(check) == "1") {
+    return ipw::cli::kExitOk;
+  }
   if (help->parsed()) {
     // `ipw help` is the top-level help (with the commands), `ipw help COMMAND` that command's.
     const auto extras = help->remaining();

@@ -11,7 +11,8 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/ipw-monitor-e2e.XXXXXX")"
 PIDS=()
 
 monitor_cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # (CONT: a stopped process, as monitor_outage_test makes one, acts on TERM only once resumed)
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
@@ -59,11 +60,12 @@ start_monitor() {
   MON_METRICS="$(sed -E 's/.*metrics=([^ ]+).*/\1/' <<<"$line")"
 }
 
-# start_mock ARGS...: ipw-mock-server on a free port; sets MOCK_URL.
+# start_mock ARGS...: ipw-mock-server on a free port; sets MOCK_URL and MOCK_PID.
 start_mock() {
   "$IPW_BIN/ipw-mock-server" --port 0 "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
-  PIDS+=("$!")
-  wait_for_line "$WORK/mock.out" 'listening on' "$!" "ipw-mock-server"
+  MOCK_PID=$!
+  PIDS+=("$MOCK_PID")
+  wait_for_line "$WORK/mock.out" 'listening on' "$MOCK_PID" "ipw-mock-server"
   MOCK_URL="$(grep -o 'http://[0-9.:]*' "$WORK/mock.out" | head -1)"
 }
 

@@ -35,11 +35,22 @@ for _ in $(seq 600); do
   fi
   sleep 0.1
 done
+# Hold the run while the monitor is down: with the mock server stopped, the query
+# in flight cannot finish, so the run is still measuring when the monitor is back,
+# however long the restarted monitor takes to start on a loaded machine (once the
+# whole run ended before it listened, and nothing was left to reconnect).
+kill -STOP "$MOCK_PID"
 kill "$MON_PID"
 wait "$MON_PID" 2>/dev/null || true
 sleep 1.5
 "$IPW" monitor --port "$PORT" --metrics-port 0 --telemetry "replay:$WORK/const.csv" >"$WORK/m2.out" 2>"$WORK/m2.err" &
 PIDS+=("$!")
+for _ in $(seq 1200); do
+  grep -q 'stream restored' "$WORK/profile.err" && break
+  kill -0 "$PROFILE" 2>/dev/null || fail "ipw profile exited during the outage"
+  sleep 0.1
+done
+kill -CONT "$MOCK_PID"
 wait "$PROFILE" || fail "ipw profile did not survive the monitor's restart"
 
 "$IPW" export "$(run_dir_in "$WORK/runs")" --format jsonl -o "$WORK/q.jsonl" || fail "export"

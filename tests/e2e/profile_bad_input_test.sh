@@ -71,10 +71,12 @@ grep -q "at http://127.0.0.1:$port" "$WORK/dead.txt" || fail "analysis does not 
 #    without repeating a stored query.
 start_mock --answers "$WORK/answers.jsonl" --fail-every 1 --fail-status 500
 expect_fail 3 "in a row failed" -- "$IPW" profile --server "$MOCK_URL" --dataset "$WORK/ds.jsonl" \
-  --out "$WORK/runs-500" --max-consecutive-failures 3 "${common[@]}"
+  --out "$WORK/runs-500" --max-consecutive-failures 3 --retries 1 --retry-max-wait 0.2 "${common[@]}"
 run=$(run_dir_in "$WORK/runs-500")
 "$IPW" export "$run" >"$WORK/partial.jsonl"
 [ "$(wc -l <"$WORK/partial.jsonl")" = 3 ] || fail "expected the 3 failed queries to be stored"
+# A 500 before any token is sent again (--retries 1): each stored failure is its second attempt.
+[ "$(grep -c '"attempts":2' "$WORK/partial.jsonl")" = 3 ] || fail "each failure should record 2 attempts"
 grep -q '"error_kind":"http_status"' "$WORK/partial.jsonl" || fail "failed queries lack error_kind http_status"
 grep -q '500' "$WORK/partial.jsonl" || fail "the error message does not mention HTTP 500"
 

@@ -38,7 +38,9 @@ st = d["stages"][0]
 assert st["queries"]["queries"] == d["summary"]["queries"] == 40, (st["queries"]["queries"], d["summary"]["queries"])
 assert st["setting"] == {"concurrency": 4} and d["conservation_error_j"] < 1e-6, st' || fail "analyze --json stages"
 "$PY" "$E2E/replay_trace.py" union "$WORK/trace.csv" "$WORK/c4.jsonl" 0.005 || fail "energy not conserved at concurrency 4"
-"$PY" "$E2E/replay_trace.py" check "$WORK/trace.csv" "$WORK/c1.jsonl" 0.005 || fail "concurrency 1 energies"
+"$IPW" export "$(run_dir_in "$WORK/c1")" --telemetry -o "$WORK/c1.samples.csv"
+"$PY" "$E2E/replay_trace.py" check "$WORK/trace.csv" "$WORK/c1.jsonl" 0.005 "$WORK/c1.samples.csv" ||
+  fail "concurrency 1 energies"
 "$PY" - "$WORK/c4.jsonl" "$WORK/c1.jsonl" "$(run_dir_in "$WORK/c4")" <<'PYEOF' || fail "closed loop"
 import json, sqlite3, sys
 c4 = [json.loads(l) for l in open(sys.argv[1])]

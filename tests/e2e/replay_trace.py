@@ -5,6 +5,12 @@
       checks every successful query's energy_j against the exact integral of the
       trace over [t_start_s, t_end_s] (the replay is linear between rows and holds
       the last value after the end).
+      With SAMPLES.csv (`ipw export RUN --telemetry`) as a fifth argument, each energy
+      must also equal, to rounding, the integral through the samples ipw stored (its
+      own math, exactly), and a query off the trace by more than TOLERANCE passes only
+      when the samples around it show the sampler was starved there (an interval over
+      2.5 x the median): the tolerance then comes from what was measured of the
+      scheduler, not from a guess.
   replay_trace.py union TRACE.csv EXPORT.jsonl TOLERANCE
       queries in flight together: checks that the sum of every query's energy_j
       equals the exact integral over the union of their windows.
@@ -59,28 +65,58 @@ def integral(ts, ps, a, b):
                for k in range(len(knots) - 1))
 
 
-def check(trace, export, tol):
+def load_samples(path):
+    import csv
+    pts = sorted((float(r["t_s"]), float(r["power_w"])) for r in csv.DictReader(open(path)) if r.get("power_w"))
+    return [t for t, _ in pts], [p for _, p in pts]
+
+
+def longest_interval(ts, a, b):
+    """The longest interval between stored samples that overlaps [a, b]."""
+    i = max(0, bisect.bisect_right(ts, a) - 1)
+    j = min(len(ts) - 1, bisect.bisect_left(ts, b))
+    return max((ts[k + 1] - ts[k] for k in range(i, j)), default=0.0)
+
+
+def check(trace, export, tol, samples=None):
     ts, ps = load(trace)
-    worst, n = 0.0, 0
+    st, sp = load_samples(samples) if samples else (None, None)
+    if st:
+        gaps = sorted(b - a for a, b in zip(st, st[1:]))
+        median_gap = gaps[len(gaps) // 2]
+    worst, n, starved = 0.0, 0, []
     with open(export) as f:
         for line in f:
             row = json.loads(line)
             if row["error_kind"]:
                 continue
-            exact = integral(ts, ps, row["t_start_s"], row["t_end_s"])
+            a, b = row["t_start_s"], row["t_end_s"]
+            exact = integral(ts, ps, a, b)
             err = abs(row["energy_j"] - exact) / exact
-            worst = max(worst, err)
             n += 1
             pre = row["prefill_energy_j"] + row["decode_energy_j"]
             if abs(pre - row["energy_j"]) > 1e-6 * row["energy_j"]:
                 sys.exit(f"{row['id']}: prefill + decode = {pre} != energy_j {row['energy_j']}")
+            if st:
+                through = integral(st, sp, a, b)
+                if abs(row["energy_j"] - through) > 1e-6 * abs(through) + 1e-6:
+                    sys.exit(f"{row['id']}: energy_j {row['energy_j']:.6f} J but the integral through ipw's own "
+                             f"samples over [{a:.4f}, {b:.4f}] s is {through:.6f} J")
             if err > tol:
+                longest = longest_interval(st, a, b) if st else 0.0
+                if st and longest > 2.5 * median_gap:
+                    starved.append(f"{row['id']} {err:.2%} (a {longest * 1e3:.0f} ms sampling interval)")
+                    continue
                 sys.exit(f"{row['id']}: energy_j {row['energy_j']:.6f} J vs exact {exact:.6f} J "
-                         f"over [{row['t_start_s']:.4f}, {row['t_end_s']:.4f}] s: error {err:.3%} > {tol:.2%} "
-                         f"(flags: {row.get('energy_flags') or 'none'})")
+                         f"over [{a:.4f}, {b:.4f}] s: error {err:.3%} > {tol:.2%} "
+                         f"(flags: {row.get('energy_flags') or 'none'}"
+                         + (f"; longest sampling interval {longest * 1e3:.1f} ms, median {median_gap * 1e3:.1f} ms)"
+                            if st else ")"))
+            worst = max(worst, err)
     if n == 0:
         sys.exit("no successful queries in the export")
-    print(f"{n} queries, worst relative energy error {worst:.4%}")
+    print(f"{n} queries, worst relative energy error {worst:.4%}"
+          + (f"; beyond {tol:.2%} where the sampler was starved: {', '.join(starved)}" if starved else ""))
 
 
 def union(trace, export, tol):
@@ -108,4 +144,4 @@ if __name__ == "__main__":
     elif sys.argv[1] == "union":
         union(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
-        check(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        check(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else None)

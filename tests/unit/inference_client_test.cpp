@@ -373,6 +373,22 @@ TEST_P(InferenceClient, StartAndPollDriveManyStreamsFromOneThread) {
   for (const auto& r : results) EXPECT_EQ(r ? FailureKind::protocol : r.error().kind, FailureKind::cancelled);
 }
 
+// A caller with no time to wait (a scheduler with work queued) polls with 0: the
+// streams must still progress. poll(0) once returned before reading any socket, so a
+// scheduler spinning on it starved a stream into its total timeout.
+TEST_P(InferenceClient, PollWithNoWaitStillReadsTheStreams) {
+  server_.set_script(stream_of(api(), {"a", "b", "c"}, 20, 10));
+  auto client = make_client(api(), fast_options(server_.base_url()));
+  std::vector<Result> results;
+  client->start(simple_request(), [&](Result r) { results.push_back(std::move(r)); });
+  const auto t0 = std::chrono::steady_clock::now();
+  while (client->poll(0) > 0 && elapsed_ms_since(t0) < 5000) {
+  }
+  ASSERT_EQ(results.size(), 1u) << "the stream did not end within 5 s of poll(0) calls";
+  ASSERT_TRUE(results[0]) << results[0].error().message;
+  EXPECT_EQ(results[0]->text, "abc");
+}
+
 // A server that leaves Nagle's algorithm on holds each small write until the last
 // one is acknowledged; Linux delays ACKs up to 40 ms on a keep-alive connection.
 // ipw's stamps must not depend on that: the first token is stamped within a few ms

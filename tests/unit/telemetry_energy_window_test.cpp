@@ -294,3 +294,58 @@ TEST(TelemetryEnergyWindow, NonFiniteReadingsAreIgnored) {
 
 }  // namespace
 }  // namespace ipw::telemetry
+
+namespace ipw::telemetry {
+namespace {
+
+// A counter that stops moving (a dead driver, a file replaced under the reader) is
+// frozen, not idle: past kStalePeriods of its period, windows over the frozen stretch
+// are flagged stale and their energy is unknown, never 0 J (docs/reliability.md).
+TEST(TelemetryEnergyWindow, AFrozenCounterIsStaleAndItsEnergyUnknownNeverZero) {
+  DomainTrace tr(counter_domain(), {1 * kMs, 10 * kMs});  // 1 ms updates, 10 ms samples
+  double e = 0;
+  std::int64_t t = 0;
+  for (; t <= 1000 * kMs; t += 10 * kMs, e += 1.0) tr.append(energy_sample(t, e));  // 100 W for 1 s
+  const double frozen = e - 1.0;
+  for (; t <= 3000 * kMs; t += 10 * kMs) tr.append(energy_sample(t, frozen));  // then frozen for 2 s
+  const WindowEnergy before = tr.energy_between(200 * kMs, 800 * kMs);
+  ASSERT_TRUE(before.energy_j);
+  EXPECT_NEAR(*before.energy_j, 60.0, 1e-9);
+  EXPECT_EQ(before.flags, 0u);
+  for (auto [a, b] : {std::pair{1500 * kMs, 2500 * kMs}, std::pair{900 * kMs, 1200 * kMs}}) {
+    const WindowEnergy w = tr.energy_between(a, b);
+    EXPECT_FALSE(w.energy_j) << "a frozen counter must not read " << w.energy_j.value_or(-1) << " J";
+    EXPECT_NE(w.flags & kStale, 0u) << flags_to_string(w.flags);
+    EXPECT_FALSE(tr.span_known(a, b));
+  }
+  EXPECT_TRUE(tr.span_known(200 * kMs, 800 * kMs));
+}
+
+TEST(TelemetryEnergyWindow, AShortPauseOfTheCounterIsNotStale) {
+  DomainTrace tr(counter_domain(), {10 * kMs, 10 * kMs});
+  double e = 0;
+  std::int64_t t = 0;
+  for (int i = 0; i < 300; ++i, t += 10 * kMs) {
+    if (i < 100 || i > 150) e += 0.5;  // flat for 50 periods: fewer than kStalePeriods
+    tr.append(energy_sample(t, e));
+  }
+  const WindowEnergy w = tr.energy_between(900 * kMs, 1600 * kMs);
+  ASSERT_TRUE(w.energy_j);
+  EXPECT_EQ(w.flags & kStale, 0u);
+}
+
+TEST(TelemetryEnergyWindow, AFrozenCounterWithPowerFallsBackToThePowerIntegral) {
+  DomainTrace tr(counter_domain(), {1 * kMs, 10 * kMs});
+  std::int64_t t = 0;
+  for (; t <= 3000 * kMs; t += 10 * kMs) tr.append(energy_sample(t, 5.0, 80.0));  // counter frozen, 80 W
+  const WindowEnergy w = tr.energy_between(1000 * kMs, 2000 * kMs);
+  ASSERT_TRUE(w.energy_j);
+  EXPECT_NEAR(*w.energy_j, 80.0, 1e-6);
+  EXPECT_EQ(w.source, EnergySource::integrated);
+  EXPECT_NE(w.flags & kStale, 0u);
+  ASSERT_TRUE(tr.cumulative_j(2000 * kMs) && tr.cumulative_j(1000 * kMs));
+  EXPECT_NEAR(*tr.cumulative_j(2000 * kMs) - *tr.cumulative_j(1000 * kMs), 80.0, 1e-6);
+}
+
+}  // namespace
+}  // namespace ipw::telemetry

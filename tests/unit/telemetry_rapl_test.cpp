@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "ipw/telemetry/rapl_collector.h"
 #include "telemetry_hw_fakes.h"
@@ -269,6 +270,36 @@ TEST(RaplCollector, MeasuresUpdatePeriodOnAScriptedCounter) {
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ((*c)->update_period_ns(), 1'000'000);
   EXPECT_EQ((*c)->describe()["zones"][0]["update_period"]["changes_seen"], 6);
+}
+
+}  // namespace
+}  // namespace ipw::telemetry
+
+namespace ipw::telemetry {
+namespace {
+
+// The reliability issue's frozen counter: energy_uj replaced by a new file (same path,
+// new inode) while the reader kept the old one open read the old value forever.
+TEST(SysfsReader, AHotFileReplacedUnderTheReaderIsReopened) {
+  hwtest::TempTree t;
+  t.write("class/powercap/intel-rapl:0/energy_uj", "1000\n");
+  DirSysfsReader fs(t.root());
+  const std::string rel = "class/powercap/intel-rapl:0/energy_uj";
+  ASSERT_EQ(fs.read_hot(rel).value(), "1000\n");
+  // Written beside it and renamed over it: the old inode stays open in the reader.
+  t.write("class/powercap/intel-rapl:0/energy_uj.new", "2000\n");
+  ASSERT_EQ(std::rename((t.root() + "/" + rel + ".new").c_str(), (t.root() + "/" + rel).c_str()), 0);
+  EXPECT_EQ(fs.read_hot(rel).value(), "2000\n");
+  // Same inode, new content: read through the open descriptor as before.
+  t.write(rel, "3000\n");
+  EXPECT_EQ(fs.read_hot(rel).value(), "3000\n");
+  // Removed: a clear error naming the path, then back when it reappears.
+  std::remove((t.root() + "/" + rel).c_str());
+  const auto gone = fs.read_hot(rel);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().errno_value, ENOENT);
+  t.write(rel, "4000\n");
+  EXPECT_EQ(fs.read_hot(rel).value(), "4000\n");
 }
 
 }  // namespace

@@ -35,7 +35,15 @@ AnswerBook AnswerBook::parse(const std::string& jsonl, const std::string& label)
   try {
     for (const auto& row : workload::parse_jsonl(jsonl, fail)) {
       const std::string where = label + ":" + std::to_string(row.line);
-      Entry e{text_field(row.fields, "prompt", where), text_field(row.fields, "answer", where)};
+      Entry e{text_field(row.fields, "prompt", where), text_field(row.fields, "answer", where), {}};
+      if (auto it = row.fields.find("fault"); it != row.fields.end() && !it->is_null()) {
+        if (!it->is_string()) throw std::runtime_error(where + ": field 'fault' must be a string");
+        try {
+          e.fault = parse_fault(it->get<std::string>());
+        } catch (const std::invalid_argument& bad) {
+          throw std::runtime_error(where + ": " + bad.what());
+        }
+      }
       // An empty prompt is contained in every request and would shadow all later lines.
       if (e.prompt.empty()) throw std::runtime_error(where + ": empty 'prompt'");
       entries.push_back(std::move(e));
@@ -54,11 +62,12 @@ AnswerBook AnswerBook::load(const std::string& path) {
   return parse(bytes.str(), path);
 }
 
-const std::string& AnswerBook::answer_for(const std::string& request_text) const {
+const AnswerBook::Entry& AnswerBook::entry_for(const std::string& request_text) const {
+  static const Entry fixed{"", fixed_reply(), {}};
   for (const Entry& e : entries_) {
-    if (request_text.find(e.prompt) != std::string::npos) return e.answer;
+    if (request_text.find(e.prompt) != std::string::npos) return e;
   }
-  return fixed_reply();
+  return fixed;
 }
 
 std::vector<std::string> split_pieces(const std::string& answer) {

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "faults.h"
+
 namespace ipw::mock {
 
 class AnswerBook {
@@ -10,6 +12,7 @@ class AnswerBook {
   struct Entry {
     std::string prompt;
     std::string answer;
+    Fault fault;  // the line's "fault" (faults.h); none when absent
   };
 
   // What the server says when no entry matches (or no --answers file was given).
@@ -18,13 +21,13 @@ class AnswerBook {
   AnswerBook() = default;
   explicit AnswerBook(std::vector<Entry> entries) : entries_(std::move(entries)) {}
 
-  // JSONL lines {"prompt": …, "answer": …}; other fields are ignored, so ipw's own
-  // workload files work. Throws std::runtime_error naming FILE:LINE on a bad line.
+  // JSONL lines {"prompt": …, "answer": …, "fault": SPEC?}; other fields are ignored, so
+  // ipw's own workload files work. Throws std::runtime_error naming FILE:LINE on a bad line.
   static AnswerBook parse(const std::string& jsonl, const std::string& label);
   static AnswerBook load(const std::string& path);
 
-  // The answer of the first entry whose prompt occurs in `request_text`.
-  const std::string& answer_for(const std::string& request_text) const;
+  // The first entry whose prompt occurs in `request_text` (the fixed reply's entry when none).
+  const Entry& entry_for(const std::string& request_text) const;
   std::size_t size() const { return entries_.size(); }
 
  private:

@@ -2,9 +2,12 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "pacer.h"
@@ -29,6 +32,7 @@ struct InFlight {
 // One reply being produced: the pieces to send, the pacing, the stats it reports.
 struct Reply {
   std::string prompt;                 // for --token-log
+  Fault fault;                        // the answers line's fault (faults.h)
   std::vector<std::int64_t> sent_ns;  // for --token-log: when each piece was handed to the socket
   std::vector<std::string> pieces;
   ReplyStats stats;
@@ -36,6 +40,48 @@ struct Reply {
   Pacer pacer;
   std::shared_ptr<InFlight> in_flight;
 };
+
+// Sleeps up to ms, in short steps so that SIGTERM ends it (returns false then).
+bool sleep_unless_stopping(const ServerState& st, double ms) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long long>(ms * 1e3));
+  while (std::chrono::steady_clock::now() < end) {
+    if (st.stopping) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20),
+                                                                              end - std::chrono::steady_clock::now()));
+  }
+  return true;
+}
+
+// A stream fault due before piece i: sends what it injects and says whether the
+// reply goes on (true) or ends here with `finished` telling how (true: ended cleanly).
+bool inject_stream_fault(ServerState& st, Reply& r, std::size_t i, const std::function<bool(const std::string&)>& send,
+                         bool& finished) {
+  const Fault& f = r.fault;
+  finished = false;
+  if (i != static_cast<std::size_t>(f.after_tokens)) return true;
+  switch (f.kind) {
+    case Fault::Kind::stall:  // nothing more, connection open, until the client gives up or SIGTERM
+      sleep_unless_stopping(st, 600e3);
+      return false;
+    case Fault::Kind::reset:
+      return false;  // httplib closes the connection without the terminating chunk
+    case Fault::Kind::invalid_utf8: {
+      // A placeholder the JSON writer escapes, replaced by raw bytes no JSON writer would emit.
+      const std::string marker = "\\u0001fault\\u0001";
+      std::string chunk = r.format->stream_piece(r.stats, "\x01" "fault" "\x01");
+      chunk.replace(chunk.find(marker), marker.size(), kInvalidUtf8Token);
+      return send(chunk);
+    }
+    case Fault::Kind::malformed:
+      return send(r.format->stream_raw("{\"choices\": [{\"delta\": {\"content\": \"cut off"));
+    case Fault::Kind::error_event:
+      finished = send(r.format->stream_raw(r.format->error_body("injected error event after " +
+                                                                std::to_string(i) + " tokens")));
+      return false;
+    default:
+      return true;
+  }
+}
 
 void log_request(const ServerState& st, const httplib::Request& req, const std::string& what) {
   if (st.options.verbose)
@@ -53,6 +99,10 @@ void stream_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respon
     const auto& drop = st.options.drop_after_tokens;
     for (std::size_t i = 0; i < reply->pieces.size(); ++i) {
       if (drop && i >= static_cast<std::size_t>(*drop)) return false;
+      if (bool finished = false; !inject_stream_fault(st, *reply, i, send, finished)) {
+        if (finished) sink.done();
+        return finished;
+      }
       if (!reply->pacer.wait_for_token(i)) return false;
       reply->stats.completion_tokens = static_cast<int>(i + 1);
       if (!send(reply->format->stream_piece(reply->stats, reply->pieces[i]))) return false;
@@ -99,6 +149,36 @@ void whole_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respons
                            });
 }
 
+// The faults that act before a reply starts: an HTTP status on a prompt's first
+// request, an HTML page, late headers. Returns false when the response is complete.
+bool reply_fault_up_front(ServerState& st, const AnswerBook::Entry& entry, const WireFormat& format,
+                          const httplib::Request& req, httplib::Response& res) {
+  const Fault& f = entry.fault;
+  if (f.kind == Fault::Kind::status) {
+    int seen = 0;
+    {
+      std::lock_guard lock(st.fault_mu);
+      seen = st.fault_requests[entry.prompt]++;
+    }
+    if (seen > 0) return true;  // answered from the second request on
+    res.status = f.status;
+    if (f.retry_after_s) res.set_header("Retry-After", std::to_string(*f.retry_after_s));
+    res.set_content(format.error_body("injected HTTP " + std::to_string(f.status) + " (fault status)"),
+                    "application/json");
+    log_request(st, req, "fault: " + std::to_string(f.status));
+    return false;
+  }
+  if (f.kind == Fault::Kind::html) {
+    res.status = 200;
+    res.set_content("<!DOCTYPE html><html><head><title>Gateway</title></head><body><h1>Please sign in</h1></body></html>",
+                    "text/html");
+    log_request(st, req, "fault: html");
+    return false;
+  }
+  if (f.kind == Fault::Kind::slow_headers) return sleep_unless_stopping(st, f.delay_ms);
+  return true;
+}
+
 void handle_completion(ServerState& st, Api api, const httplib::Request& req, httplib::Response& res) {
   const auto t_request = Pacer::Clock::now();
   const std::uint64_t n = ++st.completion_requests;
@@ -120,11 +200,16 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
     log_request(st, req, std::string("400 ") + e.what());
     return;
   }
+  const AnswerBook::Entry& entry = st.book.entry_for(cr.prompt_text);
+  if (!reply_fault_up_front(st, entry, *format, req, res)) return;
   auto reply = std::make_shared<Reply>(
-      Reply{cr.prompt_text, {}, split_pieces(st.book.answer_for(cr.prompt_text)), ReplyStats{}, std::move(format),
+      Reply{cr.prompt_text, entry.fault, {}, split_pieces(entry.answer), ReplyStats{}, std::move(format),
             Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping,
                   st.options.batch_slowdown, &st.in_flight),
             std::make_shared<InFlight>(st.in_flight)});
+  if (entry.fault.kind == Fault::Kind::huge_token && !reply->pieces.empty()) {
+    reply->pieces.front() = std::string(entry.fault.bytes, 'x');
+  }
   if (cr.max_tokens && reply->pieces.size() > static_cast<std::size_t>(*cr.max_tokens)) {
     reply->pieces.resize(static_cast<std::size_t>(*cr.max_tokens));
     reply->stats.finish_reason = "length";

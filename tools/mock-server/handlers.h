@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ struct ServerState {
   std::atomic<int> in_flight{0};      // completion replies being produced (--batch-slowdown)
   std::mutex token_log_mu;            // --token-log: one line per reply, written whole
   std::ofstream token_log;
+  std::mutex fault_mu;                           // guards fault_requests
+  std::map<std::string, int> fault_requests;     // status faults: requests seen per answers prompt
 };
 
 // --token-log: one reply's prompt and send instants as a JSON line (no-op without the flag).

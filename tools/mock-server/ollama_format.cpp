@@ -46,6 +46,8 @@ class OllamaFormat : public WireFormat {
     return final_object(s, text).dump();
   }
 
+  std::string stream_raw(const std::string& text) const override { return text + "\n"; }
+
   std::string error_body(const std::string& message) const override { return json{{"error", message}}.dump(); }
 
  private:

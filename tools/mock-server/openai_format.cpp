@@ -77,6 +77,8 @@ class OpenAiFormat : public WireFormat {
     return body.dump();
   }
 
+  std::string stream_raw(const std::string& text) const override { return "data: " + text + "\n\n"; }
+
   std::string error_body(const std::string& message) const override {
     return json{{"error", {{"message", message}, {"type", "server_error"}, {"code", nullptr}}}}.dump();
   }

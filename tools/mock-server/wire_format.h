@@ -30,6 +30,9 @@ class WireFormat {
   virtual std::string stream_end(const ReplyStats& s) const = 0;
   virtual std::string whole(const ReplyStats& s, const std::string& text) const = 0;  // application/json
   virtual std::string error_body(const std::string& message) const = 0;
+  // `text` framed as one event of the stream (an SSE `data:` event, an NDJSON line),
+  // whatever it holds: for the error-event and malformed-event faults.
+  virtual std::string stream_raw(const std::string& text) const = 0;
 };
 
 std::unique_ptr<WireFormat> make_wire_format(Api api);

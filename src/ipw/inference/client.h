@@ -78,6 +78,12 @@ struct Failure {
   std::string message;       // says what happened and to which URL
   int http_status = 0;
   Response partial;          // whatever had arrived (timestamps, text) before the failure
+  // When the failure was detected (a timeout fired, the connection broke, the stream
+  // turned bad): the server worked on the request until then, so a failed query's
+  // window ends here, not at the last byte that arrived (0: unknown).
+  std::int64_t t_failed_ns = 0;
+  // The server's Retry-After on a 429/503 reply, in seconds (seconds or HTTP-date form).
+  std::optional<double> retry_after_s;
 };
 
 using Result = Expected<Response, Failure>;

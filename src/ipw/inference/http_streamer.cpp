@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/utf8.h"
 #include "ipw/common/version.h"
 
 namespace ipw::inference {
@@ -106,7 +107,7 @@ std::string one_line(std::string_view s, std::size_t max_chars) {
       break;
     }
   }
-  return out;
+  return valid_utf8(out);  // an error page in any encoding (or cut mid-character): a valid message
 }
 
 // Loopback servers are never reached through a proxy, whatever http_proxy says;
@@ -264,7 +265,7 @@ void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob>
     ready_.emplace_back(std::move(done),
                         unexpected(Failure{FailureKind::cancelled,
                                            fmt::format("request to {} cancelled before it was sent", url), 0,
-                                           std::move(response)}));
+                                           std::move(response), clock_.now_ns(), std::nullopt}));
     if (owned) ready_jobs_.push_back(std::move(owned));
     return;
   }
@@ -350,6 +351,10 @@ std::size_t StreamLoop::poll(std::int64_t wait_ns) {
   std::size_t ended = 0;
   constexpr int kEvents = 256;
   epoll_event events[kEvents];
+  // Sockets are read at least once per call, even when the wait is 0 or already over:
+  // a caller polling with no time to spare (a scheduler with work queued) must still
+  // see its transfers progress (once, such a caller starved a stream into its timeout).
+  bool polled = false;
   while (true) {
     if (!ready_.empty()) {
       // Moved out first: a callback may start (and so queue) another request.
@@ -383,10 +388,11 @@ std::size_t StreamLoop::poll(std::int64_t wait_ns) {
       finish(a, kind, CURLE_OK, "");
       ++ended;
     }
-    if (ended > 0 || active_.empty() || now >= until) return in_flight();
+    if (ended > 0 || active_.empty() || (now >= until && polled)) return in_flight();
     if (timer_set_) next = std::min(next, timer_ns_);
     const std::int64_t wait = std::clamp<std::int64_t>(next - now, 0, kMaxPollWaitNs);
     const int n = epoll_wait(epoll_, events, kEvents, static_cast<int>((wait + 999'999) / 1'000'000));
+    polled = true;
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == wake_) {
@@ -424,9 +430,14 @@ Result StreamLoop::conclude(Active& a, std::optional<FailureKind> aborted, CURLc
   const Transfer& t = a.t;
   const std::string& url = a.url;
   response.t_last_byte_ns = t.t_last_byte_ns != 0 ? t.t_last_byte_ns : clock_.now_ns();
+  std::optional<double> retry_after_s;
+  if (curl_off_t ra = 0; curl_easy_getinfo(a.easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
+    retry_after_s = static_cast<double>(ra);
+  }
   auto fail = [&](FailureKind kind, std::string message, int status = 0) -> Result {
     spdlog::debug("inference: {} failure: {}", to_string(kind), message);
-    return unexpected(Failure{kind, std::move(message), status, std::move(response)});
+    Failure f{kind, std::move(message), status, std::move(response), clock_.now_ns(), retry_after_s};
+    return unexpected(std::move(f));
   };
   const int status = static_cast<int>(t.status);
   if (aborted) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/utf8.h"
+
 namespace ipw::inference {
 
 namespace {
@@ -39,6 +41,7 @@ std::optional<NdjsonRecord> NdjsonParser::parse_line() {
   line_.clear();
   if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF line endings
   if (is_blank(line)) return std::nullopt;
+  make_valid_utf8(line);  // invalid UTF-8 from a server becomes U+FFFD (docs/reliability.md)
   NdjsonRecord rec;
   rec.line_no = line_no_;
   try {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ipw/common/utf8.h"
 #include "ipw/inference/client_factories.h"
 #include "ipw/inference/http_streamer.h"
 #include "ipw/inference/ndjson_parser.h"
@@ -21,10 +22,7 @@ constexpr std::size_t kExcerptChars = 200;
 constexpr const char* kDurationFields[] = {"total_duration", "load_duration",
                                            "prompt_eval_duration", "eval_duration"};
 
-std::string excerpt(std::string_view s) {
-  if (s.size() <= kExcerptChars) return std::string(s);
-  return fmt::format("{}...", s.substr(0, kExcerptChars));
-}
+std::string excerpt(std::string_view s) { return ipw::excerpt(s, kExcerptChars); }
 
 json request_body(const Request& req) {
   json options = {

@@ -6,6 +6,7 @@
 
 #include "ipw/inference/client_factories.h"
 #include "ipw/inference/http_streamer.h"
+#include "ipw/common/utf8.h"
 #include "ipw/inference/sse_parser.h"
 #include "ipw/inference/token_recorder.h"
 
@@ -17,10 +18,7 @@ using nlohmann::json;
 
 constexpr std::size_t kExcerptChars = 200;
 
-std::string excerpt(std::string_view s) {
-  if (s.size() <= kExcerptChars) return std::string(s);
-  return fmt::format("{}...", s.substr(0, kExcerptChars));
-}
+std::string excerpt(std::string_view s) { return ipw::excerpt(s, kExcerptChars); }
 
 json request_body(const Request& req) {
   json body = {
@@ -92,14 +90,19 @@ class OpenAiDecoder final : public StreamDecoder {
       done_ = true;
       return {};
     }
-    if (ev.event == "error") return fmt::format("server sent an error event: {}", excerpt(ev.data));
+    // Invalid UTF-8 from a server becomes U+FFFD here, so every stored text exports
+    // (copied only when needed: this runs once per token).
+    std::string fixed;
+    std::string_view data = ev.data;
+    if (!is_valid_utf8(data)) data = fixed = valid_utf8(data);
+    if (ev.event == "error") return fmt::format("server sent an error event: {}", excerpt(data));
     json j;
     try {
-      j = json::parse(ev.data);
+      j = json::parse(data);
     } catch (const json::parse_error& e) {
-      return fmt::format("malformed JSON in an event ({}): {}", e.what(), excerpt(ev.data));
+      return fmt::format("malformed JSON in an event ({}): {}", e.what(), excerpt(data));
     }
-    if (!j.is_object()) return fmt::format("event is not a JSON object: {}", excerpt(ev.data));
+    if (!j.is_object()) return fmt::format("event is not a JSON object: {}", excerpt(data));
     if (j.contains("error") && !j.at("error").is_null()) {
       return fmt::format("server reported an error: {}", excerpt(error_text(j.at("error"))));
     }
@@ -107,7 +110,7 @@ class OpenAiDecoder final : public StreamDecoder {
       read_choices(j, t_ns);
       read_usage(j);
     } catch (const std::exception& e) {
-      return fmt::format("unexpected event ({}): {}", e.what(), excerpt(ev.data));
+      return fmt::format("unexpected event ({}): {}", e.what(), excerpt(data));
     }
     return {};
   }

@@ -1,5 +1,6 @@
 // Reference scoring on llama.cpp's server: /tokenize, then one completion forced by a token-id
 // grammar with pre-sampling log-probabilities (see reference_scorer.h for why this is exact).
+#include "ipw/common/utf8.h"
 #include "ipw/inference/reference_scorer.h"
 
 #include <cmath>
@@ -20,9 +21,7 @@ using nlohmann::json;
 constexpr double kUnderflowLogprob = -1e30;
 constexpr std::size_t kExcerptChars = 300;
 
-std::string excerpt(const std::string& s) {
-  return s.size() <= kExcerptChars ? s : s.substr(0, kExcerptChars) + "...";
-}
+std::string excerpt(const std::string& s) { return ipw::excerpt(s, kExcerptChars); }
 
 Expected<json, std::string> parse_object(const std::string& body, const char* what) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);

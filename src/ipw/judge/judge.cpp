@@ -1,3 +1,4 @@
+#include "ipw/common/utf8.h"
 #include "ipw/judge/judge.h"
 
 #include <chrono>
@@ -19,13 +20,7 @@ namespace {
 
 constexpr std::size_t kExcerptChars = 160;
 
-std::string excerpt(const std::string& s) {
-  if (s.size() <= kExcerptChars) return s;
-  std::size_t n = kExcerptChars;
-  // Never cut a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n) + "…";
-}
+std::string excerpt(const std::string& s) { return ipw::excerpt(s, kExcerptChars); }
 
 // Failures worth another attempt: the server or the network may recover.
 // Other 4xx (bad model name, bad key) will fail the same way again.

@@ -108,6 +108,7 @@ std::vector<StageMetrics> StageMetricsBuilder::finish() const {
       m.unattributed_energy_j =
           sum_parts(m.unattributed_energy_j, domain_sum(part.value("unattributed_energy_j", nlohmann::json())), first);
       m.discarded_energy_j = sum_parts(m.discarded_energy_j, domain_sum(part.value("discarded_energy_j", nlohmann::json())), first);
+      m.retry_energy_j = sum_parts(m.retry_energy_j, domain_sum(part.value("retry_energy_j", nlohmann::json())), first);
       m.conservation_error_j = std::max(m.conservation_error_j, part.value("conservation_error_j", 0.0));
       ++m.sessions;
     }
@@ -154,6 +155,7 @@ nlohmann::json to_json(const StageMetrics& s) {
           {"energy_j", opt(s.energy_j)},
           {"unattributed_energy_j", opt(s.unattributed_energy_j)},
           {"discarded_energy_j", opt(s.discarded_energy_j)},
+          {"retry_energy_j", opt(s.retry_energy_j)},
           {"mean_power_w", opt(s.mean_power_w)},
           {"j_per_output_token", opt(s.j_per_output_token)},
           {"conservation_error_j", s.conservation_error_j},

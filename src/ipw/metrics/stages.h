@@ -35,7 +35,8 @@ struct StageMetrics {
   std::optional<double> requests_per_s;   // queries finished / duration
   std::optional<double> output_tokens_per_s;  // Σ output tokens / duration
   // Summed over the selected domains and the stage's parts; empty when any is unknown.
-  std::optional<double> energy_j, unattributed_energy_j, discarded_energy_j;
+  // retry_energy_j: the shares of attempts the server turned away and that were sent again.
+  std::optional<double> energy_j, unattributed_energy_j, discarded_energy_j, retry_energy_j;
   std::optional<double> mean_power_w;       // energy / duration
   std::optional<double> j_per_output_token; // energy / Σ output tokens
   double conservation_error_j = 0;          // the worst part's |measured − shares − unattributed|

@@ -39,7 +39,10 @@ void SummaryBuilder::add(const run::QueryRecord& q) {
     ++s_.scored;
     if (*q.correct) ++s_.correct;
   }
-  if (!q.ok()) return;
+  if (!q.ok()) {
+    if (q.energy_j) failed_energy_j_ = failed_energy_j_.value_or(0.0) + *q.energy_j;
+    return;
+  }
   latency_.push_back(q.latency_s());
   if (auto t = q.ttft_s()) ttft_.push_back(*t);
   if (auto t = tpot_s(q)) tpot_.push_back(*t);
@@ -81,6 +84,7 @@ RunSummary SummaryBuilder::finish() const {
     for (double e : energy_) total += e;
     s.total_energy_j = total;
   }
+  s.failed_energy_j = failed_energy_j_;
   if (energy_tokens_ > 0) s.j_per_output_token = token_energy_j_ / energy_tokens_;
   if (out_tokens_ > 0 && decode_s_ > 0) s.output_tokens_per_s = out_tokens_ / decode_s_;
   s.ttft_s = describe(ttft_);
@@ -117,6 +121,7 @@ nlohmann::json to_json(const RunSummary& s) {
       {"ipw_net", opt(s.ipw_net)},
       {"ipj_net", opt(s.ipj_net)},
       {"total_energy_j", opt(s.total_energy_j)},
+      {"failed_energy_j", opt(s.failed_energy_j)},
       {"j_per_output_token", opt(s.j_per_output_token)},
       {"output_tokens_per_s", opt(s.output_tokens_per_s)},
       {"ttft_s", to_json(s.ttft_s)},

@@ -23,6 +23,10 @@ struct RunSummary {
   std::optional<double> mean_energy_j, mean_power_w, mean_net_energy_j, mean_net_power_w;
   std::optional<double> ipw, ipj, ipw_net, ipj_net;  // accuracy per W / per J
   std::optional<double> total_energy_j, j_per_output_token, output_tokens_per_s;
+  // Energy the server spent on queries that failed (their windows end when the failure
+  // was detected): part of the run's cost, left out of the means above. Empty when no
+  // failed query has an energy figure.
+  std::optional<double> failed_energy_j;
   Distribution ttft_s, tpot_s, latency_s;
   std::string energy_source;  // weakest provenance over the queries: counter < integrated < estimated
 };
@@ -40,6 +44,7 @@ class SummaryBuilder {
   RunSummary s_;
   std::vector<double> energy_, power_, net_energy_, net_power_, ttft_, tpot_, latency_;
   double out_tokens_ = 0, decode_s_ = 0, token_energy_j_ = 0, energy_tokens_ = 0;
+  std::optional<double> failed_energy_j_;
   int worst_ = -1;
 };
 

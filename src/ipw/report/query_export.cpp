@@ -40,7 +40,7 @@ const std::vector<std::string>& export_columns() {
       "tpot_s", "latency_s", "energy_j", "prefill_energy_j", "decode_energy_j", "net_energy_j",
       "power_w", "peak_power_w", "energy_source", "energy_flags", "server_prompt_ms",
       "server_predicted_ms", "server_cache_tokens", "reference_tokens", "reference_nll_nats",
-      "perplexity", "error_kind", "error", "response"};
+      "perplexity", "attempts", "error_kind", "error", "response"};
   return cols;
 }
 
@@ -80,6 +80,7 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"reference_tokens", opt(q.reference_tokens)},
       {"reference_nll_nats", opt(q.reference_nll_nats)},
       {"perplexity", opt(metrics::perplexity(q))},
+      {"attempts", q.attempts},
       {"error_kind", q.error_kind},
       {"error", q.error_message},
       {"response", q.response},

@@ -178,6 +178,10 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
              num(s.mean_net_power_w), label);
   fmt::print(out, "{:<26}{:>14}\n", "J / output token", num(s.j_per_output_token));
   fmt::print(out, "{:<26}{:>14}\n", "total query energy (J)", num(s.total_energy_j));
+  if (s.failed_energy_j) fmt::print(out, "{:<26}{:>14}\n", "on failed queries (J)", num(s.failed_energy_j));
+  double retry_j = 0;
+  for (const auto& st : a.stages) retry_j += st.retry_energy_j.value_or(0.0);
+  if (retry_j > 0) fmt::print(out, "{:<26}{:>14}\n", "on retried attempts (J)", num(retry_j));
   fmt::print(out, "{:<26}{:>14}\n", "output tokens / s", num(s.output_tokens_per_s));
   fmt::print(out, "\nlatency (ms)\n");
   fmt::print(out, "{}", dist_row("TTFT", s.ttft_s, 1e3, "ms"));

@@ -15,7 +15,7 @@ namespace ipw::run {
   X(chat) X(dataset) X(max_queries) X(repeat) X(warmup) X(max_tokens) X(temperature)      \
   X(top_p) X(top_k) X(telemetry) X(domains) X(sample_period_ms) X(idle_seconds)           \
   X(connect_timeout_s) X(first_token_timeout_s) X(total_timeout_s)                        \
-  X(max_consecutive_failures) X(connect_retries) X(out) X(judge_url) X(judge_model)       \
+  X(max_consecutive_failures) X(retries) X(retry_max_wait_s) X(out) X(judge_url) X(judge_model)       \
   X(judge_api_key_env) X(judge_max_tokens) X(perplexity) X(dataset_format) X(fields)        \
   X(skip_bad_rows) X(sample) X(sample_seed) X(stratify) X(model_info) X(concurrency) X(rate)    \
   X(arrival) X(arrival_trace) X(max_concurrency) X(duration_s) X(arrival_seed) X(attribution) \
@@ -41,6 +41,10 @@ ProfileConfig merge_config(ProfileConfig base, const nlohmann::json& j) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
     try {
+      if (key == "connect_retries") {  // manifests before schema 6 (connect failures only)
+        base.retries = it->get<int>();
+        continue;
+      }
       if (key == "seed") {
         base.seed = it->is_null() ? std::nullopt : std::optional<std::int64_t>(it->get<std::int64_t>());
         continue;

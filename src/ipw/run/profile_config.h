@@ -69,7 +69,11 @@ struct ProfileConfig {
   double first_token_timeout_s = 120.0;
   double total_timeout_s = 600.0;
   int max_consecutive_failures = 10;  // then the run stops (resumable)
-  int connect_retries = 3;
+  // Sends again after a connect failure or a 408/429/5xx before the first token
+  // (docs/reliability.md): up to `retries` more attempts, waiting the server's
+  // Retry-After or a jittered exponential back-off, never more than retry_max_wait_s.
+  int retries = 2;
+  double retry_max_wait_s = 30.0;
 
   std::string out = "runs";
 

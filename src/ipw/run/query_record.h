@@ -52,6 +52,9 @@ struct QueryRecord {
   // open-loop arrival how long it waited for a free slot (empty: it never queued).
   int stage = 0;
   std::optional<std::int64_t> queue_ns;
+  // How many times it was sent (1 + retries; docs/reliability.md). Its window and
+  // energy are the last attempt's; earlier attempts' energy is the stage's retry_energy_j.
+  int attempts = 1;
   std::vector<DomainEnergy> domains;
 
   QueryKey key() const { return {stage, seq, repeat}; }
@@ -71,5 +74,12 @@ struct QueryRecord {
     return *energy_j / latency_s();
   }
 };
+
+// What the store will hold of a query: texts made valid UTF-8 (U+FFFD for what was
+// not), and impossible timings (a first token before the send, an end before the
+// start or the first token) turned into a `protocol` error saying so, so that no
+// negative TTFT or latency reaches a figure. Idempotent; the store applies it to
+// every query it writes (docs/reliability.md).
+void make_storable(QueryRecord& q);
 
 }  // namespace ipw::run

@@ -14,6 +14,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -30,7 +31,25 @@ namespace {
 // the clock, Ctrl-C and the telemetry frontier.
 constexpr std::int64_t kPollNs = 20'000'000;
 
-double backoff_s(int attempt) { return 0.5 * static_cast<double>(1 << std::min(attempt - 1, 10)); }
+// Worth sending again: nothing reached the server, or it turned the request away
+// before generating anything (408, 429, 5xx with no token), as a busy server does.
+bool retryable(const inference::Failure& f) {
+  using inference::FailureKind;
+  if (f.kind == FailureKind::connect || f.kind == FailureKind::timeout_connect) return true;
+  if (f.kind != FailureKind::http_status || f.partial.t_first_token_ns > 0) return false;
+  return f.http_status == 408 || f.http_status == 429 || f.http_status >= 500;
+}
+
+// The wait before retry `attempt` (1, 2, ...): the server's Retry-After when it sent
+// one, else 0.5 s doubling per attempt with ±50 % jitter (so queries turned away
+// together do not come back together); both capped. The jitter is a pure function of
+// the query and the attempt, so a run's schedule is reproducible.
+double retry_wait_s(const inference::Failure& f, std::size_t idx, int attempt, double max_wait_s) {
+  if (f.retry_after_s) return std::min(*f.retry_after_s, max_wait_s);
+  std::minstd_rand rng(static_cast<std::uint32_t>(idx * 1009 + static_cast<std::size_t>(attempt)));
+  const double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+  return std::min(0.5 * static_cast<double>(1 << std::min(attempt - 1, 10)) * jitter, max_wait_s);
+}
 
 }  // namespace
 
@@ -60,10 +79,14 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     std::optional<std::int64_t> arrival_ns;  // open loop: when it arrived
     std::int64_t not_before_ns = 0;          // a connect retry's back-off
   };
-  struct Pending {  // a finished query whose spans are not all shared yet
+  // What becomes of a finished attempt's energy share.
+  enum class Fate { store, discard, retry };
+  struct Pending {  // a finished attempt whose spans are not all shared yet
     QueryRecord record;
     std::int64_t t_start, t_first, t_end;
-    bool keep;  // false: cut off by an interrupt or a failure; shared, not stored
+    // discard: cut off by an interrupt or the engine's failure (not stored; --resume
+    // sends it again); retry: an attempt the server turned away, sent again (overhead).
+    Fate fate;
   };
   struct Finished {
     std::uint64_t id;
@@ -74,6 +97,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
   std::vector<Finished> finished;
   std::map<std::size_t, Pending> pending;  // by ledger id
   std::vector<double> discarded_j(selected_.size(), 0.0);  // shares of queries not stored
+  std::vector<double> retry_j(selected_.size(), 0.0);      // shares of attempts sent again
   std::uint64_t next_id = 0;
   std::size_t next = 0;
   bool stopping = false, ok = true;
@@ -111,8 +135,9 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     if (it == pending.end()) return;
     Pending p = std::move(it->second);
     pending.erase(it);
-    if (!p.keep) {
-      for (std::size_t k = 0; k < selected_.size(); ++k) discarded_j[k] += share.energy_j[k].value_or(0.0);
+    if (p.fate != Fate::store) {
+      std::vector<double>& to = p.fate == Fate::retry ? retry_j : discarded_j;
+      for (std::size_t k = 0; k < selected_.size(); ++k) to[k] += share.energy_j[k].value_or(0.0);
       return;
     }
     fill_energy([this](int d, std::int64_t a, std::int64_t b) { return sampler_.energy(d, a, b); }, selected_,
@@ -132,12 +157,12 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
       sampler_.sample_latches(2);  // …and the latches that close the window
     }
     const inference::Result& res = fin.result;
-    bool keep = true;
+    Fate fate = Fate::store;
     if (!res) {
       const inference::FailureKind kind = res.error().kind;
       if (kind == inference::FailureKind::cancelled || stopping || stop_requested_.load()) {
         if (!stopping) stop(RunStatus::interrupted, "");
-        keep = false;  // not stored: --resume sends it again
+        fate = Fate::discard;  // not stored: --resume sends it again
       } else if (engine_died(kind)) {
         // The failure is the engine's, not the query's: --resume runs it on a fresh server.
         std::string why = "the engine stopped during a query";
@@ -147,13 +172,13 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
           why = e.what();
         }
         stop(RunStatus::failed, why);
-        keep = false;
+        fate = Fate::discard;
+      } else if (retryable(res.error()) && f.attempt < cfg_.retries) {
+        const double wait_s = retry_wait_s(res.error(), f.idx, f.attempt + 1, cfg_.retry_max_wait_s);
+        spdlog::warn("{}; retry {}/{} in {:.2f} s", res.error().message, f.attempt + 1, cfg_.retries, wait_s);
+        waiting.push_front({f.idx, f.attempt + 1, std::nullopt, clock.now_ns() + s_to_ns(wait_s)});
+        fate = Fate::retry;
       } else if (kind == inference::FailureKind::connect) {
-        if (f.attempt < cfg_.connect_retries) {
-          spdlog::warn("connect failed ({}), retry {}/{}", res.error().message, f.attempt + 1, cfg_.connect_retries);
-          waiting.push_front({f.idx, f.attempt + 1, std::nullopt, clock.now_ns() + s_to_ns(backoff_s(f.attempt + 1))});
-          return;  // nothing was sent: no window to account for
-        }
         stop(RunStatus::failed, fmt::format("cannot reach the server: {}", res.error().message));
         return;
       }
@@ -161,6 +186,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     const inference::Response& r = res ? res.value() : res.error().partial;
     if (r.t_send_ns <= 0) return;  // never sent
     QueryRecord q = queries[f.idx].record;
+    q.attempts = f.attempt + 1;
     if (!res) {
       q.error_kind = inference::to_string(res.error().kind);
       q.error_message = res.error().message;
@@ -168,7 +194,11 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     }
     if (sequential && engine_ && engine_->alive()) q.server_cpu_s = engine_->process_cpu_time_s() - f.engine_cpu_s;
     const std::int64_t origin = info_.t0_monotonic_ns;
-    const std::int64_t t_end = r.t_last_byte_ns > 0 ? r.t_last_byte_ns : clock.now_ns();
+    // A failure ends the window when it was detected: a stalled stream's server worked
+    // until the timeout, not just until its last byte.
+    const std::int64_t t_end = !res && res.error().t_failed_ns > 0 ? res.error().t_failed_ns
+                               : r.t_last_byte_ns > 0              ? r.t_last_byte_ns
+                                                                    : clock.now_ns();
     q.response = r.text;
     q.input_tokens = r.input_tokens;
     q.output_tokens = r.output_tokens;
@@ -179,6 +209,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     if (!r.server_timings.is_null()) q.server_timings_json = r.server_timings.dump();
     q.session = info_.id;
     q.stage = plan.stage;
+    make_storable(q);  // as the store will hold it, so the run's tallies agree
     QueryActivity a;
     a.t_start_ns = r.t_send_ns;
     a.t_first_ns = r.t_first_token_ns;
@@ -190,7 +221,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     // One at a time, the query settles before the next is sent: its end must be bracketed.
     if (sequential) sampler_.wait_for_sample_after(t_end, kSampleWaitNs);
     const std::size_t lid = ledger.add(std::move(a));
-    pending.emplace(lid, Pending{std::move(q), r.t_send_ns, r.t_first_token_ns, t_end, keep});
+    pending.emplace(lid, Pending{std::move(q), r.t_send_ns, r.t_first_token_ns, t_end, fate});
   };
 
   while (true) {
@@ -219,7 +250,11 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     if (flying.empty() && finished.empty() && !more) break;
     std::int64_t wait = kPollNs;
     if (sending && plan.open_loop && next < queries.size()) wait = std::min(wait, arrival_ns(next) - now);
-    for (const Waiting& w : waiting) wait = std::min(wait, w.not_before_ns - now);
+    // A retry's back-off ending matters only with a slot to send it in (else the wait
+    // would be 0 until a slot frees, and the loop would spin).
+    if (flying.size() < cap) {
+      for (const Waiting& w : waiting) wait = std::min(wait, w.not_before_ns - now);
+    }
     if (deadline != 0 && sending) wait = std::min(wait, deadline - now);
     wait = std::max<std::int64_t>(wait, 0);
     if (flying.empty()) {
@@ -242,12 +277,13 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
   }
   const StageEnergy& t = ledger.totals();
   nlohmann::json measured = nlohmann::json::object(), unattributed = nlohmann::json::object(),
-                 discarded = nlohmann::json::object();
+                 discarded = nlohmann::json::object(), retried = nlohmann::json::object();
   for (std::size_t k = 0; k < selected_.size(); ++k) {
     const std::string& name = sampler_.domains()[static_cast<std::size_t>(selected_[k])].domain;
     measured[name] = t.measured_j[k] ? nlohmann::json(*t.measured_j[k]) : nlohmann::json();
     unattributed[name] = t.unattributed_j[k] ? nlohmann::json(*t.unattributed_j[k]) : nlohmann::json();
     discarded[name] = discarded_j[k];
+    retried[name] = retry_j[k];
   }
   info_.totals["stages"].push_back({{"stage", plan.stage},
                                     {"setting", plan.setting},
@@ -257,6 +293,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
                                     {"measured_energy_j", measured},
                                     {"unattributed_energy_j", unattributed},
                                     {"discarded_energy_j", discarded},
+                                    {"retry_energy_j", retried},
                                     {"conservation_error_j", t.conservation_error_j},
                                     {"busy_s", t.busy_s},
                                     {"mean_in_flight", t.mean_in_flight}});

@@ -94,7 +94,8 @@ const char* RunStore::reference_columns() const {
 }
 
 const char* RunStore::load_columns() const {
-  return has_column(*db_, "queries", "stage") ? "stage, queue_ns" : "0, NULL";
+  if (has_column(*db_, "queries", "attempts")) return "stage, queue_ns, attempts";
+  return has_column(*db_, "queries", "stage") ? "stage, queue_ns, 1" : "0, NULL, 1";
 }
 
 const char* RunStore::key_order() const {
@@ -243,7 +244,9 @@ void RunStore::commit_queries(const std::vector<QueryRecord>& queries, int sessi
   tx.commit();
 }
 
-void RunStore::insert_query(const QueryRecord& q, int session) {
+void RunStore::insert_query(const QueryRecord& record, int session) {
+  QueryRecord q = record;
+  make_storable(q);
   SQLite::Statement st(
       *db_,
       "INSERT INTO queries (seq, repeat, session, item_id, category, source, kind, prompt, "
@@ -251,8 +254,8 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
       "t_start_ns, t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, "
       "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
       "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_timings_json, "
-      "server_cpu_s, reference_nll_nats, reference_tokens, stage, queue_ns) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "server_cpu_s, reference_nll_nats, reference_tokens, stage, queue_ns, attempts) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   int i = 1;
   st.bind(i++, q.seq);
   st.bind(i++, q.repeat);
@@ -294,6 +297,7 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
   bind_opt(st, i++, q.reference_tokens);
   st.bind(i++, q.stage);
   bind_opt(st, i++, q.queue_ns);
+  st.bind(i++, q.attempts);
   st.exec();
 
   SQLite::Statement de(*db_,
@@ -318,8 +322,9 @@ void RunStore::insert_query(const QueryRecord& q, int session) {
 
 std::set<QueryKey> RunStore::completed_keys() const {
   std::set<QueryKey> keys;
-  SQLite::Statement st(*db_, fmt::format("SELECT {}, seq, repeat FROM queries", load_columns()));
-  while (st.executeStep()) keys.insert({st.getColumn(0).getInt(), st.getColumn(2).getInt(), st.getColumn(3).getInt()});
+  SQLite::Statement st(*db_, fmt::format("SELECT {}, seq, repeat FROM queries",
+                                         has_column(*db_, "queries", "stage") ? "stage" : "0"));
+  while (st.executeStep()) keys.insert({st.getColumn(0).getInt(), st.getColumn(1).getInt(), st.getColumn(2).getInt()});
   return keys;
 }
 
@@ -381,6 +386,7 @@ std::vector<QueryRecord> RunStore::queries() const {
     q.stage = st.getColumn(i++).getInt();
     if (!st.getColumn(i).isNull()) q.queue_ns = st.getColumn(i).getInt64();
     ++i;
+    q.attempts = st.getColumn(i++).getInt();
     out.push_back(std::move(q));
   }
   SQLite::Statement de(*db_, fmt::format("SELECT {} AS stage, seq, repeat, domain_idx, energy_j, prefill_energy_j, "

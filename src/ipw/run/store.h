@@ -28,10 +28,11 @@ namespace ipw::run {
 
 // Schema version written to PRAGMA user_version, and the oldest this build reads.
 // 2: judgments table; 3: queries.reference_nll_nats / reference_tokens (--perplexity);
-// 4: queries.stage / queue_ns (load); 5: the stage in the key of queries and query_energy (--sweep).
+// 4: queries.stage / queue_ns (load); 5: the stage in the key of queries and query_energy (--sweep);
+// 6: queries.attempts (retries).
 // Older stores are migrated in place when opened for writing; read-only handles read them
 // as they are (absent tables and columns read as empty).
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 inline constexpr int kOldestReadableSchema = 1;
 
 struct StoreError : std::runtime_error {
@@ -121,7 +122,8 @@ class RunStore {
   // The SELECT list for the reference-score columns: the columns, or NULLs in a store that
   // predates them (opened read-only, so not migrated).
   const char* reference_columns() const;
-  const char* load_columns() const;  // "stage, queue_ns", or constants for a store before schema 4
+  // "stage, queue_ns, attempts", with constants for what a store before schema 4 / 6 lacks
+  const char* load_columns() const;
   const char* key_order() const;     // ORDER BY for queries: "stage, seq, repeat" (or "seq, repeat" before 4)
   const char* energy_stage_column() const;  // query_energy's stage: "stage", or "0" before schema 5
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);

@@ -119,6 +119,10 @@ void migrate_schema(SQLite::Database& db) {
   if (!has_column(db, "queries", "stage")) db.exec(kLoadColumns);
   if (!has_column(db, "query_energy", "stage")) add_stage_to_keys(db);
   if (!has_column(db, "judgments", "stage")) db.exec("ALTER TABLE judgments ADD COLUMN stage INTEGER");
+  // Schema 6: how many times each query was sent (retries, docs/reliability.md).
+  if (!has_column(db, "queries", "attempts")) {
+    db.exec("ALTER TABLE queries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1");
+  }
   db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
 }
 

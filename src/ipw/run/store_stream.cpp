@@ -133,6 +133,7 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
                                                                     : std::optional<std::int64_t>(sqlite3_column_int64(r, i));
     q.queue_ns = queue_ns;
     ++i;
+    q.attempts = sqlite3_column_int(r, i++);
     assign_text(q.prompt, r, i++);
     assign_text(q.reference, r, i++);
     assign_text(q.response, r, i++);

@@ -24,6 +24,7 @@ std::string flags_to_string(std::uint32_t flags) {
   static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
       {kShortWindow, "short_window"}, {kGap, "gap"},         {kWrap, "wrap"},
       {kReset, "reset"},              {kPartial, "partial"},     {kCoarseEdges, "coarse_edges"},
+      {kStale, "stale"},
   };
   std::string out;
   for (const auto& [bit, name] : kNames) {
@@ -85,6 +86,16 @@ void DomainTrace::append(const Sample& s) {
         // take their energy from power instead (see energy_between).
         offset_j_ = counter_.back().v - raw;
         resets_.push_back(span);
+      }
+    }
+    const std::int64_t period_ns = timing_.update_period_ns > 0 ? timing_.update_period_ns : timing_.sample_period_ns;
+    if (!last_raw_j_ || raw != *last_raw_j_) {
+      last_change_ns_ = s.t_ns;
+    } else if (period_ns > 0 && s.t_ns - last_change_ns_ > kStalePeriods * period_ns) {
+      if (!stale_.empty() && stale_.back().from_ns == last_change_ns_) {
+        stale_.back().to_ns = s.t_ns;
+      } else {
+        stale_.push_back({last_change_ns_, s.t_ns});
       }
     }
     last_raw_j_ = raw;
@@ -161,17 +172,20 @@ std::optional<double> DomainTrace::cumulative_j(std::int64_t t_ns) const {
   if (!c) return std::nullopt;
   // The unwrapped counter is held flat across a reset; what the source drew meanwhile
   // is its measured power's integral, when it reports power (span_known says if not).
-  double reset_j = 0;
-  for (const Span& r : resets_) {
-    if (r.from_ns >= t_ns || power_.empty()) break;
-    const auto p0 = power_integral_to(r.from_ns), p1 = power_integral_to(std::min(t_ns, r.to_ns));
-    if (p0 && p1) reset_j += *p1 - *p0;
+  // The same for the stretches it was frozen (stale).
+  double power_j = 0;
+  for (const std::vector<Span>* spans : {&resets_, &stale_}) {
+    for (const Span& r : *spans) {
+      if (r.from_ns >= t_ns || power_.empty()) break;
+      const auto p0 = power_integral_to(r.from_ns), p1 = power_integral_to(std::min(t_ns, r.to_ns));
+      if (p0 && p1) power_j += *p1 - *p0;
+    }
   }
-  return *c + reset_j;
+  return *c + power_j;
 }
 
 bool DomainTrace::span_known(std::int64_t t0_ns, std::int64_t t1_ns) const {
-  return !has_counter() || !power_.empty() || !overlaps(resets_, t0_ns, t1_ns);
+  return !has_counter() || !power_.empty() || (!overlaps(resets_, t0_ns, t1_ns) && !overlaps(stale_, t0_ns, t1_ns));
 }
 
 std::optional<double> DomainTrace::counter_at(std::int64_t t) const {
@@ -265,8 +279,10 @@ WindowEnergy DomainTrace::energy_between(std::int64_t t0, std::int64_t t1) const
 
   if (has_counter()) {
     if (overlaps(wraps_, t0, t1)) w.flags |= kWrap;
-    if (overlaps(resets_, t0, t1)) {
-      w.flags |= kReset;
+    const bool reset = overlaps(resets_, t0, t1), stale = overlaps(stale_, t0, t1);
+    if (reset || stale) {
+      if (reset) w.flags |= kReset;
+      if (stale) w.flags |= kStale;
       w.source = EnergySource::integrated;
       if (!power_.empty()) integrate_power();  // else unknown: never invent energy
     } else if (short_window) {

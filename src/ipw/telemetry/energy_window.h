@@ -27,7 +27,12 @@ enum Flag : std::uint32_t {
   kReset = 8,        // the counter went backwards beyond any wrap: energy from power, or unknown
   kPartial = 16,     // the window is not fully bracketed by samples: edges extrapolated
   kCoarseEdges = 32, // a coarse counter's latches at the edges are known to worse than 1 % of the window
+  kStale = 64,       // the counter did not move for > kStalePeriods of its periods: frozen, energy from power or unknown
 };
+// A hardware energy counter always moves while the device is powered; one that reads
+// the same for this many update periods (sample periods when the update period is
+// unknown) is frozen (a dead driver, a file replaced under ipw), not idle.
+inline constexpr std::int64_t kStalePeriods = 100;
 // "short_window,gap" in bit order; "" when none.
 std::string flags_to_string(std::uint32_t flags);
 
@@ -117,6 +122,10 @@ class DomainTrace {
   std::vector<double> power_cum_j_;     // ∫ power from power_[0].t to power_[i].t
   std::vector<Point> temperature_, memory_;
   std::vector<Span> wraps_, resets_, gaps_;
+  // Stretches over which the counter was frozen (kStale). Like resets, they hold no
+  // counter energy: windows over them use power when the source reports it, else unknown.
+  std::vector<Span> stale_;
+  std::int64_t last_change_ns_ = 0;     // when the raw counter last moved
   std::optional<double> last_raw_j_;    // previous raw counter value
   double offset_j_ = 0.0;               // unwrapped = raw + offset
 };

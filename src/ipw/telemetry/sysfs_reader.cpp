@@ -44,7 +44,7 @@ DirSysfsReader::DirSysfsReader(std::string root) : root_(std::move(root)) {
 }
 
 DirSysfsReader::~DirSysfsReader() {
-  for (auto& [path, fd] : fds_) ::close(fd);
+  for (auto& [path, f] : fds_) ::close(f.fd);
 }
 
 std::string DirSysfsReader::describe_path(const std::string& rel_path) const {
@@ -64,15 +64,32 @@ Expected<std::string, FsError> DirSysfsReader::read(const std::string& rel_path)
 Expected<std::string, FsError> DirSysfsReader::read_hot(const std::string& rel_path) const {
   const std::string path = describe_path(rel_path);
   std::lock_guard lock(mu_);
+  // One stat per read (about a microsecond) notices a file replaced under the open one.
+  struct stat now {};
+  if (::stat(path.c_str(), &now) != 0) {
+    const int err = errno;
+    if (auto it = fds_.find(path); it != fds_.end()) {
+      ::close(it->second.fd);
+      fds_.erase(it);
+    }
+    return unexpected(make_error(err, path));
+  }
   auto it = fds_.find(path);
+  if (it != fds_.end() && (it->second.dev != now.st_dev || it->second.ino != now.st_ino)) {
+    ::close(it->second.fd);
+    fds_.erase(it);
+    it = fds_.end();
+  }
   if (it == fds_.end()) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return unexpected(make_error(errno, path));
-    it = fds_.emplace(path, fd).first;
+    struct stat opened {};
+    if (::fstat(fd, &opened) != 0) opened = now;
+    it = fds_.emplace(path, Open{fd, opened.st_dev, opened.st_ino}).first;
   }
-  auto text = pread_all(it->second, path);
-  if (!text) {  // device gone or file replaced: reopen next time
-    ::close(it->second);
+  auto text = pread_all(it->second.fd, path);
+  if (!text) {  // device gone: reopen next time
+    ::close(it->second.fd);
     fds_.erase(it);
   }
   return text;

@@ -5,6 +5,8 @@
 // (tests run as root, so chmod cannot simulate "permission denied").
 #include <memory>
 #include <mutex>
+
+#include <sys/types.h>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,7 +39,9 @@ class SysfsReader {
 
 // Reads the real filesystem below `root`. Hot files (counters read at 100 Hz)
 // are kept open and re-read with pread(…, 0): sysfs regenerates an attribute on
-// every read at offset 0, and it saves an open/close per sample.
+// every read at offset 0, and it saves an open/close per sample. A hot file
+// replaced under ipw (same path, new inode: a driver reload, a remount) is
+// reopened, so its counter is never read frozen from the old file.
 class DirSysfsReader final : public SysfsReader {
  public:
   explicit DirSysfsReader(std::string root);
@@ -55,7 +59,12 @@ class DirSysfsReader final : public SysfsReader {
  private:
   std::string root_;
   mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, int> fds_;  // guarded by mu_
+  struct Open {
+    int fd;
+    dev_t dev;
+    ino_t ino;
+  };
+  mutable std::unordered_map<std::string, Open> fds_;  // guarded by mu_
 };
 
 // IPW_SYSFS_ROOT when set and non-empty, else "/sys".

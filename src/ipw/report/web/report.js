@@ -97,7 +97,8 @@
       card('IPJ (1/J)' + est, fmt(s.ipj), a.ci95.ipj ? '95% CI ' + ci(a.ci95.ipj) + ' bootstrap' : ''),
       card('energy / query (J)' + est, fmt(s.mean_energy_j), 'net of idle ' + fmt(s.mean_net_energy_j) + ' J'),
       card('power / query (W)' + est, fmt(s.mean_power_w), 'idle baseline ' + fmt(run.idle_power_w) + ' W'),
-      card('queries', String(s.queries), s.errors + ' errors · ' + s.scored + ' scored'),
+      card('queries', String(s.queries), s.errors + ' errors · ' + s.scored + ' scored' +
+           (s.failed_energy_j !== null ? ' · ' + fmt(s.failed_energy_j) + ' J on failed queries' : '')),
       card('latency p50 (s)', fmt(s.latency_s.p50), 'p90 ' + fmt(s.latency_s.p90) + ' · p99 ' + fmt(s.latency_s.p99)),
       card('J / output token' + est, fmt(s.j_per_output_token), fmt(s.output_tokens_per_s) + ' output tokens/s')]));
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Docs and behaviour cannot drift apart: every `ipw` command line in README.md and
+# docs/*.md is parsed by the built ipw and, unless it needs hardware or runs until
+# stopped, run against the mock server and run directories made here
+# (tests/e2e/docs_commands.py says how each placeholder is filled).
+source "$(dirname "$0")/lib.sh"
+E2E="$IPW_SOURCE_DIR/tests/e2e"
+PY=/usr/bin/python3
+
+# The mock answers the built-in workload, and judges: the judge prompts' first lines
+# (data/judge/*.txt) come first, so a judge request gets a verdict.
+{
+  echo '{"prompt": "You are grading one answer to a question.", "answer": "It agrees with the reference.\nVerdict: True"}'
+  echo '{"prompt": "You are comparing two replies", "answer": "Both serve the user. [[A=B]]"}'
+  cat "$IPW_SOURCE_DIR"/data/builtin/*.jsonl
+} >"$WORK/answers.jsonl"
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 1 --tokens-per-s 0
+
+cd "$WORK"
+printf 't_s,power_w\n0,50\n3600,50\n' >trace.csv
+printf 't_s\n0\n0.2\n0.5\n' >arrivals.csv
+# The run directories the docs name. Two models and two release dates, so trend and
+# route have something to compare; the cloud run is the bigger "model".
+mkrun() {  # mkrun NAME MODEL RELEASE PARAMS
+  "$IPW" profile --server "$MOCK_URL" --model "$2" --max-queries 6 --idle-seconds 0 --warmup 0 --telemetry estimated \
+    --model-info "release_date=$3" --model-info "parameters=$4" --out "mk-$1" >/dev/null 2>&1 || fail "mkrun $1"
+  mv "$(find "mk-$1" -mindepth 1 -maxdepth 1 -type d)" "runs/$1"
+  rmdir "mk-$1"
+}
+mkdir -p runs
+mkrun RUNID qwen3:4b 2025-04-29 4B
+mkrun A llama3.2:1b 2024-09-25 1B
+for n in B a b local local-1 qwen3-4b gpt-oss-20b; do cp -r runs/A "runs/$n"; done
+mkrun cloud big-model 2025-06-01 400B
+cp -r runs/cloud runs/big-model
+
+"$PY" "$E2E/docs_commands.py" "$IPW_SOURCE_DIR" "$WORK" "$IPW" "$MOCK_URL" >"$WORK/docs.out" 2>"$WORK/docs.err" ||
+  { cat "$WORK/docs.out" "$WORK/docs.err"; fail "a documented command line does not work"; }
+tail -1 "$WORK/docs.out"
