@@ -216,7 +216,11 @@ TEST(MonitorRemoteCollector, SamplerEnergyMatchesTheExactIntegralThroughTheRemot
 
 TEST(MonitorRemoteCollector, OutageIsAGapNotZeroAndTheStreamReconnects) {
   auto s = std::make_shared<FakeTransport::State>();
-  auto owned = std::make_unique<RemoteCollector>(std::make_unique<FakeTransport>(s), fast_options());
+  // A read that waited for data would wait its whole slack (2 s here): "at once" is then
+  // told apart from it by a bound (1 s) no scheduler delay on a loaded machine reaches.
+  RemoteOptions o = fast_options();
+  o.read_slack_ns = 2'000'000'000;
+  auto owned = std::make_unique<RemoteCollector>(std::make_unique<FakeTransport>(s), o);
   RemoteCollector* c = owned.get();
   std::vector<std::unique_ptr<Collector>> cs;
   cs.push_back(std::move(owned));
@@ -226,17 +230,18 @@ TEST(MonitorRemoteCollector, OutageIsAGapNotZeroAndTheStreamReconnects) {
   const std::int64_t a = steady_clock().now_ns();
   s->fail_streams = true;
   s->break_stream = true;
-  std::this_thread::sleep_for(30ms);
-  EXPECT_FALSE(c->streaming());
+  for (int i = 0; i < 2000 && c->streaming(); ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_FALSE(c->streaming());
   std::vector<Reading> out;
   const auto before = std::chrono::steady_clock::now();
   c->read(steady_clock().now_ns(), out);  // during the outage: nothing, at once
   EXPECT_FALSE(out[0].energy_j);
   EXPECT_FALSE(out[0].power_w);
-  EXPECT_LT(std::chrono::steady_clock::now() - before, 20ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
   std::this_thread::sleep_for(100ms);
   s->fail_streams = false;  // the monitor is back
-  for (int i = 0; i < 100 && !c->streaming(); ++i) std::this_thread::sleep_for(5ms);
+  // Reconnecting is the contract, not how fast a loaded machine gets to it.
+  for (int i = 0; i < 2000 && !c->streaming(); ++i) std::this_thread::sleep_for(5ms);
   ASSERT_TRUE(c->streaming());
   EXPECT_GE(c->reconnects(), 1);
   std::this_thread::sleep_for(30ms);
