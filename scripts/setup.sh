@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   # libraries
   libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev libssl-dev
+  libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev libssl-dev libre2-dev
   # ipw monitor (gRPC) and its tests: an independent Python gRPC peer, promtool and a Prometheus server
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf prometheus
   # tests and benchmarks
@@ -22,7 +22,8 @@ PACKAGES=(
   chromium python3-pandas
   # the embedded llama.cpp engine's model generator
   python3-numpy python3-yaml
-  ccache
+  # compile cache for every build; clang and its runtime for the fuzz targets (libFuzzer)
+  ccache clang libclang-rt-14-dev
 )
 # Node.js and npm (the report's charting library and llama.cpp's source come from the npm registry).
 # Checked as commands, not packages: many images carry NodeSource's nodejs, which bundles npm and

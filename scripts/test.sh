@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: the normal build, then the ASan+UBSan build.
+# Runs the whole test suite: the normal build, then the ASan+UBSan build, then the
+# fuzz targets over their corpora and for a short timed run each (fuzz/run.sh).
 # Installs and builds whatever is missing first (scripts/setup.sh), so it works
 # on a fresh Debian 12 machine. After each pass, tests/leak_check.sh fails the
 # run if a process the tests started is still alive.
@@ -16,9 +17,17 @@ echo "== tests (build/) =="
 ctest --test-dir build --output-on-failure -j"$jobs"
 bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
 
+echo "== clang thread-safety analysis =="
+bash scripts/thread-safety.sh build
+
 echo "== tests under ASan+UBSan (build-asan/) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIPW_SANITIZE=ON -DIPW_BUILD_BENCH=OFF -DIPW_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
+
+echo "== fuzz targets (build-fuzz/, clang + libFuzzer) =="
+cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+cmake --build build-fuzz -j"$jobs"
+bash fuzz/run.sh build-fuzz "${IPW_FUZZ_SECONDS:-10}"

@@ -33,6 +33,9 @@ code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer wrong' 
 curl -fsS -H 'Authorization: Bearer auth-e2e-token' "$M" | grep -q '^ipw_energy_joules_total' ||
   fail "/metrics with the token"
 
+# The token is never logged, whatever the clients sent (right or wrong).
+if grep -q 'auth-e2e-token' "$WORK/tok.out" "$WORK/tok.err"; then fail "the monitor logged its token"; fi
+
 # `ipw profile --telemetry remote:` without IPW_MONITOR_TOKEN is refused too, with a hint.
 set +e
 env -u IPW_MONITOR_TOKEN "$IPW" profile --server http://127.0.0.1:9 --model m --max-queries 1 --idle-seconds 0 \

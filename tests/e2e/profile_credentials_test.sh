@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Credentials in a server or judge URL are used, never printed or stored: user:password@ and a
-# secret query parameter (?api_key=) appear nowhere in the output or anywhere in the run directory
+# Credentials in a server or judge URL, and an API key from --api-key-env, are used, never printed
+# or stored: user:password@, a secret query parameter (?api_key=) and the key appear nowhere in the
+# output (debug logs included) or anywhere in the run directory
 # (manifest, summary.json, the store's session command line, exports, report); the run works with
 # them; and --resume without the URL says to give it again instead of connecting to `***`.
 source "$(dirname "$0")/lib.sh"
 E2E="$IPW_SOURCE_DIR/tests/e2e"
 python3 "$E2E/fixtures_small_dataset.py" "$WORK/ds.jsonl" "$WORK/answers.jsonl"
 common=(--model mock --idle-seconds 0 --warmup 0 --telemetry estimated --dataset "$WORK/ds.jsonl")
-SECRETS=(s3cretUser pa55word t0kenValue)
+SECRETS=(s3cretUser pa55word t0kenValue sk-ap1KeyValue)
 
 # Fails when any secret is in the given files or anywhere under the given directories.
 no_secrets() {
@@ -52,4 +53,13 @@ set +e
 set -e
 grep -q "api_key=\*\*\*" "$WORK/out4" "$WORK/err4" || { cat "$WORK/out4" "$WORK/err4"; fail "the redacted URL is not named"; }
 no_secrets "$WORK/out4" "$WORK/err4" "$WORK/runs-dead"
+# 4. An API key (--api-key-env): sent as a bearer token, never printed (not even by -v) or stored.
+start_mock --answers "$WORK/answers.jsonl" --verbose
+IPW_E2E_KEY=sk-ap1KeyValue "$IPW" -v profile --server "$MOCK_URL" --api-key-env IPW_E2E_KEY --out "$WORK/runs-key" \
+  --max-queries 2 "${common[@]}" >"$WORK/out5" 2>"$WORK/err5" || { cat "$WORK/out5" "$WORK/err5"; fail "profile with an API key"; }
+key_run=$(run_dir_in "$WORK/runs-key")
+"$IPW" report "$key_run" -o "$WORK/key-report.html" >/dev/null || fail "report"
+sqlite3 "$key_run/run.db" .dump >"$WORK/key-dump.sql" 2>/dev/null || fail "sqlite3 dump"
+grep -q "IPW_E2E_KEY" "$WORK/key-dump.sql" || fail "the manifest should name the variable the key came from"
+no_secrets "$WORK/out5" "$WORK/err5" "$key_run" "$WORK/key-report.html" "$WORK/key-dump.sql"
 echo "ok: no credential printed or stored"

@@ -1,3 +1,5 @@
+#include <chrono>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -27,6 +29,21 @@ TEST(ScoringRegistry, UnscorableReferencesAreNotWrong) {
   EXPECT_FALSE(scorer_for_kind("mc")->score(item("mc", "Z", {"x", "y"}), "Z").correct.has_value());
   EXPECT_FALSE(scorer_for_kind("exact")->score(item("exact", "re:(unclosed"), "x").correct.has_value());
   EXPECT_FALSE(scorer_for_kind("exact")->score(item("exact", " | "), "x").correct.has_value());
+}
+
+// A dataset's pattern and a model's long reply cannot hang or crash the scorer:
+// std::regex backtracked exponentially on nested repetition (the fuzzer's find) and
+// recursed once per character (a stack overflow on a long reply).
+TEST(ScoringRegistry, RegexAnswersRunInLinearTimeOnLongReplies) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Score nested = scorer_for_kind("exact")->score(item("exact", "re:(a*)*b"), std::string(40, 'a'));
+  ASSERT_TRUE(nested.correct.has_value());
+  EXPECT_FALSE(*nested.correct);
+  const std::string long_reply = std::string(2'000'000, 'x') + " the answer is 42";
+  const Score found = scorer_for_kind("exact")->score(item("exact", "re:x.*answer is 4[0-9]"), long_reply);
+  ASSERT_TRUE(found.correct.has_value());
+  EXPECT_TRUE(*found.correct);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
 
 TEST(ScoringRegistry, NoAnswerIsWrongNotUnscored) {

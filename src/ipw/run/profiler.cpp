@@ -4,8 +4,10 @@
 #include <map>
 #include <thread>
 
+#include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "ipw/common/redact.h"
 #include "ipw/common/version.h"
@@ -345,7 +347,15 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
       const bool one_at_a_time = !stage.open_loop && stage.concurrency == 1;
       judge_after = judge_after || !one_at_a_time;
       if (stage_cfgs.size() > 1) progress.note(fmt::format("stage {}: {}", k, stage.setting.dump()));
-      run_stage_queries(session, *store, progress, judge ? &*judge : nullptr, sc, stage, todo[k], trace, tally, out);
+      try {
+        run_stage_queries(session, *store, progress, judge ? &*judge : nullptr, sc, stage, todo[k], trace, tally, out);
+      } catch (const SQLite::Exception& e) {
+        // A full disk: what was stored is consistent (transactions); say what to do.
+        if (e.getErrorCode() != SQLITE_FULL) throw;
+        throw StoreError(fmt::format("cannot store results in {}: {}. Free space on that disk, then finish the run "
+                                     "with: ipw profile --resume {}",
+                                     dir, e.what(), dir));
+      }
     }
     if (out.status != RunStatus::completed || !cfg.stop_on_saturation || k == 0) continue;
     if (const auto sat = saturation_so_far(*store)) {

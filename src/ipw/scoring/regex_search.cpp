@@ -1,25 +1,21 @@
-// std::regex lives in its own file because GCC 12 reports a false
-// -Wmaybe-uninitialized inside libstdc++'s <regex> when built with
-// -fsanitize=address,undefined; the warning is silenced for this file only,
-// before any header, since it fires at instantiation points in system headers.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 #include "ipw/scoring/regex_search.h"
 
-#include <regex>
+#include <re2/re2.h>
 
 namespace ipw::scoring {
 
 std::optional<std::string> regex_search_icase(const std::string& pattern, const std::string& text, bool* matched) {
-  try {
-    const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
-    std::smatch m;
-    *matched = std::regex_search(text, m, re);
-    return *matched ? m.str(0) : std::string();
-  } catch (const std::regex_error&) {
+  RE2::Options options;
+  options.set_case_sensitive(false);
+  options.set_log_errors(false);  // an invalid pattern is reported to the caller, not logged
+  const RE2 re(pattern, options);
+  if (!re.ok()) {
     *matched = false;
     return std::nullopt;
   }
+  re2::StringPiece whole;
+  *matched = re.Match(text, 0, text.size(), RE2::UNANCHORED, &whole, 1);
+  return *matched ? std::string(whole.data(), whole.size()) : std::string();
 }
 
 }  // namespace ipw::scoring

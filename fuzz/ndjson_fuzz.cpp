@@ -1,0 +1,28 @@
+// The NDJSON parser (Ollama streams): any bytes, split anywhere, parse without
+// crashing; records and errors do not depend on the split.
+#include "fuzz_input.h"
+#include "ipw/inference/ndjson_parser.h"
+
+namespace {
+
+std::vector<std::string> parse(const std::vector<std::string_view>& parts) {
+  ipw::inference::NdjsonParser p;
+  std::vector<std::string> out;
+  auto add = [&](const ipw::inference::NdjsonRecord& r) { out.push_back(r.ok() ? r.value.dump() : "error: " + r.error); };
+  for (std::string_view part : parts) {
+    for (const auto& r : p.feed(part)) add(r);
+  }
+  if (auto last = p.finish()) add(*last);
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view in = ipw::fuzz::as_text(data, size);
+  const auto parts = ipw::fuzz::chunks(in);
+  if (parts.empty()) return 0;
+  const std::string whole(in.substr(1));
+  if (parse(parts) != parse({whole})) ipw::fuzz::invariant_failed("NDJSON records depend on how the stream was split");
+  return 0;
+}
