@@ -30,4 +30,4 @@ bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
 echo "== fuzz targets (build-fuzz/, clang + libFuzzer) =="
 cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build build-fuzz -j"$jobs"
-bash fuzz/run.sh build-fuzz "${IPW_FUZZ_SECONDS:-10}"
+bash fuzz/run.sh build-fuzz "${IPW_FUZZ_SECONDS:-6}"
