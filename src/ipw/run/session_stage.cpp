@@ -77,7 +77,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     std::size_t idx;
     int attempt;
     std::optional<std::int64_t> arrival_ns;  // open loop: when it arrived
-    std::int64_t not_before_ns = 0;          // a connect retry's back-off
+    std::int64_t not_before_ns = 0;          // a retry's back-off
   };
   // What becomes of a finished attempt's energy share.
   enum class Fate { store, discard, retry };
