@@ -65,7 +65,7 @@ for name in ("ok1", "ok2"):
 # The stall: 2 tokens in ~40 ms, then silence until the 3 s total timeout. Its window
 # ends at the timeout, so its energy is ~300 J, not the ~4 J up to its last byte.
 st = failed("stall", "timeout_total", "total timeout")
-assert 2.9 <= st["latency_s"] <= 4.0, st["latency_s"]
+assert 2.9 <= st["latency_s"] <= 8.0, st["latency_s"]  # the timeout's firing, however late a loaded machine runs it
 assert st["energy_j"] > 280, st["energy_j"]
 failed("reset", "protocol", "failed after")
 failed("malformed", "protocol", "malformed JSON")
@@ -83,8 +83,9 @@ s = a["summary"]
 expected_failed = sum(rows[n]["energy_j"] for n in ("stall", "reset", "malformed", "errev", "html"))
 assert s["errors"] == 5 and abs(s["failed_energy_j"] - expected_failed) < 1e-6, (s["errors"], s["failed_energy_j"], expected_failed)
 st = a["stages"][0]
-# The two turned-away first attempts: windows of a few ms at 100 W, reported apart.
-assert st["retry_energy_j"] is not None and 0 < st["retry_energy_j"] < 5, st["retry_energy_j"]
+# The two turned-away first attempts: windows of a few ms at 100 W (under half a second
+# even on a loaded machine), reported apart and counted in the conservation check.
+assert st["retry_energy_j"] is not None and 0 < st["retry_energy_j"] < 50, st["retry_energy_j"]
 assert a["conservation_error_j"] < 1e-6, a["conservation_error_j"]
 print("faults ok:", {n: (r["error_kind"] or "ok", r["attempts"], round(r["energy_j"], 2)) for n, r in rows.items()})
 PYEOF
