@@ -19,7 +19,7 @@ with open(sys.argv[1], "w") as ds, open(sys.argv[2], "w") as ans:
         ans.write(json.dumps({"prompt": prompt, "answer": f"{2 * i} " + "is what it comes to " * 2}) + "\n")
 PYEOF
 "$PY" "$E2E/replay_trace.py" write "$WORK/trace.csv" 600
-start_mock --answers "$WORK/answers.jsonl" --ttft-ms 10 --tokens-per-s 50
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 10 --tokens-per-s 80
 
 # torture NAME REPEAT [profile flags...]: kill -9 at random instants, then --resume to the end.
 torture() {

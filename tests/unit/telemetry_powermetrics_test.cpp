@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -137,6 +138,16 @@ TEST(PowermetricsSample, SamplesWithoutPowerAreErrors) {
   EXPECT_NE(no_power.error().find("no CPU/GPU power"), std::string::npos);
   EXPECT_FALSE(
       powermetrics_sample(nlohmann::json{{"processor", {{"cpu_power", 1.0}}}}).has_value());
+}
+
+// The fuzzer's find: an elapsed_ns beyond int64's range was converted anyway (undefined
+// behaviour, caught by UBSan). Now refused with a message, like a missing one.
+TEST(PowermetricsSample, AnElapsedTimeOutOfRangeIsAnError) {
+  for (double e : {1e31, 9.3e18, std::numeric_limits<double>::infinity()}) {
+    const auto s = powermetrics_sample(nlohmann::json{{"elapsed_ns", e}, {"processor", {{"cpu_power", 1.0}}}});
+    ASSERT_FALSE(s.has_value()) << e;
+    EXPECT_NE(s.error().find("elapsed_ns"), std::string::npos);
+  }
 }
 
 // ---- the collector, with a stand-in command replaying a fixture ----

@@ -1,5 +1,7 @@
 #include "ipw/telemetry/powermetrics_parser.h"
 
+#include <cmath>
+
 namespace ipw::telemetry {
 namespace {
 
@@ -27,10 +29,12 @@ PowermetricsRail rail(const nlohmann::json& obj, const char* power_key, const ch
 Expected<PowermetricsSample, std::string> powermetrics_sample(const nlohmann::json& plist) {
   if (!plist.is_object()) return unexpected(std::string("powermetrics sample is not a dictionary"));
   PowermetricsSample s;
-  if (const auto e = number(plist, "elapsed_ns"); e && *e > 0)
+  // Bounded before the conversion: a double beyond int64's range converts to nothing
+  // defined (the fuzzer's find); no sampling interval is anywhere near 10^18 ns.
+  if (const auto e = number(plist, "elapsed_ns"); e && std::isfinite(*e) && *e > 0 && *e < 1e18)
     s.elapsed_ns = static_cast<std::int64_t>(*e);
   else
-    return unexpected(std::string("powermetrics sample has no elapsed_ns"));
+    return unexpected(std::string("powermetrics sample has no usable elapsed_ns"));
   if (const auto it = plist.find("hw_model"); it != plist.end() && it->is_string())
     s.hw_model = *it;
   const double elapsed_s = static_cast<double>(s.elapsed_ns) * 1e-9;
