@@ -27,4 +27,14 @@ inline std::vector<std::string_view> chunks(std::string_view in) {
 // Stops the fuzzer with a message (a broken invariant is a finding like a crash).
 [[noreturn]] void invariant_failed(const char* what);
 
+// A stream parser's result must not depend on where the network split the bytes:
+// `parse` (chunks -> comparable result) on the input's chunks and on it whole.
+template <class Parse>
+void check_split_invariance(std::string_view in, Parse parse, const char* what) {
+  const auto parts = chunks(in);
+  if (parts.empty()) return;
+  const std::string whole(in.substr(1));
+  if (parse(parts) != parse(std::vector<std::string_view>{whole})) invariant_failed(what);
+}
+
 }  // namespace ipw::fuzz

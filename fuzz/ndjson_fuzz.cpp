@@ -19,10 +19,6 @@ std::vector<std::string> parse(const std::vector<std::string_view>& parts) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view in = ipw::fuzz::as_text(data, size);
-  const auto parts = ipw::fuzz::chunks(in);
-  if (parts.empty()) return 0;
-  const std::string whole(in.substr(1));
-  if (parse(parts) != parse({whole})) ipw::fuzz::invariant_failed("NDJSON records depend on how the stream was split");
+  ipw::fuzz::check_split_invariance(ipw::fuzz::as_text(data, size), parse, "NDJSON records depend on how the stream was split");
   return 0;
 }
