@@ -90,7 +90,7 @@ PYEOF
     "$PY" - "$E2E" "$WORK/trace.csv" "$WORK/$name.jsonl" <<'PYEOF' || fail "$name: energy shares"
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from replay_trace import load, integral
+from replay_trace import load, integral, union_integral
 ts, ps = load(sys.argv[2])
 rows = [json.loads(l) for l in open(sys.argv[3])]
 by_session = {}
@@ -99,14 +99,7 @@ for r in rows:
     assert 0 < r["energy_j"] <= exact * 1.005, (r["id"], r["energy_j"], exact)
     by_session.setdefault(r["session"], []).append(r)
 for session, rs in by_session.items():
-    spans = sorted((r["t_start_s"], r["t_end_s"]) for r in rs)
-    merged = [list(spans[0])]
-    for a, b in spans[1:]:
-        if a > merged[-1][1]:
-            merged.append([a, b])
-        else:
-            merged[-1][1] = max(merged[-1][1], b)
-    union = sum(integral(ts, ps, a, b) for a, b in merged)
+    union, _ = union_integral(ts, ps, [(r["t_start_s"], r["t_end_s"]) for r in rs])
     total = sum(r["energy_j"] for r in rs)
     assert total <= union * 1.005, (session, total, union)
 print(f"shares bounded by their windows in {len(by_session)} sessions")
