@@ -22,7 +22,8 @@ PACKAGES=(
   chromium python3-pandas
   # the embedded llama.cpp engine's model generator
   python3-numpy python3-yaml
-  # compile cache for every build; clang and its runtime for the fuzz targets (libFuzzer)
+  # compile cache for every build; clang and its runtimes for the fuzz targets (libFuzzer)
+  # and the ThreadSanitizer tests (tests/tsan/)
   ccache clang libclang-rt-14-dev
 )
 # Node.js and npm (the report's charting library and llama.cpp's source come from the npm registry).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: the normal build, then the ASan+UBSan build, then the
-# fuzz targets over their corpora and for a short timed run each (fuzz/run.sh).
+# Runs the whole test suite: the normal build, clang's thread-safety analysis, the
+# threaded unit tests under ThreadSanitizer (tests/tsan/), the ASan+UBSan build, then
+# the fuzz targets over their corpora and for a short timed run each (fuzz/run.sh).
 # Installs and builds whatever is missing first (scripts/setup.sh), so it works
 # on a fresh Debian 12 machine. After each pass, tests/leak_check.sh fails the
 # run if a process the tests started is still alive.
@@ -19,6 +20,12 @@ bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
 
 echo "== clang thread-safety analysis =="
 bash scripts/thread-safety.sh build
+
+echo "== threaded unit tests under ThreadSanitizer (build-tsan/, clang) =="
+cmake -S tests/tsan -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+cmake --build build-tsan -j"$jobs"
+ctest --test-dir build-tsan --output-on-failure -j"$jobs"
+bash tests/leak_check.sh "$IPW_TEST_SUITE_TAG"
 
 echo "== tests under ASan+UBSan (build-asan/) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIPW_SANITIZE=ON -DIPW_BUILD_BENCH=OFF -DIPW_WERROR=ON >/dev/null
