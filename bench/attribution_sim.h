@@ -163,7 +163,7 @@ inline double rel_error_pct(double est, double truth) { return 100.0 * std::abs(
 
 // Reads that ipw's profiler could add at a query's edges (Sampler::sample_now()
 // right before the request is sent and right after its last byte, as
-// DESIGN.md §3 prescribes): the read is stamped `pre` before t_send (the time
+// docs/attribution.md describes): the read is stamped `pre` before t_send (the time
 // the reads of every collector and the request set-up take) and `post` after
 // t_last_byte. Off: only the periodic samples, which is what `ipw profile` does today.
 struct EdgeReads {

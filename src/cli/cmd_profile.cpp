@@ -142,8 +142,12 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
 
   const auto analysis = report::analyze_run(out.run_dir);
   report::write_summary_json(analysis);
-  std::fputs("\n", stdout);
-  report::print_analysis(stdout, analysis);
+  // A run that stored nothing (the server could not be reached, Ctrl-C before the first
+  // answer) has no figures: the error and the resume hint say all there is.
+  if (analysis.summary.queries > 0) {
+    std::fputs("\n", stdout);
+    report::print_analysis(stdout, analysis);
+  }
   switch (out.status) {
     case run::RunStatus::completed:
       fmt::print("\nrun complete: {}\n", out.run_dir);

@@ -1,4 +1,4 @@
-// Perplexity, PPW and PPJ on hand-computed values (DESIGN.md §5).
+// Perplexity, PPW and PPJ on hand-computed values (docs/analysis.md).
 #include "ipw/metrics/perplexity.h"
 
 #include <cmath>

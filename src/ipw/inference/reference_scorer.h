@@ -1,6 +1,6 @@
 #pragma once
 // Scores a reference answer under the served model: the summed negative log-likelihood of its
-// tokens given the prompt, from which perplexity (and PPW/PPJ, DESIGN.md §5) follow.
+// tokens given the prompt, from which perplexity (and PPW/PPJ, docs/analysis.md) follow.
 //
 // How, on llama.cpp's server (the only engine implemented; docs/engines.md lists the others):
 // the server cannot echo prompt log-probabilities, so the reference is made the *generated*

@@ -1,5 +1,5 @@
 #pragma once
-// Seeded percentile-bootstrap 95% intervals for the IPW family (DESIGN.md §5).
+// Seeded percentile-bootstrap 95% intervals for the IPW family (docs/analysis.md).
 // Queries are resampled with replacement; every replicate recomputes accuracy
 // and the ratio-of-means metrics together, so the intervals respect the
 // correlation between correctness and energy within a query.

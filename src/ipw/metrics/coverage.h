@@ -1,5 +1,5 @@
 #pragma once
-// Coverage across models over the same workload (DESIGN.md §5): the share of
+// Coverage across models over the same workload (docs/analysis.md): the share of
 // items at least one model answers correctly (the best-of-N oracle), each
 // model's marginal contribution (items only it answers), a greedy curve of how
 // coverage grows model by model, all overall and per category.

@@ -1,5 +1,5 @@
 #pragma once
-// The energy model of DESIGN.md §5 by ordinary least squares:
+// The energy model of docs/analysis.md by ordinary least squares:
 //   E_q = a + b * input_tokens + c * output_tokens     (J, J/in-token, J/out-token)
 // Fitted in one streaming pass from co-moments (Welford's update generalised to
 // covariances), so a million queries need O(1) memory and the fit stays exact

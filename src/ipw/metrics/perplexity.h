@@ -1,5 +1,5 @@
 #pragma once
-// Perplexity of the reference answers and the efficiency figures built on it (DESIGN.md §5):
+// Perplexity of the reference answers and the efficiency figures built on it (docs/analysis.md):
 //   ppl_q = exp(NLL_q / n_q)      NLL_q: −Σ log p of the reference's n_q tokens (nats)
 //   PPW   = 1 / (mean_q ppl_q · mean_q P_q)        (1/W)
 //   PPJ   = 1 / (mean_q ppl_q · mean_q E_q)        (1/J)
@@ -21,7 +21,7 @@ std::optional<double> perplexity(const run::QueryRecord& q);
 struct PerplexitySummary {
   std::size_t scored = 0;                  // queries with a reference score
   std::size_t reference_tokens = 0;        // Σ n_q over them
-  std::optional<double> mean_perplexity;   // mean_q ppl_q (the §5 definition)
+  std::optional<double> mean_perplexity;   // mean_q ppl_q (docs/analysis.md's definition)
   std::optional<double> token_perplexity;  // exp(Σ NLL / Σ n): per-token, long references weigh more
   std::size_t energy_queries = 0;          // scored queries that also have E_q and P_q
   std::optional<double> mean_energy_j, mean_power_w;  // over those queries

@@ -1,5 +1,5 @@
 #pragma once
-// Hybrid local/cloud routing simulation (the paper's §5 analysis, DESIGN.md §5).
+// Hybrid local/cloud routing simulation (the paper's §5 analysis; docs/analysis.md, "Routing").
 // Over the items every run answered:
 //   all-cloud   every query goes to the cloud run (the baseline);
 //   oracle      each query goes to the least-energy local run that answers it

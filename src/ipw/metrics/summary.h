@@ -1,6 +1,6 @@
 #pragma once
 // The run summary: accuracy, the IPW family and latency, computed from stored
-// query records with the paper's definitions (DESIGN.md §5: ratios of means).
+// query records with the paper's definitions (docs/analysis.md: ratios of means).
 #include <optional>
 #include <string>
 #include <vector>

@@ -18,6 +18,12 @@ void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estima
   const char* label = estimated ? " [estimated]" : "";
   const auto& s = m.summary;
   const auto& t = m.trimmed;
+  // The caller has just printed the latency rows; the inter-token latency ends them.
+  if (m.itl_s.n > 0) {
+    fmt::print(out, "  {:<10} mean {:>9.1f}  p50 {:>9.1f}  p90 {:>9.1f}  p99 {:>9.1f}  ms  (n={}{})\n",
+               "ITL", *m.itl_s.mean * 1e3, *m.itl_s.p50 * 1e3, *m.itl_s.p90 * 1e3,
+               *m.itl_s.p99 * 1e3, m.itl_s.n, m.itl_sampled ? ", percentiles sampled" : "");
+  }
   fmt::print(out, "\nuncertainty and robustness{}\n", label);
   fmt::print(out, "  {:<22}{:>12}{:>22}{:>14}\n", "", "value", "95% CI (bootstrap)",
              fmt::format("{:.0f}%-trimmed", t.proportion * 100));
@@ -45,12 +51,6 @@ void print_run_metrics(std::FILE* out, const metrics::RunMetrics& m, bool estima
   } else {
     fmt::print(out, "\nenergy model: n/a (needs ≥ 3 queries with energy and varying token counts)\n");
   }
-  if (m.itl_s.n > 0) {
-    fmt::print(out, "  {:<10} mean {:>9.1f}  p50 {:>9.1f}  p90 {:>9.1f}  p99 {:>9.1f}  ms  (n={}{})\n",
-               "ITL", *m.itl_s.mean * 1e3, *m.itl_s.p50 * 1e3, *m.itl_s.p90 * 1e3,
-               *m.itl_s.p99 * 1e3, m.itl_s.n, m.itl_sampled ? ", percentiles sampled" : "");
-  }
-  if (m.error_rate) fmt::print(out, "  error rate {:.2f}%\n", *m.error_rate * 100);
   print_perplexity(out, m.perplexity, estimated);
   print_repeats(out, m.repeats, estimated);
   print_groups(out, "category", m.by_category, estimated);
@@ -89,10 +89,11 @@ void print_groups(std::FILE* out, const char* title, const std::vector<metrics::
                   bool estimated) {
   if (groups.empty()) return;
   fmt::print(out, "\nby {}{}\n", title, estimated ? " [energy estimated]" : "");
-  fmt::print(out, "  {:<24}{:>7}{:>7}{:>10}{:>17}{:>11}{:>10}{:>11}{:>11}\n", title, "n", "err",
+  // A space before every column: a cell that fills its width never runs into the next.
+  fmt::print(out, "  {:<24} {:>6} {:>6} {:>9} {:>19} {:>10} {:>9} {:>10} {:>10}\n", title, "n", "err",
              "accuracy", "95% CI (Wilson)", "E (J)", "P (W)", "IPW", "IPJ");
   for (const auto& g : groups) {
-    fmt::print(out, "  {:<24}{:>7}{:>7}{:>10}{:>17}{:>11}{:>10}{:>11}{:>11}\n",
+    fmt::print(out, "  {:<24} {:>6} {:>6} {:>9} {:>19} {:>10} {:>9} {:>10} {:>10}\n",
                cut(g.key, 23), g.queries, g.errors,
                num(g.accuracy, "{:.3f}"), ci(g.accuracy_ci95), num(g.mean_energy_j),
                num(g.mean_power_w), num(g.ipw), num(g.ipj));

@@ -150,7 +150,8 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
   } else {
     fmt::print(out, "energy    {} ({})  idle baseline {} W\n", s.energy_source, where, num(a.idle_power_w, "{:.2f}"));
   }
-  fmt::print(out, "\nqueries   {}  errors {}  scored {}\n", s.queries, s.errors, s.scored);
+  fmt::print(out, "\nqueries   {}  errors {}{}  scored {}\n", s.queries, s.errors,
+             a.metrics.error_rate ? fmt::format(" ({:.2f}%)", *a.metrics.error_rate * 100) : "", s.scored);
   if (s.accuracy) {
     fmt::print(out, "accuracy  {:.4f}  (95% CI {:.4f}–{:.4f}, Wilson)\n", *s.accuracy,
                s.accuracy_ci95->lo, s.accuracy_ci95->hi);
