@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Clang's thread-safety analysis over every ipw source that takes an annotated lock
-# (src/ipw/telemetry/thread_annotations.h: IPW_GUARDED_BY, IPW_REQUIRES, ...). g++
+# (src/ipw/common/thread_annotations.h: IPW_GUARDED_BY, IPW_REQUIRES, ...). g++
 # compiles the annotations to nothing, so this is what proves each access to shared
 # state holds its lock. Compile-only (-fsyntax-only), with the flags of BUILD_DIR's
 # compile_commands.json; any thread-safety warning fails.
@@ -12,7 +12,7 @@ build="${1:-build}"
 /usr/bin/python3 - "$build/compile_commands.json" "$(nproc)" <<'PY'
 import json, re, shlex, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
-annotated = re.compile(r'#include "ipw/(telemetry/(thread_annotations|sampler|remote_collector)|monitor/sample_hub|run/query_writer)\.h"')
+annotated = re.compile(r'#include "ipw/(common/thread_annotations|telemetry/(sampler|remote_collector)|monitor/sample_hub|run/query_writer)\.h"')
 jobs = []
 for e in json.load(open(sys.argv[1])):
     f = e["file"]

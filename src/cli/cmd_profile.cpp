@@ -9,6 +9,9 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
+#include "ipw/metrics/saturation.h"
+#include "ipw/metrics/slo.h"
+#include "ipw/metrics/stages.h"
 #include "ipw/report/progress_bar.h"
 #include "ipw/report/run_analysis.h"
 #include "ipw/run/profiler.h"
@@ -17,6 +20,18 @@
 
 namespace ipw::cli {
 namespace {
+
+// --stop-on-saturation: the stages stored so far, judged by the rule analyze reports.
+std::string saturation_so_far(const run::RunStore& store) {
+  metrics::StageMetricsBuilder stages(store.sessions(), {});
+  run::RunStore::QueryReadOptions read;
+  read.token_times = true;
+  store.for_each_query([&](const run::QueryRecord& q) { stages.add(q); }, read);
+  const auto sat = metrics::find_saturation(stages.finish());
+  if (!sat) return {};
+  return fmt::format("stage {} saturated the server (output tokens/s {:+.1f}%, p50 latency {:+.1f}% over stage {})",
+                     sat->stage, sat->throughput_gain * 100, sat->p50_latency_growth * 100, sat->previous_stage);
+}
 
 struct ProfileFlags {
   run::ProfileConfig cfg;
@@ -135,6 +150,8 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     req.config = f.cfg;
   }
   if (req.config.model.empty()) req.config.model = "default";
+  (void)metrics::parse_slo(req.config.slo);  // a bad --slo is a usage error: nothing written
+  req.sweep_saturated = saturation_so_far;
 
   const std::atomic<bool>& stop = install_stop_handlers();
   report::ProgressBar bar(stdout, ::isatty(STDOUT_FILENO) != 0);

@@ -11,7 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
 #include "ipw/common/redact.h"
-#include "ipw/judge/rescore.h"
+#include "ipw/run/rescore.h"
 #include "ipw/report/run_analysis.h"
 #include "ipw/run/store.h"
 
@@ -33,11 +33,11 @@ int run_score(const ScoreFlags& f) {
   const auto before = report::analyze_run(f.run).summary;
   const std::atomic<bool>& stop = install_stop_handlers();
   judge::Judge j(f.judge, judge::make_judge_client(f.judge), &stop);
-  judge::RescoreStats st;
+  run::RescoreStats st;
   {
     auto store = run::RunStore::open(f.run);  // migrates a schema-1 store in place
     const bool tty = ::isatty(STDERR_FILENO) != 0;
-    st = judge::rescore_run(store, j, {f.rescore_all}, stop, [tty](std::size_t done, std::size_t total) {
+    st = run::rescore_run(store, j, {f.rescore_all}, stop, [tty](std::size_t done, std::size_t total) {
       if (tty) fmt::print(stderr, "\rjudging {}/{}", done, total);
     });
     if (tty) fmt::print(stderr, "\n");

@@ -13,12 +13,15 @@
 
 #include "inference_test_server.h"
 #include "ipw/judge/judge.h"
-#include "ipw/judge/policy.h"
-#include "ipw/judge/rescore.h"
+#include "ipw/run/judge_policy.h"
+#include "ipw/run/rescore.h"
 #include "mock_server_process.h"
 
 namespace ipw::judge {
 namespace {
+
+using run::kMaxUnreachableInARow;
+using run::RescoreStats;
 
 using ipw::testing::MockServerProcess;
 

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "ipw/judge/judge.h"
-#include "ipw/judge/policy.h"
+#include "ipw/run/judge_policy.h"
 #include "ipw/judge/prompts.h"
 #include "ipw/workload/content_hash.h"
 
@@ -45,9 +45,9 @@ TEST(JudgePolicy, JudgeDecidesOnlyWhatTheScorersCannot) {
 }
 
 TEST(JudgePolicy, AFailedJudgmentNeverMakesAQueryWrong) {
-  run::JudgmentRecord failed;
+  JudgmentRecord failed;
   failed.error = "http_status: HTTP 503";
-  run::JudgmentRecord yes;
+  JudgmentRecord yes;
   yes.correct = true;
   yes.verdict = "A=B";
 

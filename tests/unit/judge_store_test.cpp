@@ -12,6 +12,8 @@
 namespace ipw::run {
 namespace {
 
+using judge::JudgmentRecord;
+
 class JudgeStore : public ::testing::Test {
  protected:
   void SetUp() override {

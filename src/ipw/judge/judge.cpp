@@ -1,4 +1,3 @@
-#include "ipw/common/utf8.h"
 #include "ipw/judge/judge.h"
 
 #include <chrono>
@@ -10,8 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/utc_time.h"
+#include "ipw/common/utf8.h"
 #include "ipw/judge/verdict.h"
-#include "ipw/run/run_dir.h"
 #include "ipw/scoring/text_cleanup.h"
 #include "ipw/workload/content_hash.h"
 
@@ -112,8 +112,8 @@ inference::Result Judge::complete(const inference::Request& req) {
   return res;
 }
 
-run::JudgmentRecord Judge::ask(const PromptTemplate& t, const std::string& prompt) {
-  run::JudgmentRecord r;
+JudgmentRecord Judge::ask(const PromptTemplate& t, const std::string& prompt) {
+  JudgmentRecord r;
   inference::Request req;
   req.model = cfg_.model;
   req.prompt = prompt;
@@ -168,12 +168,12 @@ run::JudgmentRecord Judge::ask(const PromptTemplate& t, const std::string& promp
   return r;
 }
 
-JudgeOutcome Judge::judge(const JudgeInput& in, run::RunStore& store) {
+JudgeOutcome Judge::judge(const JudgeInput& in, JudgmentCache& cache) {
   const PromptTemplate& t = prompt_template(in.protocol);
   const std::string answer = scoring::strip_reasoning(in.answer);
   const std::string key = cache_key(t, cfg_.model, in.question, answer, in.reference);
-  if (auto cached = store.cached_judgment(key)) return {std::move(*cached), true};
-  run::JudgmentRecord r = ask(t, render(t, in.question, answer, in.reference));
+  if (auto cached = cache.cached_judgment(key)) return {std::move(*cached), true};
+  JudgmentRecord r = ask(t, render(t, in.question, answer, in.reference));
   r.cache_key = key;
   r.seq = in.seq;
   r.repeat = in.repeat;
@@ -181,8 +181,8 @@ JudgeOutcome Judge::judge(const JudgeInput& in, run::RunStore& store) {
   r.protocol = to_string(in.protocol);
   r.judge_model = cfg_.model;
   r.prompt_version = t.version;
-  r.t_utc = run::utc_now_iso();
-  store.add_judgment(r);
+  r.t_utc = utc_now_iso();
+  cache.add_judgment(r);
   return {std::move(r), false};
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The LLM judge: one OpenAI-compatible endpoint asked to grade a model's answer
 // against the item's reference, with retries on transport errors and 5xx, and
-// every judgment cached in (and recorded by) the run store.
+// every judgment cached in (and recorded by) a JudgmentCache — the run store.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -10,8 +10,7 @@
 
 #include "ipw/inference/client.h"
 #include "ipw/judge/prompts.h"
-#include "ipw/run/judgment_record.h"
-#include "ipw/run/store.h"
+#include "ipw/judge/judgment_record.h"
 
 namespace ipw::judge {
 
@@ -45,7 +44,7 @@ struct JudgeInput {
 };
 
 struct JudgeOutcome {
-  run::JudgmentRecord record;  // a cache hit returns the stored row
+  JudgmentRecord record;  // a cache hit returns the stored row
   bool cache_hit = false;
 };
 
@@ -58,13 +57,13 @@ class Judge {
  public:
   // `stop` (may be null) cuts retries and back-off short when the user interrupts.
   Judge(JudgeConfig cfg, std::unique_ptr<inference::Client> client, const std::atomic<bool>* stop = nullptr);
-  // Looks the judgment up in the store's cache; otherwise asks the judge and
-  // stores the result — a verdict, or the failure with its error and raw reply.
-  JudgeOutcome judge(const JudgeInput& in, run::RunStore& store);
+  // Looks the judgment up in the cache; otherwise asks the judge and adds the
+  // result — a verdict, or the failure with its error and raw reply.
+  JudgeOutcome judge(const JudgeInput& in, JudgmentCache& cache);
   const JudgeConfig& config() const { return cfg_; }
 
  private:
-  run::JudgmentRecord ask(const PromptTemplate& t, const std::string& prompt);
+  JudgmentRecord ask(const PromptTemplate& t, const std::string& prompt);
   bool wait(double seconds) const;
   inference::Result complete(const inference::Request& req);
   JudgeConfig cfg_;

@@ -12,7 +12,6 @@ namespace ipw::monitor {
 namespace {
 
 using RealClock = std::chrono::steady_clock;
-using telemetry::MutexLock;
 
 constexpr std::int64_t kRateWindowNs = 10'000'000'000;  // read rate over the last 10 s
 constexpr std::size_t kRateMaxReads = 4096;

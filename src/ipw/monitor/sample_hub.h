@@ -26,7 +26,7 @@
 #include "ipw/monitor/energy_total.h"
 #include "ipw/monitor/hub_types.h"
 #include "ipw/telemetry/collector.h"
-#include "ipw/telemetry/thread_annotations.h"
+#include "ipw/common/thread_annotations.h"
 
 namespace ipw::monitor {
 
@@ -110,10 +110,10 @@ class SampleHub {
   const Clock& clock_;
   std::vector<HubDomain> domains_;  // immutable after construction
 
-  mutable telemetry::Mutex read_mu_;  // collectors are not thread-safe
+  mutable Mutex read_mu_;  // collectors are not thread-safe
   std::vector<Slot> slots_;           // collectors used under read_mu_
 
-  mutable telemetry::Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
   std::vector<std::shared_ptr<ClientQueue>> clients_ IPW_GUARDED_BY(mu_);
   std::function<void(const std::shared_ptr<ClientQueue>&)> on_drop_ IPW_GUARDED_BY(mu_);

@@ -1,11 +1,10 @@
 #include "ipw/report/html_report.h"
 
-#include <chrono>
 #include <stdexcept>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "ipw/common/utc_time.h"
 #include "ipw/common/version.h"
 #include "ipw/report/assets.h"
 #include "ipw/report/comparison.h"
@@ -20,10 +19,6 @@ void replace_all(std::string& s, const std::string& key, const std::string& valu
   for (std::size_t pos = s.find(key); pos != std::string::npos; pos = s.find(key, pos + value.size())) {
     s.replace(pos, key.size(), value);
   }
-}
-
-std::string now_utc() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 }  // namespace
@@ -61,7 +56,7 @@ nlohmann::json report_data(const std::vector<LoadedRun>& runs, const LoadedRun* 
   nlohmann::json out = {{"schema", 1},
                         {"ipw_version", kVersion},
                         {"git_revision", kGitRevision},
-                        {"generated_utc", opts.generated_utc.empty() ? now_utc() : opts.generated_utc},
+                        {"generated_utc", opts.generated_utc.empty() ? utc_now_iso() : opts.generated_utc},
                         {"runs", nlohmann::json::array()},
                         {"comparison", nullptr},
                         {"routing", nullptr}};

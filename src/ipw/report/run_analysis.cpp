@@ -27,7 +27,7 @@ std::string dist_row(const char* name, const metrics::Distribution& d, double sc
 
 // Judge totals for summary.json: calls, failures and tokens over every judgment
 // the run's store holds (profile-time and `ipw score` alike).
-nlohmann::json judge_summary(const nlohmann::json& manifest, const std::vector<run::JudgmentRecord>& rows,
+nlohmann::json judge_summary(const nlohmann::json& manifest, const std::vector<judge::JudgmentRecord>& rows,
                              const std::map<std::string, std::size_t>& methods) {
   if (!manifest.contains("judge") && rows.empty()) return nullptr;
   std::size_t failures = 0;

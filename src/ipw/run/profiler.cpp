@@ -10,15 +10,14 @@
 #include <sqlite3.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/utc_time.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
 #include "ipw/inference/engine_launcher.h"
-#include "ipw/judge/rescore.h"
-#include "ipw/metrics/saturation.h"
-#include "ipw/metrics/slo.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/host_info.h"
 #include "ipw/run/model_info.h"
+#include "ipw/run/rescore.h"
 #include "ipw/run/run_dir.h"
 #include "ipw/run/session.h"
 #include "ipw/run/store.h"
@@ -161,7 +160,6 @@ std::vector<workload::TraceArrival> check_load_inputs(const ProfileConfig& cfg) 
   if (cfg.warmup_s < 0 || cfg.cooldown_s < 0) {
     throw std::invalid_argument("--warmup-s and --cooldown-s must be >= 0 seconds");
   }
-  (void)metrics::parse_slo(cfg.slo);
   (void)share_rule_from_string(cfg.attribution);
   (void)workload::parse_arrival_process(cfg.arrival);
   if (cfg.rate > 0 && !cfg.arrival_trace.empty()) {
@@ -243,7 +241,7 @@ void run_stage_queries(Session& session, RunStore& store, ProgressSink& progress
     score(item, q);
     // One query at a time, the judge is asked right after each query, outside its energy
     // window; under load it runs after the stages (it would stall the streams in flight).
-    if (judge && one_at_a_time) judge::judge_query(*judge, q, store);
+    if (judge && one_at_a_time) judge_query(*judge, q, store);
     session.commit(q);
     ++o.queries_run;
     ++tally.done;
@@ -259,15 +257,6 @@ void run_stage_queries(Session& session, RunStore& store, ProgressSink& progress
     return true;
   };
   session.run_stage(stage, std::move(queries), store_query, out);
-}
-
-// --stop-on-saturation: the stages stored so far, judged by the rule analyze reports.
-std::optional<metrics::Saturation> saturation_so_far(const RunStore& store) {
-  metrics::StageMetricsBuilder stages(store.sessions(), {});
-  RunStore::QueryReadOptions read;
-  read.token_times = true;
-  store.for_each_query([&](const QueryRecord& q) { stages.add(q); }, read);
-  return metrics::find_saturation(stages.finish());
 }
 
 }  // namespace
@@ -357,18 +346,15 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
                                      dir, e.what(), dir));
       }
     }
-    if (out.status != RunStatus::completed || !cfg.stop_on_saturation || k == 0) continue;
-    if (const auto sat = saturation_so_far(*store)) {
-      progress.note(fmt::format("stage {} saturated the server (output tokens/s {:+.1f}%, p50 latency {:+.1f}% over "
-                                "stage {}): --stop-on-saturation ends the sweep",
-                                sat->stage, sat->throughput_gain * 100, sat->p50_latency_growth * 100,
-                                sat->previous_stage));
+    if (out.status != RunStatus::completed || !cfg.stop_on_saturation || k == 0 || !req.sweep_saturated) continue;
+    if (const std::string why = req.sweep_saturated(*store); !why.empty()) {
+      progress.note(why + ": --stop-on-saturation ends the sweep");
       break;
     }
   }
   if (judge && judge_after && out.status != RunStatus::interrupted) {
     progress.note("judging the load stages' answers");
-    (void)judge::rescore_run(*store, *judge, {}, stop_requested);
+    (void)rescore_run(*store, *judge, {}, stop_requested);
   }
   progress.end();
   return session.close(out);

@@ -4,6 +4,7 @@
 // the query (with its samples) to the run store as soon as it ends.
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -33,10 +34,17 @@ struct ProfileOutcome {
   std::size_t queries_run = 0;  // in this session
 };
 
+class RunStore;
+
 struct ProfileRequest {
   ProfileConfig config;
   std::string command_line;
   std::string resume_dir;  // non-empty: continue this run
+  // --stop-on-saturation: asked after each stage but the first with the stages stored
+  // so far; a non-empty answer (why) ends the sweep. The caller brings the rule
+  // (`ipw profile` brings analyze's, metrics/saturation.h): the run layer computes no
+  // metrics of its own.
+  std::function<std::string(const RunStore&)> sweep_saturated;
 };
 
 // Runs (or resumes) a profile. Throws for problems found before a run directory

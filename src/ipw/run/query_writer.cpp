@@ -9,12 +9,12 @@ QueryWriter::QueryWriter(const std::string& run_dir, int session)
 
 QueryWriter::~QueryWriter() {
   {
-    telemetry::MutexLock l(mu_);
+    MutexLock l(mu_);
     stopping_ = true;
   }
   work_cv_.notify_all();
   thread_.join();
-  telemetry::MutexLock l(mu_);
+  MutexLock l(mu_);
   if (error_) {
     try {
       std::rethrow_exception(error_);
@@ -30,7 +30,7 @@ void QueryWriter::rethrow() {
 
 void QueryWriter::push(QueryRecord q, std::vector<telemetry::Sample> samples) {
   {
-    telemetry::MutexLock l(mu_);
+    MutexLock l(mu_);
     rethrow();
     queue_.emplace_back(std::move(q), std::move(samples));
   }
@@ -38,7 +38,7 @@ void QueryWriter::push(QueryRecord q, std::vector<telemetry::Sample> samples) {
 }
 
 void QueryWriter::flush() {
-  telemetry::MutexLock l(mu_);
+  MutexLock l(mu_);
   idle_cv_.wait(l.native(), [this]() IPW_REQUIRES(mu_) { return (queue_.empty() && !writing_) || error_; });
   rethrow();
 }
@@ -47,7 +47,7 @@ void QueryWriter::loop() {
   while (true) {
     std::vector<Item> batch;
     {
-      telemetry::MutexLock l(mu_);
+      MutexLock l(mu_);
       work_cv_.wait(l.native(), [this]() IPW_REQUIRES(mu_) { return !queue_.empty() || stopping_; });
       if (queue_.empty() || error_) {
         if (stopping_) return;
@@ -74,7 +74,7 @@ void QueryWriter::loop() {
       failure = std::current_exception();
     }
     {
-      telemetry::MutexLock l(mu_);
+      MutexLock l(mu_);
       writing_ = false;
       if (failure && !error_) error_ = failure;
     }

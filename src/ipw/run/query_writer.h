@@ -14,7 +14,7 @@
 #include "ipw/run/query_record.h"
 #include "ipw/run/store.h"
 #include "ipw/telemetry/sample.h"
-#include "ipw/telemetry/thread_annotations.h"
+#include "ipw/common/thread_annotations.h"
 
 namespace ipw::run {
 
@@ -40,7 +40,7 @@ class QueryWriter {
 
   RunStore store_;
   const int session_;
-  telemetry::Mutex mu_;
+  Mutex mu_;
   std::condition_variable work_cv_, idle_cv_;
   std::deque<Item> queue_ IPW_GUARDED_BY(mu_);
   bool writing_ IPW_GUARDED_BY(mu_) = false;

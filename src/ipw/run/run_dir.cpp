@@ -10,17 +10,10 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include "ipw/common/utc_time.h"
+
 namespace ipw::run {
 namespace {
-
-std::string utc_format(const char* pattern) {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, pattern, &tm);
-  return buf;
-}
 
 std::string slug(const std::string& s) {
   std::string out;
@@ -38,8 +31,6 @@ std::string slug(const std::string& s) {
 
 }  // namespace
 
-std::string utc_now_iso() { return utc_format("%Y-%m-%dT%H:%M:%SZ"); }
-
 std::string create_run_dir(const std::string& out_root, const std::string& model) {
   std::error_code ec;
   std::filesystem::create_directories(out_root, ec);
@@ -49,7 +40,7 @@ std::string create_run_dir(const std::string& out_root, const std::string& model
                     ec.message()));
   }
   std::random_device rd;
-  const std::string stem = utc_format("%Y%m%dT%H%M%SZ") + "-" + slug(model);
+  const std::string stem = utc_now("%Y%m%dT%H%M%SZ") + "-" + slug(model);
   for (int attempt = 0; attempt < 100; ++attempt) {
     const std::string dir =
         (std::filesystem::path(out_root) / fmt::format("{}-{:04x}", stem, rd() & 0xffffu)).string();

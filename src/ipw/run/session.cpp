@@ -11,9 +11,9 @@
 
 #include "ipw/common/clock.h"
 #include "ipw/common/redact.h"
+#include "ipw/common/utc_time.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/model_info.h"
-#include "ipw/run/run_dir.h"
 #include "ipw/run/sweep.h"
 
 namespace ipw::run {

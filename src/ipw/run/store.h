@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ipw/run/judgment_record.h"
+#include "ipw/judge/judgment_record.h"
 #include "ipw/run/query_record.h"
 #include "ipw/telemetry/collector.h"
 #include "ipw/telemetry/sample.h"
@@ -55,7 +55,14 @@ struct DomainRow {
   std::int64_t period_ns = 0;
 };
 
-class RunStore {
+// A new verdict for a stored query (`ipw score`).
+struct ScoreUpdate {
+  int stage = 0, seq = 0, repeat = 0;
+  std::optional<bool> correct;
+  std::string score_method;
+};
+
+class RunStore final : public judge::JudgmentCache {
  public:
   // Creates run.db in `dir` (which must exist and hold no run.db yet).
   static RunStore create(const std::string& dir);
@@ -108,9 +115,9 @@ class RunStore {
 
   // LLM-judge judgments (store_judgments.cpp). The newest successful judgment
   // with this key, if any: the judge cache.
-  std::optional<JudgmentRecord> cached_judgment(const std::string& cache_key) const;
-  void add_judgment(const JudgmentRecord& j);
-  std::vector<JudgmentRecord> judgments() const;  // in insertion order; empty for a v1 store
+  std::optional<judge::JudgmentRecord> cached_judgment(const std::string& cache_key) const override;
+  void add_judgment(const judge::JudgmentRecord& j) override;
+  std::vector<judge::JudgmentRecord> judgments() const;  // in insertion order; empty for a v1 store
   // New verdicts for stored queries, all in one transaction (`ipw score`).
   void update_scores(const std::vector<ScoreUpdate>& updates);
   int schema_version() const;

@@ -7,6 +7,8 @@
 #include "ipw/run/store_schema.h"
 
 namespace ipw::run {
+
+using judge::JudgmentRecord;
 namespace {
 
 std::string text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }

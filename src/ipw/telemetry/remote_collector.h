@@ -29,7 +29,7 @@
 #include "ipw/telemetry/collector.h"
 #include "ipw/telemetry/remote_clock.h"
 #include "ipw/telemetry/remote_transport.h"
-#include "ipw/telemetry/thread_annotations.h"
+#include "ipw/common/thread_annotations.h"
 
 namespace ipw::telemetry {
 

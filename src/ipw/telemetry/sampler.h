@@ -19,7 +19,7 @@
 #include "ipw/telemetry/collector.h"
 #include "ipw/telemetry/energy_window.h"
 #include "ipw/telemetry/sample.h"
-#include "ipw/telemetry/thread_annotations.h"
+#include "ipw/common/thread_annotations.h"
 
 namespace ipw::telemetry {
 

@@ -1,11 +1,20 @@
 #pragma once
 // One call (or one attempt series) to the LLM judge, as stored in run.db's
-// `judgments` table. The table doubles as the judge cache: a successful row is
-// reused for any later query with the same cache key.
+// `judgments` table, and the cache interface the judge reads and fills: a
+// successful row is reused for any later query with the same cache key.
 #include <optional>
 #include <string>
 
-namespace ipw::run {
+namespace ipw::judge {
+
+// Score methods the judge's verdicts are stored under (queries.score_method).
+inline constexpr const char* kMethodPairwise = "judge-pairwise";
+inline constexpr const char* kMethodReference = "judge-reference";
+inline constexpr const char* kMethodFailed = "judge-failed";  // unscored: the judge gave no verdict
+
+inline bool is_judge_method(const std::string& m) {
+  return m == kMethodPairwise || m == kMethodReference || m == kMethodFailed;
+}
 
 struct JudgmentRecord {
   std::string cache_key;       // hex SHA-256 of (protocol, prompt, answer, reference, judge model, prompt version+hash)
@@ -25,11 +34,14 @@ struct JudgmentRecord {
   bool ok() const { return error.empty() && correct.has_value(); }
 };
 
-// A new verdict for a stored query (`ipw score`).
-struct ScoreUpdate {
-  int stage = 0, seq = 0, repeat = 0;
-  std::optional<bool> correct;
-  std::string score_method;
+// Where judgments are kept and looked up: the judge asks it before calling the
+// model and adds every judgment it makes. A run's store is one (run/store.h).
+class JudgmentCache {
+ public:
+  virtual ~JudgmentCache() = default;
+  // The newest successful judgment with this key, if any.
+  virtual std::optional<JudgmentRecord> cached_judgment(const std::string& cache_key) const = 0;
+  virtual void add_judgment(const JudgmentRecord& j) = 0;
 };
 
-}  // namespace ipw::run
+}  // namespace ipw::judge

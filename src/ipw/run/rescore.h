@@ -12,11 +12,11 @@
 #include "ipw/run/query_record.h"
 #include "ipw/run/store.h"
 
-namespace ipw::judge {
+namespace ipw::run {
 
-// Judges `q` when policy.h says it needs the judge, and sets q.correct and
+// Judges `q` when judge_policy.h says it needs the judge, and sets q.correct and
 // q.score_method from the judgment. Returns nullopt when the query was not judged.
-std::optional<JudgeOutcome> judge_query(Judge& judge, run::QueryRecord& q, run::RunStore& store);
+std::optional<judge::JudgeOutcome> judge_query(judge::Judge& judge, QueryRecord& q, RunStore& store);
 
 struct RescoreOptions {
   // false: only queries without a judge verdict yet (never judged, or the judge
@@ -47,7 +47,7 @@ using RescoreProgress = std::function<void(std::size_t done, std::size_t total)>
 // Judges the stored run in (seq, repeat) order, then writes every changed verdict
 // in one transaction and records the judge in the manifest. An interrupt stops the
 // judging; the verdicts obtained so far are still written (and cached).
-RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOptions& opts,
+RescoreStats rescore_run(RunStore& store, judge::Judge& judge, const RescoreOptions& opts,
                          const std::atomic<bool>& stop, const RescoreProgress& progress = {});
 
-}  // namespace ipw::judge
+}  // namespace ipw::run

@@ -1,31 +1,35 @@
-#include "ipw/judge/rescore.h"
+#include "ipw/run/rescore.h"
 
 #include <fmt/format.h>
 
-#include "ipw/judge/policy.h"
-#include "ipw/run/run_dir.h"
+#include "ipw/common/utc_time.h"
+#include "ipw/run/judge_policy.h"
 
-namespace ipw::judge {
+namespace ipw::run {
 
-std::optional<JudgeOutcome> judge_query(Judge& judge, run::QueryRecord& q, run::RunStore& store) {
+using judge::JudgeOutcome;
+using judge::kMethodPairwise;
+using judge::kMethodReference;
+
+std::optional<JudgeOutcome> judge_query(judge::Judge& judge, QueryRecord& q, RunStore& store) {
   const scoring::Score local = local_score(q);
   const auto protocol = protocol_for(q, local);
   if (!protocol) return std::nullopt;
   JudgeOutcome out = judge.judge({*protocol, q.prompt, q.response, q.reference, q.seq, q.repeat, q.stage}, store);
-  const run::ScoreUpdate u = apply_judgment(q, local, *protocol, out.record);
+  const ScoreUpdate u = apply_judgment(q, local, *protocol, out.record);
   q.correct = u.correct;
   q.score_method = u.score_method;
   return out;
 }
 
-RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOptions& opts,
+RescoreStats rescore_run(RunStore& store, judge::Judge& judge, const RescoreOptions& opts,
                          const std::atomic<bool>& stop, const RescoreProgress& progress) {
   RescoreStats st;
-  std::vector<run::QueryRecord> todo;
-  run::RunStore::QueryReadOptions read;
+  std::vector<QueryRecord> todo;
+  RunStore::QueryReadOptions read;
   read.texts = true;
   store.for_each_query(
-      [&](const run::QueryRecord& q) {
+      [&](const QueryRecord& q) {
         ++st.queries;
         if (!protocol_for(q, local_score(q))) return;
         ++st.eligible;
@@ -37,14 +41,14 @@ RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOption
       },
       read);
 
-  std::vector<run::ScoreUpdate> updates;
+  std::vector<ScoreUpdate> updates;
   int unreachable = 0;
   for (std::size_t i = 0; i < todo.size(); ++i) {
     if (stop.load()) {
       st.interrupted = true;
       break;
     }
-    run::QueryRecord q = todo[i];
+    QueryRecord q = todo[i];
     const auto out = judge_query(judge, q, store);
     if (out->cache_hit) {
       ++st.cache_hits;
@@ -72,12 +76,12 @@ RescoreStats rescore_run(run::RunStore& store, Judge& judge, const RescoreOption
   // (unreachable, every judgment failed) has not become that judge.
   if (st.failures > 0 && st.judge_calls + st.cache_hits == st.failures) return st;
   nlohmann::json manifest = store.manifest();
-  nlohmann::json record = to_manifest(judge.config());
-  record["scored_utc"] = run::utc_now_iso();
+  nlohmann::json record = judge::to_manifest(judge.config());
+  record["scored_utc"] = utc_now_iso();
   record["rescore_all"] = opts.rescore_all;
   manifest["judge"] = record;
   store.write_manifest(manifest);
   return st;
 }
 
-}  // namespace ipw::judge
+}  // namespace ipw::run

@@ -1,10 +1,14 @@
-#include "ipw/judge/policy.h"
+#include "ipw/run/judge_policy.h"
 
-namespace ipw::judge {
+namespace ipw::run {
 
-bool is_judge_method(const std::string& m) { return m == kMethodPairwise || m == kMethodReference || m == kMethodFailed; }
+using judge::is_judge_method;
+using judge::kMethodFailed;
+using judge::kMethodPairwise;
+using judge::kMethodReference;
+using judge::Protocol;
 
-scoring::Score local_score(const run::QueryRecord& q) {
+scoring::Score local_score(const QueryRecord& q) {
   if (q.kind == "exact" || q.kind == "numeric") {
     workload::Item item;
     item.kind = q.kind;
@@ -15,7 +19,7 @@ scoring::Score local_score(const run::QueryRecord& q) {
   return {std::nullopt, "", q.kind == "mc" ? "mc" : "none"};
 }
 
-std::optional<Protocol> protocol_for(const run::QueryRecord& q, const scoring::Score& local) {
+std::optional<Protocol> protocol_for(const QueryRecord& q, const scoring::Score& local) {
   if (!q.ok()) return std::nullopt;
   if (q.kind == "chat") return Protocol::pairwise;
   if (q.kind == "reasoning") return Protocol::reference;
@@ -24,9 +28,9 @@ std::optional<Protocol> protocol_for(const run::QueryRecord& q, const scoring::S
   return std::nullopt;
 }
 
-run::ScoreUpdate apply_judgment(const run::QueryRecord& q, const scoring::Score& local, Protocol p,
-                                const run::JudgmentRecord& j) {
-  run::ScoreUpdate u;
+ScoreUpdate apply_judgment(const QueryRecord& q, const scoring::Score& local, Protocol p,
+                           const judge::JudgmentRecord& j) {
+  ScoreUpdate u;
   u.seq = q.seq;
   u.repeat = q.repeat;
   u.stage = q.stage;
@@ -47,4 +51,4 @@ run::ScoreUpdate apply_judgment(const run::QueryRecord& q, const scoring::Score&
   return u;
 }
 
-}  // namespace ipw::judge
+}  // namespace ipw::run

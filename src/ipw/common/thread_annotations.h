@@ -1,8 +1,8 @@
 #pragma once
 // Clang thread-safety annotations and an annotated mutex, so that a clang build
-// with -Wthread-safety proves every access to shared sampler state holds its
-// lock. Under g++ the annotations compile to nothing. (Lives in telemetry/ while
-// the sampler is its only user; move to common/ when a second one appears.)
+// with -Wthread-safety proves every access to shared state holds its lock (the
+// sampler, the remote collector, the monitor's hub, the query writer). Under g++
+// the annotations compile to nothing.
 #include <condition_variable>
 #include <mutex>
 
@@ -20,7 +20,7 @@
 #define IPW_RELEASE(...) IPW_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define IPW_EXCLUDES(...) IPW_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 
-namespace ipw::telemetry {
+namespace ipw {
 
 class IPW_CAPABILITY("mutex") Mutex {
  public:
@@ -46,4 +46,4 @@ class IPW_SCOPED_CAPABILITY MutexLock {
   std::unique_lock<std::mutex> lock_;
 };
 
-}  // namespace ipw::telemetry
+}  // namespace ipw
