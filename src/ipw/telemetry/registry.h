@@ -1,6 +1,6 @@
 #pragma once
 // One table of energy sources: name -> factory (+ probe). It drives
-// `--telemetry`, `auto`, `ipw list` and `ipw doctor`. A new collector is one
+// `--telemetry`, `auto`, `ipw --version` and `ipw doctor`. A new collector is one
 // new file plus one row in registry.cpp.
 #include <functional>
 #include <memory>
