@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "engine_test_gguf.h"
-#include "ipw/inference/engine_sha256.h"
+#include "ipw/common/sha256.h"
 
 namespace ipw::inference {
 namespace {

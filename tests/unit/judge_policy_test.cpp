@@ -8,7 +8,7 @@
 #include "ipw/judge/judge.h"
 #include "ipw/run/judge_policy.h"
 #include "ipw/judge/prompts.h"
-#include "ipw/workload/content_hash.h"
+#include "ipw/common/sha256.h"
 
 namespace ipw::judge {
 namespace {
@@ -95,7 +95,7 @@ TEST(JudgePrompts, EmbeddedTemplatesAreTheRepositoryFilesWithTheirHashes) {
     const auto file = std::filesystem::path(IPW_SOURCE_DIR) / "data/judge" / (t.version + ".txt");
     ASSERT_TRUE(std::filesystem::exists(file)) << file;
     EXPECT_EQ(t.text, read_file(file));
-    EXPECT_EQ(t.sha256, workload::sha256_hex(t.text));
+    EXPECT_EQ(t.sha256, sha256_hex(t.text));
   }
   const auto m = prompts_manifest();
   EXPECT_EQ(m["pairwise"]["version"], "pairwise-v1");

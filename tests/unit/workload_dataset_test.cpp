@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ipw/workload/builtin_data.h"
-#include "ipw/workload/content_hash.h"
+#include "ipw/common/sha256.h"
 #include "ipw/workload/dataset.h"
 #include "workload_fake_reader.h"
 

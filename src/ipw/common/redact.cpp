@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "ipw/common/text.h"
+
 namespace ipw {
 namespace {
 
@@ -17,8 +19,7 @@ constexpr std::array<std::string_view, 12> kSecretWords = {
     "signature", "sig", "credential"};
 
 bool secret_name(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = ascii_lower(name);
   std::size_t start = 0;
   while (start <= lower.size()) {
     std::size_t end = lower.find_first_of("_-.", start);

@@ -23,7 +23,7 @@
 #include "ipw/inference/engine_gguf.h"
 #include "ipw/inference/engine_http.h"
 #include "ipw/inference/engine_process.h"
-#include "ipw/inference/engine_sha256.h"
+#include "ipw/common/sha256.h"
 
 namespace ipw::inference {
 namespace {

@@ -13,7 +13,7 @@
 #include "ipw/common/utf8.h"
 #include "ipw/judge/verdict.h"
 #include "ipw/scoring/text_cleanup.h"
-#include "ipw/workload/content_hash.h"
+#include "ipw/common/sha256.h"
 
 namespace ipw::judge {
 namespace {
@@ -78,7 +78,7 @@ std::string cache_key(const PromptTemplate& t, const std::string& judge_model, c
     buf += ':';
     buf += *f;
   }
-  return workload::sha256_hex(buf);
+  return sha256_hex(buf);
 }
 
 Judge::Judge(JudgeConfig cfg, std::unique_ptr<inference::Client> client, const std::atomic<bool>* stop)

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "ipw/judge/prompt_files.h"
-#include "ipw/workload/content_hash.h"
+#include "ipw/common/sha256.h"
 
 namespace ipw::judge {
 namespace {
@@ -43,7 +43,7 @@ PromptTemplate load(Protocol p) {
   t.protocol = p;
   t.version = fmt::format("{}-v{}", name, best_version);
   t.text = std::string(best->content);
-  t.sha256 = workload::sha256_hex(t.text);
+  t.sha256 = sha256_hex(t.text);
   for (const char* key : {"{{question}}", "{{answer}}", "{{reference}}"}) {
     if (t.text.find(key) == std::string::npos) {
       throw std::logic_error(fmt::format("judge prompt {} lacks the placeholder {}", t.version, key));

@@ -4,12 +4,12 @@
 #include <set>
 #include <vector>
 
+#include "ipw/common/text.h"
 #include "ipw/scoring/text_cleanup.h"
 
 namespace ipw::judge {
 namespace {
 
-using scoring::ascii_lower;
 using scoring::is_ascii_alnum;
 
 // Markdown, brackets and quotes become spaces so "**True**", "[[False]]" and

@@ -15,10 +15,7 @@ void GroupBuilder::add(const std::string& key, const run::QueryRecord& q) {
   Acc& a = groups_[key.empty() ? std::string("(none)") : key];
   ++a.queries;
   if (!q.ok()) ++a.errors;
-  if (q.correct) {
-    ++a.scored;
-    if (*q.correct) ++a.correct;
-  }
+  a.accuracy.add(q);
   if (!q.ok()) return;
   ++a.ok;
   a.sum_latency += q.latency_s();
@@ -48,13 +45,11 @@ std::vector<GroupStats> GroupBuilder::finish() const {
     g.key = key;
     g.queries = a.queries;
     g.errors = a.errors;
-    g.scored = a.scored;
-    g.correct = a.correct;
+    g.scored = a.accuracy.scored;
+    g.correct = a.accuracy.correct;
     g.energy_queries = a.energy;
-    if (a.scored > 0) {
-      g.accuracy = static_cast<double>(a.correct) / static_cast<double>(a.scored);
-      g.accuracy_ci95 = wilson_interval(a.correct, a.scored);
-    }
+    g.accuracy = a.accuracy.accuracy();
+    g.accuracy_ci95 = a.accuracy.ci95();
     g.mean_energy_j = avg(a.sum_e, a.energy);
     g.mean_power_w = avg(a.sum_p, a.power);
     g.mean_net_energy_j = avg(a.sum_ne, a.net);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ipw/metrics/accuracy_tally.h"
 #include "ipw/metrics/stats.h"
 #include "ipw/run/query_record.h"
 
@@ -33,7 +34,8 @@ class GroupBuilder {
 
  private:
   struct Acc {
-    std::size_t queries = 0, errors = 0, scored = 0, correct = 0, energy = 0, power = 0, net = 0,
+    AccuracyTally accuracy;
+    std::size_t queries = 0, errors = 0, energy = 0, power = 0, net = 0,
                 ok = 0, tokens = 0;
     double sum_e = 0, sum_p = 0, sum_ne = 0, sum_latency = 0, sum_out = 0;
   };

@@ -5,10 +5,7 @@ namespace ipw::metrics {
 void ItemOutcomeBuilder::add(const run::QueryRecord& q) {
   Acc& a = items_[q.item_id];
   if (a.category.empty()) a.category = q.category;
-  if (q.correct) {
-    ++a.scored;
-    if (*q.correct) ++a.correct;
-  }
+  a.accuracy.add(q);
   if (q.input_tokens) {
     ++a.in_n;
     a.in += *q.input_tokens;
@@ -31,7 +28,7 @@ std::unordered_map<std::string, ItemOutcome> ItemOutcomeBuilder::finish() const 
   out.reserve(items_.size());
   for (const auto& [id, a] : items_) {
     ItemOutcome o;
-    if (a.scored > 0) o.correct = 2 * a.correct > a.scored ? 1 : 0;
+    if (a.accuracy.scored > 0) o.correct = a.accuracy.mostly_correct() ? 1 : 0;
     if (a.energy_n > 0) o.energy_j = a.energy / a.energy_n;
     if (a.ok_n > 0) o.latency_s = a.latency / a.ok_n;
     if (a.in_n > 0) o.input_tokens = a.in / a.in_n;

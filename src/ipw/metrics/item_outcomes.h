@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ipw/metrics/accuracy_tally.h"
 #include "ipw/run/query_record.h"
 
 namespace ipw::metrics {
@@ -28,7 +29,8 @@ class ItemOutcomeBuilder {
 
  private:
   struct Acc {
-    int scored = 0, correct = 0, energy_n = 0, ok_n = 0, in_n = 0, out_n = 0;
+    AccuracyTally accuracy;
+    int energy_n = 0, ok_n = 0, in_n = 0, out_n = 0;
     double energy = 0, latency = 0, in = 0, out = 0;
     std::string category;
   };

@@ -22,10 +22,7 @@ std::optional<double> sample_sd(const std::vector<double>& xs) {
 void RepeatBuilder::add(const run::QueryRecord& q) {
   Acc& a = repeats_[q.repeat];
   ++a.queries;
-  if (q.correct) {
-    ++a.scored;
-    if (*q.correct) ++a.correct;
-  }
+  a.accuracy.add(q);
   if (q.ok() && q.energy_j) {
     ++a.energy;
     a.sum_e += *q.energy_j;
@@ -39,13 +36,11 @@ RepeatStats RepeatBuilder::finish() const {
     RepeatFigures f;
     f.repeat = repeat;
     f.queries = a.queries;
-    f.scored = a.scored;
-    f.correct = a.correct;
+    f.scored = a.accuracy.scored;
+    f.correct = a.accuracy.correct;
     f.energy_queries = a.energy;
-    if (a.scored > 0) {
-      f.accuracy = static_cast<double>(a.correct) / static_cast<double>(a.scored);
-      acc.push_back(*f.accuracy);
-    }
+    f.accuracy = a.accuracy.accuracy();
+    if (f.accuracy) acc.push_back(*f.accuracy);
     if (a.energy > 0) {
       f.mean_energy_j = a.sum_e / static_cast<double>(a.energy);
       energy.push_back(*f.mean_energy_j);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ipw/metrics/accuracy_tally.h"
 #include "ipw/run/query_record.h"
 
 namespace ipw::metrics {
@@ -35,7 +36,8 @@ class RepeatBuilder {
 
  private:
   struct Acc {
-    std::size_t queries = 0, scored = 0, correct = 0, energy = 0;
+    AccuracyTally accuracy;
+    std::size_t queries = 0, energy = 0;
     double sum_e = 0;
   };
   std::map<int, Acc> repeats_;

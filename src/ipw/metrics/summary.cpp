@@ -35,10 +35,7 @@ std::optional<double> tpot_s(const run::QueryRecord& q) {
 void SummaryBuilder::add(const run::QueryRecord& q) {
   ++s_.queries;
   if (!q.ok()) ++s_.errors;
-  if (q.correct) {
-    ++s_.scored;
-    if (*q.correct) ++s_.correct;
-  }
+  accuracy_.add(q);
   if (!q.ok()) {
     if (q.energy_j) failed_energy_j_ = failed_energy_j_.value_or(0.0) + *q.energy_j;
     return;
@@ -67,10 +64,10 @@ void SummaryBuilder::add(const run::QueryRecord& q) {
 
 RunSummary SummaryBuilder::finish() const {
   RunSummary s = s_;
-  if (s.scored > 0) {
-    s.accuracy = static_cast<double>(s.correct) / static_cast<double>(s.scored);
-    s.accuracy_ci95 = wilson_interval(s.correct, s.scored);
-  }
+  s.scored = accuracy_.scored;
+  s.correct = accuracy_.correct;
+  s.accuracy = accuracy_.accuracy();
+  s.accuracy_ci95 = accuracy_.ci95();
   s.mean_energy_j = mean(energy_);
   s.mean_power_w = mean(power_);
   s.mean_net_energy_j = mean(net_energy_);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ipw/metrics/accuracy_tally.h"
 #include "ipw/metrics/stats.h"
 #include "ipw/run/query_record.h"
 
@@ -42,6 +43,7 @@ class SummaryBuilder {
 
  private:
   RunSummary s_;
+  AccuracyTally accuracy_;
   std::vector<double> energy_, power_, net_energy_, net_power_, ttft_, tpot_, latency_;
   double out_tokens_ = 0, decode_s_ = 0, token_energy_j_ = 0, energy_tokens_ = 0;
   std::optional<double> failed_energy_j_;

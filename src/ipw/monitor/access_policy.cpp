@@ -6,20 +6,17 @@
 #include <cctype>
 #include <cstring>
 
+#include "ipw/common/text.h"
+
 namespace ipw::monitor {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 }  // namespace
 
 bool is_loopback_address(const std::string& host_in) {
   std::string host = host_in;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (lower(host) == "localhost") return true;
+  if (ascii_lower(host) == "localhost") return true;
   in_addr v4{};
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
     return (ntohl(v4.s_addr) >> 24) == 127;
@@ -46,7 +43,7 @@ std::string check_bind_policy(const std::string& bind, const std::string& token,
 bool bearer_matches(const std::string& authorization, const std::string& token) {
   if (token.empty()) return false;
   static const std::string kScheme = "bearer ";
-  if (authorization.size() < kScheme.size() || lower(authorization.substr(0, kScheme.size())) != kScheme) {
+  if (authorization.size() < kScheme.size() || ascii_lower(authorization.substr(0, kScheme.size())) != kScheme) {
     return false;
   }
   const std::string given = authorization.substr(kScheme.size());

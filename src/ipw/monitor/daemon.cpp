@@ -11,12 +11,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/host_facts.h"
 #include "ipw/common/version.h"
 #include "ipw/monitor/access_policy.h"
 #include "ipw/monitor/compat_reading.h"
 #include "ipw/monitor/energy_total.h"
 #include "ipw/monitor/grpc_server.h"
-#include "ipw/monitor/host_facts.h"
 #include "ipw/monitor/metrics_server.h"
 #include "ipw/monitor/sample_hub.h"
 #include "ipw/telemetry/registry.h"

@@ -10,9 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "energy.grpc.pb.h"
+#include "ipw/common/host_facts.h"
 #include "ipw/monitor/access_policy.h"
 #include "ipw/monitor/compat_reading.h"
-#include "ipw/monitor/host_facts.h"
 #include "ipw_monitor.grpc.pb.h"
 
 namespace ipw::monitor {

@@ -1,18 +1,12 @@
 #include "ipw/scoring/exact_scorer.h"
 
+#include "ipw/common/text.h"
 #include "ipw/scoring/answer_cues.h"
 #include "ipw/scoring/regex_search.h"
 #include "ipw/scoring/text_cleanup.h"
 
 namespace ipw::scoring {
 namespace {
-
-std::string trim(std::string_view s) {
-  const std::size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  const std::size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::vector<std::string> alternatives(const std::string& answer) {
   std::vector<std::string> alts;

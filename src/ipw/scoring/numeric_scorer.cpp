@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "ipw/common/text.h"
 #include "ipw/scoring/answer_cues.h"
 #include "ipw/scoring/text_cleanup.h"
 

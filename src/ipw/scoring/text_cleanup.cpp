@@ -66,12 +66,6 @@ bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ascii_alnum(char c) { return is_ascii_alpha(c) || is_ascii_digit(c); }
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = lower_char(c);
-  return out;
-}
-
 std::string strip_reasoning(std::string_view response) {
   std::string text(response);
   if (const std::size_t final_at = rfind_ci(text, kHarmonyFinal); final_at != std::string::npos) {

@@ -20,8 +20,6 @@ std::string strip_reasoning(std::string_view response);
 // braces, so positions in the text stay comparable with the original.
 std::string blank_latex_wrappers(std::string_view text);
 
-std::string ascii_lower(std::string_view text);
-
 // Normalised form for exact matching: lower case, LaTeX wrappers and markdown
 // removed, punctuation dropped (hyphens, slashes and dashes become spaces; a
 // '.' or ',' between digits is kept), articles a/an/the removed, whitespace collapsed.

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -11,7 +13,7 @@ std::string slot_from_uevent(const std::string& uevent) {
   std::istringstream in(uevent);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("PCI_SLOT_NAME=", 0) == 0) return trim_sysfs(line.substr(14));
+    if (line.rfind("PCI_SLOT_NAME=", 0) == 0) return trim(line.substr(14));
   }
   return "";
 }
@@ -56,10 +58,10 @@ std::vector<AmdHwmonGpu> discover_amd_hwmon(const SysfsReader& fs) {
     AmdHwmonGpu g;
     g.dir = "class/hwmon/" + dev;
     const auto name = fs.read(g.dir + "/name");
-    if (!name || trim_sysfs(*name) != "amdgpu") continue;
+    if (!name || trim(*name) != "amdgpu") continue;
     if (const auto ue = fs.read(g.dir + "/device/uevent")) g.pci_slot = slot_from_uevent(*ue);
-    if (const auto p = fs.read(g.dir + "/device/product_name"); p && !trim_sysfs(*p).empty())
-      g.product = trim_sysfs(*p);
+    if (const auto p = fs.read(g.dir + "/device/product_name"); p && !trim(*p).empty())
+      g.product = trim(*p);
     else
       g.product = "AMD GPU" + (g.pci_slot.empty() ? "" : " " + g.pci_slot);
     // power1_input is the newer, less smoothed reading; prefer it when present.

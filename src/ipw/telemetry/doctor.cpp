@@ -11,12 +11,6 @@
 namespace ipw::telemetry {
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // Opens a probed-readable source the way a run would, so the update period is
 // measured and a source that probes fine but cannot be opened is caught here.
 void open_source(const CollectorEntry& e, DoctorSource& ds) {
@@ -102,7 +96,7 @@ std::string format_doctor_line(const DoctorSource& s) {
       st.readable ? "update " + format_period(st.update_period_ns) : std::string("-");
   std::string detail;
   if (st.readable) {
-    detail = "domains " + join(st.domains);
+    detail = fmt::format("domains {}", fmt::join(st.domains, ", "));
     if (st.source == "estimated") {
       detail += " — a model, every figure labelled \"estimated\"";
       if (const std::string m = estimator_model(s.details); !m.empty()) detail += "; " + m;
@@ -134,7 +128,7 @@ std::vector<std::string> format_doctor(const DoctorReport& r) {
         "auto: estimated — no readable hardware energy sensor on this machine, so CPU power is "
         "modelled from /proc/stat utilisation and every energy figure is labelled \"estimated\"");
   } else {
-    lines.push_back("auto: " + join(r.auto_sources) + " (measured counters/power, not estimated)");
+    lines.push_back(fmt::format("auto: {} (measured counters/power, not estimated)", fmt::join(r.auto_sources, ", ")));
   }
   return lines;
 }

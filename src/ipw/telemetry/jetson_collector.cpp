@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -48,13 +50,13 @@ void discover_hwmon(const SysfsReader& fs, std::vector<JetsonRail>& out) {
   for (const auto& dev : fs.list("class/hwmon")) {
     const std::string dir = "class/hwmon/" + dev;
     const auto name = fs.read(dir + "/name");
-    if (!name || trim_sysfs(*name) != "ina3221") continue;
+    if (!name || trim(*name) != "ina3221") continue;
     for (int k = 1; k <= 3; ++k) {
       const std::string ch = std::to_string(k);
       const auto label = fs.read(dir + "/in" + ch + "_label");
       if (!label || !fs.exists(dir + "/curr" + ch + "_input")) continue;  // unconnected channel
       JetsonRail r;
-      r.label = trim_sysfs(*label);
+      r.label = trim(*label);
       r.voltage_mv = dir + "/in" + ch + "_input";
       r.current_ma = dir + "/curr" + ch + "_input";
       finish(r);
@@ -67,13 +69,13 @@ void discover_iio(const SysfsReader& fs, std::vector<JetsonRail>& out) {
   for (const auto& dev : fs.list("bus/iio/devices")) {
     const std::string dir = "bus/iio/devices/" + dev;
     const auto name = fs.read(dir + "/name");
-    if (!name || trim_sysfs(*name) != "ina3221x") continue;
+    if (!name || trim(*name) != "ina3221x") continue;
     for (int k = 0; k <= 2; ++k) {
       const std::string ch = std::to_string(k);
       const auto label = fs.read(dir + "/rail_name_" + ch);
       if (!label) continue;
       JetsonRail r;
-      r.label = trim_sysfs(*label);
+      r.label = trim(*label);
       if (fs.exists(dir + "/in_power" + ch + "_input")) {
         r.power_mw = dir + "/in_power" + ch + "_input";
       } else if (fs.exists(dir + "/in_current" + ch + "_input") &&

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto a = s.find_first_not_of(" \t");
-  if (a == std::string::npos) return "";
-  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
-}
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
@@ -32,11 +28,6 @@ bool all_digits(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Resolves one entry to an NVML index; error text when it names no single GPU.
 Expected<unsigned, std::string> resolve(const std::vector<GpuIdentity>& gpus,
                                         const std::string& entry) {
@@ -47,7 +38,7 @@ Expected<unsigned, std::string> resolve(const std::vector<GpuIdentity>& gpus,
     return unexpected("GPU index " + entry + " does not exist (" + std::to_string(gpus.size()) +
                       " GPU(s) found)");
   }
-  std::string want = lower(entry);
+  std::string want = ascii_lower(entry);
   if (want.rfind("mig-", 0) == 0) {
     // NVML's energy counter and power readings are per physical GPU: a MIG instance has none.
     return unexpected("'" + entry + "' is a MIG instance's UUID; NVML reports energy and power per physical GPU, "
@@ -57,7 +48,7 @@ Expected<unsigned, std::string> resolve(const std::vector<GpuIdentity>& gpus,
   if (want.rfind("gpu-", 0) != 0) want = "gpu-" + want;
   std::vector<unsigned> matches;
   for (const auto& g : gpus)
-    if (lower(g.uuid).rfind(want, 0) == 0) matches.push_back(g.index);
+    if (ascii_lower(g.uuid).rfind(want, 0) == 0) matches.push_back(g.index);
   if (matches.size() == 1) return matches[0];
   if (matches.empty()) return unexpected("no GPU has UUID " + entry);
   return unexpected("UUID prefix " + entry + " matches " + std::to_string(matches.size()) +
@@ -74,7 +65,7 @@ std::vector<unsigned> all_indices(const std::vector<GpuIdentity>& gpus) {
 
 Expected<std::vector<unsigned>, std::string> parse_device_list(const std::vector<GpuIdentity>& gpus,
                                                                const std::string& devices) {
-  if (lower(trim(devices)) == "all") return all_indices(gpus);
+  if (ascii_lower(trim(devices)) == "all") return all_indices(gpus);
   std::vector<unsigned> out;
   for (const auto& entry : split_commas(devices)) {
     if (entry.empty()) return unexpected("--devices '" + devices + "' has an empty entry");
@@ -92,7 +83,7 @@ Expected<std::vector<unsigned>, std::string> parse_cuda_visible_devices(
   std::vector<unsigned> out;
   if (trim(cvd).empty()) return out;
   for (const auto& entry : split_commas(cvd)) {
-    if (lower(entry).rfind("mig-", 0) == 0)
+    if (ascii_lower(entry).rfind("mig-", 0) == 0)
       return unexpected("CUDA_VISIBLE_DEVICES names a MIG instance (" + entry +
                         "); NVML has no per-instance energy counter. Measure the whole GPU with "
                         "--devices <index or UUID>");

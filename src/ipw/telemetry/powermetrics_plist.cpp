@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -194,12 +196,6 @@ class Reader {
   const std::string& s_;
   std::size_t pos_ = 0;
 };
-
-std::string trim(const std::string& s) {
-  const auto a = s.find_first_not_of(" \t\r\n");
-  if (a == std::string::npos) return "";
-  return s.substr(a, s.find_last_not_of(" \t\r\n") - a + 1);
-}
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "ipw/telemetry/rapl_collector.h"
 
+#include <fmt/format.h>
+
 namespace ipw::telemetry {
 
 RaplCollector::RaplCollector(std::shared_ptr<const SysfsReader> fs, std::vector<RaplZone> zones,
@@ -72,12 +74,6 @@ Split split_readable(RaplDiscovery& d) {
   return s;
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 SourceStatus status_of(const SysfsReader& fs, RaplDiscovery& d, Split& s) {
   SourceStatus st;
   st.source = "rapl";
@@ -95,7 +91,7 @@ SourceStatus status_of(const SysfsReader& fs, RaplDiscovery& d, Split& s) {
   for (const auto& z : s.readable) st.domains.push_back(z.info.domain);
   st.readable = !s.readable.empty();
   if (!s.errors.empty()) {
-    st.reason = join(s.errors, "; ");
+    st.reason = fmt::format("{}", fmt::join(s.errors, "; "));
     bool permission = st.reason.find("permission denied") != std::string::npos;
     if (permission) st.how_to_fix = rapl_permission_fix();
   }

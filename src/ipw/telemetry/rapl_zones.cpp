@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 
 const char* to_string(RaplKind k) {
@@ -176,7 +178,7 @@ RaplDiscovery discover_rapl_zones(const SysfsReader& fs) {
       out.skipped.push_back(entry + " (" + name.error().message + ")");
       continue;
     }
-    z.zone_name = trim_sysfs(*name);
+    z.zone_name = trim(*name);
     std::optional<int> parent_socket, parent_die;
     if (e->sub) {
       const auto it = package_of_top.find(e->interface + ":" + std::to_string(e->top));

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "ipw/common/text.h"
 #include "ipw/telemetry/amd_collector.h"
 #include "ipw/telemetry/estimated_collector.h"
 #include "ipw/telemetry/jetson_collector.h"
@@ -56,12 +57,6 @@ std::vector<CollectorEntry> build_registry() {
   r.push_back(jetson_registry_entry());
   r.push_back(powermetrics_registry_entry());
   return r;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
 const CollectorEntry* find_entry(const std::string& name) {

@@ -8,14 +8,14 @@
 #include <optional>
 #include <sstream>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  std::string out = s.substr(b, e - b + 1);
+// A cell without surrounding whitespace and quotes.
+std::string cell(std::string_view s) {
+  std::string out = trim(s);
   if (out.size() >= 2 && out.front() == '"' && out.back() == '"') out = out.substr(1, out.size() - 2);
   return out;
 }
@@ -25,7 +25,7 @@ std::vector<std::string> split_fields(const std::string& line) {
   std::string::size_type start = 0;
   while (true) {
     const auto comma = line.find(',', start);
-    out.push_back(trim(line.substr(start, comma - start)));
+    out.push_back(cell(line.substr(start, comma - start)));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -57,7 +57,7 @@ ReplayTrace parse_replay_csv(const std::string& text, const std::string& file_na
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
-    const std::string stripped = trim(line);
+    const std::string stripped = cell(line);
     if (stripped.empty() || stripped.front() == '#') continue;
     const auto fields = split_fields(line);
 

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ipw/common/text.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -122,15 +124,8 @@ std::shared_ptr<const SysfsReader> default_sysfs_reader() {
   return std::make_shared<DirSysfsReader>(sysfs_root_from_env());
 }
 
-std::string trim_sysfs(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
 Expected<unsigned long long, std::string> parse_sysfs_u64(const std::string& text) {
-  const std::string t = trim_sysfs(text);
+  const std::string t = trim(text);
   if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos)
     return unexpected("not an unsigned integer: '" + t + "'");
   errno = 0;
@@ -140,7 +135,7 @@ Expected<unsigned long long, std::string> parse_sysfs_u64(const std::string& tex
 }
 
 Expected<long long, std::string> parse_sysfs_i64(const std::string& text) {
-  const std::string t = trim_sysfs(text);
+  const std::string t = trim(text);
   const std::size_t digits_from = (!t.empty() && t[0] == '-') ? 1 : 0;
   if (t.size() <= digits_from ||
       t.find_first_not_of("0123456789", digits_from) != std::string::npos)

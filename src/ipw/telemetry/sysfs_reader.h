@@ -75,6 +75,5 @@ std::shared_ptr<const SysfsReader> default_sysfs_reader();
 Expected<unsigned long long, std::string> parse_sysfs_u64(const std::string& text);
 Expected<long long, std::string> parse_sysfs_i64(const std::string& text);
 // Trimmed text of a sysfs attribute (names, labels).
-std::string trim_sysfs(const std::string& text);
 
 }  // namespace ipw::telemetry

@@ -5,8 +5,9 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "ipw/common/text.h"
 #include "ipw/workload/builtin_data.h"
-#include "ipw/workload/content_hash.h"
+#include "ipw/common/sha256.h"
 #include "ipw/workload/presets.h"
 #include "ipw/workload/row_to_item.h"
 #include "ipw/workload/source_rows.h"
@@ -25,11 +26,6 @@ const std::vector<std::string>& item_kinds() {
 }
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 void check_field_map(const std::map<std::string, std::string>& field_map) {
   const auto& fields = ipw_fields();
@@ -54,7 +50,7 @@ struct Format {
 };
 
 Format resolve_format(const std::string& path, const std::string& format) {
-  const std::string ext = lower(std::filesystem::path(path).extension().string());
+  const std::string ext = ascii_lower(std::filesystem::path(path).extension().string());
   const std::string by_ext = ext == ".jsonl" || ext == ".ndjson" || ext == ".json" ? "jsonl"
                              : ext == ".csv"                                       ? "csv"
                                                                                    : "";

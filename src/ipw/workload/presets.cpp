@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ipw/common/text.h"
 #include "ipw/workload/row_to_item.h"
 
 namespace ipw::workload {
@@ -24,12 +25,7 @@ std::string text(const json& v) {
   return "";
 }
 
-std::string trimmed(const json& v) {
-  std::string s = text(v);
-  const auto b = s.find_first_not_of(" \t\r\n");
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+std::string trimmed(const json& v) { return trim(text(v)); }
 
 void copy(SourceRow& row, const char* from, const char* to) {
   const json& v = column(row, from);

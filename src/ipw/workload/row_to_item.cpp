@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ipw/common/text.h"
 #include "ipw/workload/dataset.h"
 #include "ipw/workload/prompt.h"
 
@@ -10,13 +11,6 @@ namespace ipw::workload {
 namespace {
 
 constexpr std::size_t kMaxOptions = 10;  // letters A..J
-
-std::string trim(std::string s) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
-}
 
 // The dataset's value for an ipw field, after the field map; null when absent.
 class MappedRow {

@@ -1,4 +1,4 @@
-#include "ipw/monitor/host_facts.h"
+#include "ipw/common/host_facts.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-namespace ipw::monitor {
+namespace ipw {
 namespace {
 
 std::string unquote(std::string v) {
@@ -24,6 +24,13 @@ std::string os_release(const std::string& root, const std::string& key) {
     if (line.rfind(key + "=", 0) == 0) return unquote(line.substr(key.size() + 1));
   }
   return {};
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 std::optional<double> meminfo_kb(const std::string& text, const std::string& key) {
@@ -46,6 +53,8 @@ HostFacts read_host_facts(const std::string& root) {
   HostFacts f;
   f.os_name = os_release(root, "NAME");
   f.os_version = os_release(root, "VERSION_ID");
+  f.os_pretty_name = os_release(root, "PRETTY_NAME");
+  f.memory_total_kb = meminfo_kb(read_all(root + "/proc/meminfo"), "MemTotal");
   {
     std::ifstream in(root + "/proc/cpuinfo");
     std::string line;
@@ -65,7 +74,9 @@ HostFacts read_host_facts(const std::string& root) {
   if (root.empty()) {
     utsname u{};
     if (::uname(&u) == 0) {
+      f.kernel_name = u.sysname;
       f.kernel_version = u.release;
+      f.arch = u.machine;
       f.host_name = u.nodename;
     }
     if (f.cpu_count == 0) f.cpu_count = std::thread::hardware_concurrency();
@@ -79,14 +90,11 @@ HostFacts read_host_facts(const std::string& root) {
 }
 
 std::optional<double> used_memory_mb(const std::string& root) {
-  std::ifstream in(root + "/proc/meminfo");
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const auto total = meminfo_kb(ss.str(), "MemTotal");
-  const auto avail = meminfo_kb(ss.str(), "MemAvailable");
+  const std::string text = read_all(root + "/proc/meminfo");
+  const auto total = meminfo_kb(text, "MemTotal");
+  const auto avail = meminfo_kb(text, "MemAvailable");
   if (!total || !avail) return std::nullopt;
   return (*total - *avail) / 1024.0;
 }
 
-}  // namespace ipw::monitor
+}  // namespace ipw

@@ -1,4 +1,4 @@
-#include "ipw/inference/engine_sha256.h"
+#include "ipw/common/sha256.h"
 
 #include <openssl/evp.h>
 
@@ -7,11 +7,12 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
 
-namespace ipw::inference {
+namespace ipw {
 namespace {
 
 struct CtxFree {
@@ -38,8 +39,10 @@ std::string finish_hex(EVP_MD_CTX* ctx) {
 
 std::string sha256_hex(std::string_view data) {
   Ctx ctx = new_ctx();
-  if (!ctx || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1) return {};
-  return finish_hex(ctx.get());
+  std::string hex;
+  if (ctx && EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1) hex = finish_hex(ctx.get());
+  if (hex.empty()) throw std::runtime_error("sha256: OpenSSL's digest failed");
+  return hex;
 }
 
 Expected<std::string, std::string> sha256_file_hex(const std::string& path) {
@@ -60,4 +63,4 @@ Expected<std::string, std::string> sha256_file_hex(const std::string& path) {
   return hex;
 }
 
-}  // namespace ipw::inference
+}  // namespace ipw
