@@ -16,7 +16,8 @@ string(REPLACE ";" "|" IPW_WEB_INPUTS_ARG "${IPW_WEB_INPUTS}")
 add_custom_command(
   OUTPUT ${CMAKE_BINARY_DIR}/generated/report_assets.cpp
   COMMAND ${CMAKE_COMMAND} -DOUT=${CMAKE_BINARY_DIR}/generated/report_assets.cpp
-          "-DINPUTS=${IPW_WEB_INPUTS_ARG}" -P ${CMAKE_SOURCE_DIR}/cmake/embed_web.cmake
-  DEPENDS ${IPW_WEB_INPUTS} ${CMAKE_SOURCE_DIR}/cmake/embed_web.cmake
+          "-DINPUTS=${IPW_WEB_INPUTS_ARG}" -DHEADER=ipw/report/assets.h -DNS=ipw::report
+          -DFUNC=report_assets -DTYPE=Asset -P ${CMAKE_SOURCE_DIR}/cmake/embed_files.cmake
+  DEPENDS ${IPW_WEB_INPUTS} ${CMAKE_SOURCE_DIR}/cmake/embed_files.cmake
   COMMENT "Embedding the HTML report's front-end" VERBATIM)
 target_sources(ipw PRIVATE ${CMAKE_BINARY_DIR}/generated/report_assets.cpp)
