@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "ipw/report/synthetic_run.h"
+#include "synthetic_run.h"
 
 namespace {
 
@@ -69,14 +69,14 @@ int main(int argc, char** argv) {
   const std::string run_dir = work + "/run";
   std::filesystem::create_directories(work);
   if (!std::filesystem::exists(run_dir + "/run.db")) {
-    ipw::report::SyntheticRunSpec spec;
+    ipw::synthetic::SyntheticRunSpec spec;
     spec.queries = n;
     spec.seed = 42;
     spec.model = "synthetic-8b";
     spec.sample_period_ns = 1'000'000'000;  // 1 s counter samples: ~3 M rows at 1 M queries
     spec.with_texts = true;
     const auto t0 = std::chrono::steady_clock::now();
-    const std::size_t samples = ipw::report::write_synthetic_run(run_dir, spec);
+    const std::size_t samples = ipw::synthetic::write_synthetic_run(run_dir, spec);
     fmt::print(stderr, "generated {} queries, {} samples in {:.1f} s\n", n, samples,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }

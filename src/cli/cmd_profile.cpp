@@ -8,11 +8,11 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/progress_bar.h"
 #include "cli/signals.h"
 #include "ipw/metrics/saturation.h"
 #include "ipw/metrics/slo.h"
 #include "ipw/metrics/stages.h"
-#include "ipw/report/progress_bar.h"
 #include "ipw/report/run_analysis.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
@@ -154,7 +154,7 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
   req.sweep_saturated = saturation_so_far;
 
   const std::atomic<bool>& stop = install_stop_handlers();
-  report::ProgressBar bar(stdout, ::isatty(STDOUT_FILENO) != 0);
+  ProgressBar bar(stdout, ::isatty(STDOUT_FILENO) != 0);
   const run::ProfileOutcome out = run::profile(req, bar, stop);
 
   const auto analysis = report::analyze_run(out.run_dir);

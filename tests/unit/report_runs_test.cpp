@@ -9,7 +9,7 @@
 #include "ipw/report/html_report.h"
 #include "ipw/report/power_timeline.h"
 #include "ipw/report/run_analysis.h"
-#include "ipw/report/synthetic_run.h"
+#include "synthetic_run.h"
 #include "ipw/report/telemetry_export.h"
 #include "ipw/run/store.h"
 #include "ipw/workload/arrivals.h"
@@ -19,6 +19,8 @@ namespace ipw::report {
 namespace {
 
 using testing::TempDir;
+using synthetic::SyntheticRunSpec;
+using synthetic::write_synthetic_run;
 
 SyntheticRunSpec small(const std::string& model, double skill, double power_scale, std::uint64_t seed) {
   SyntheticRunSpec s;

@@ -196,7 +196,7 @@ bool Session::prepare(const workload::Item& warmup_item, ProfileOutcome& out) {
   client_ = inference::make_client(cfg_.api, client_options(cfg_, url));
   if (cfg_.perplexity) {
     if (cfg_.api == "openai") {
-      scorer_ = inference::make_llama_reference_scorer(client_options(cfg_, url));
+      likelihood_ = inference::make_llama_reference_likelihood(client_options(cfg_, url));
     } else {
       spdlog::warn("--perplexity: reference scoring is implemented for llama.cpp's server only; "
                    "this run stores no perplexity");
@@ -271,8 +271,8 @@ std::vector<telemetry::Sample> Session::take_new_samples() {
 
 void Session::score_reference(const inference::Request& req, const std::string& reference,
                               QueryRecord& q) {
-  if (!scorer_ || !q.ok() || reference.empty()) return;
-  auto s = scorer_->score(req.model, req.prompt, req.chat, reference);
+  if (!likelihood_ || !q.ok() || reference.empty()) return;
+  auto s = likelihood_->score(req.model, req.prompt, req.chat, reference);
   if (s) {
     ++scored_;
     q.reference_nll_nats = s->nll_nats;
@@ -285,7 +285,7 @@ void Session::score_reference(const inference::Request& req, const std::string& 
   if (scored_ == 0 && scoring_failures_ >= kMaxScoringFailures) {
     spdlog::warn("--perplexity: {} failures and no success; reference scoring is off for this session",
                  scoring_failures_);
-    scorer_.reset();
+    likelihood_.reset();
   }
 }
 

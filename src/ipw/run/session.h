@@ -13,7 +13,7 @@
 
 #include "ipw/inference/client.h"
 #include "ipw/inference/engine_launcher.h"
-#include "ipw/inference/reference_scorer.h"
+#include "ipw/inference/reference_likelihood.h"
 #include "ipw/run/energy_shares.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
@@ -111,7 +111,7 @@ class Session {
   std::unique_ptr<inference::Engine> engine_;  // set when ipw runs the server itself
   std::unique_ptr<inference::Client> client_;
   std::unique_ptr<QueryWriter> writer_;  // set while a stage with several in flight runs
-  std::unique_ptr<inference::ReferenceScorer> scorer_;  // set with --perplexity
+  std::unique_ptr<inference::ReferenceLikelihood> likelihood_;  // set with --perplexity
   int scored_ = 0, scoring_failures_ = 0;
   std::size_t reported_sampler_errors_ = 0;  // collector failures already logged
   std::string scoring_error_;  // the last failure, for the manifest

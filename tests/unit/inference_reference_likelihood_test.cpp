@@ -1,7 +1,7 @@
 // The llama.cpp reference-scoring protocol pieces: grammar text, /tokenize replies, and the
 // checks on a forced completion's log-probabilities. The live path is in
 // tests/e2e/engine_profile_test.sh (against the real llama-server).
-#include "ipw/inference/reference_scorer.h"
+#include "ipw/inference/reference_likelihood.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -22,12 +22,12 @@ std::string forced_reply(const std::vector<std::pair<int, double>>& tokens) {
   return reply.dump();
 }
 
-TEST(ReferenceScorer, GrammarAdmitsExactlyTheTokenSequence) {
+TEST(ReferenceLikelihood, GrammarAdmitsExactlyTheTokenSequence) {
   EXPECT_EQ(token_sequence_grammar({398, 285, 259, 279}), "root ::= <[398]> <[285]> <[259]> <[279]>");
   EXPECT_EQ(token_sequence_grammar({7}), "root ::= <[7]>");
 }
 
-TEST(ReferenceScorer, TokenizeRepliesWithAndWithoutPieces) {
+TEST(ReferenceLikelihood, TokenizeRepliesWithAndWithoutPieces) {
   EXPECT_EQ(*parse_tokenize_reply(R"({"tokens":[398,285,259]})"), (std::vector<int>{398, 285, 259}));
   EXPECT_EQ(*parse_tokenize_reply(R"({"tokens":[{"id":398,"piece":" Answer"},{"id":285,"piece":":"}]})"),
             (std::vector<int>{398, 285}));
@@ -37,14 +37,14 @@ TEST(ReferenceScorer, TokenizeRepliesWithAndWithoutPieces) {
   EXPECT_FALSE(parse_tokenize_reply(R"({"tokens":["a"]})"));
 }
 
-TEST(ReferenceScorer, SumsNegativeLogprobsOfTheForcedTokens) {
+TEST(ReferenceLikelihood, SumsNegativeLogprobsOfTheForcedTokens) {
   const auto s = parse_forced_logprobs(forced_reply({{10, -0.5}, {11, -1.25}, {12, 0.0}}), {10, 11, 12});
   ASSERT_TRUE(s) << s.error();
   EXPECT_DOUBLE_EQ(s->nll_nats, 1.75);
   EXPECT_EQ(s->tokens, 3);
 }
 
-TEST(ReferenceScorer, RefusesRepliesThatDidNotScoreTheReference) {
+TEST(ReferenceLikelihood, RefusesRepliesThatDidNotScoreTheReference) {
   // Fewer tokens (the model hit an end-of-generation token inside the reference).
   EXPECT_FALSE(parse_forced_logprobs(forced_reply({{10, -0.5}}), {10, 11}));
   // A different token (a server that ignored the grammar).

@@ -1,6 +1,6 @@
 #pragma once
-// Synthetic run stores for tests, benchmarks (a million queries) and report
-// demos. Deterministic for a seed: the same spec writes the same run. Items are
+// Synthetic run stores for the tests and the benchmarks (a million queries); not
+// part of the shipped library (tests/CMakeLists.txt: ipw_test_support). Deterministic for a seed: the same spec writes the same run. Items are
 // shared between runs with the same `items` count (ids "syn-<n>"), and each
 // item has a fixed difficulty, so runs of different "models" over the same
 // synthetic workload disagree the way real models do (coverage, routing).
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace ipw::report {
+namespace ipw::synthetic {
 
 struct SyntheticRunSpec {
   std::size_t queries = 1000;
@@ -35,4 +35,4 @@ struct SyntheticRunSpec {
 // number of samples written.
 std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& spec);
 
-}  // namespace ipw::report
+}  // namespace ipw::synthetic

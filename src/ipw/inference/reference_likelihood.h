@@ -1,5 +1,6 @@
 #pragma once
-// Scores a reference answer under the served model: the summed negative log-likelihood of its
+// The likelihood of a reference answer under the served model (a log-probability probe, not a
+// scoring::Scorer: it judges no answer): the summed negative log-likelihood of its
 // tokens given the prompt, from which perplexity (and PPW/PPJ, docs/analysis.md) follow.
 //
 // How, on llama.cpp's server (the only engine implemented; docs/engines.md lists the others):
@@ -23,9 +24,9 @@ struct ReferenceScore {
   int tokens = 0;       // reference tokens scored
 };
 
-class ReferenceScorer {
+class ReferenceLikelihood {
  public:
-  virtual ~ReferenceScorer() = default;
+  virtual ~ReferenceLikelihood() = default;
   // `prompt` is sent exactly as the profiled query was (chat message or raw completion prompt);
   // `continuation` is the text whose tokens are scored. The error says what failed and where.
   virtual Expected<ReferenceScore, std::string> score(const std::string& model, const std::string& prompt,
@@ -33,7 +34,7 @@ class ReferenceScorer {
 };
 
 // llama.cpp's server (the embedded engine, or any llama-server given with --server).
-std::unique_ptr<ReferenceScorer> make_llama_reference_scorer(const ClientOptions& opts);
+std::unique_ptr<ReferenceLikelihood> make_llama_reference_likelihood(const ClientOptions& opts);
 
 // The pieces of the llama.cpp protocol, exposed for unit tests.
 std::string token_sequence_grammar(const std::vector<int>& ids);

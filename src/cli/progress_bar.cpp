@@ -1,8 +1,8 @@
-#include "ipw/report/progress_bar.h"
+#include "cli/progress_bar.h"
 
 #include <fmt/format.h>
 
-namespace ipw::report {
+namespace ipw::cli {
 namespace {
 
 std::string format_duration(double s) {
@@ -69,4 +69,4 @@ void ProgressBar::end() {
   std::fflush(out_);
 }
 
-}  // namespace ipw::report
+}  // namespace ipw::cli

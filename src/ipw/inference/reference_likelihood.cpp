@@ -1,7 +1,7 @@
 // Reference scoring on llama.cpp's server: /tokenize, then one completion forced by a token-id
-// grammar with pre-sampling log-probabilities (see reference_scorer.h for why this is exact).
+// grammar with pre-sampling log-probabilities (see reference_likelihood.h for why this is exact).
 #include "ipw/common/utf8.h"
-#include "ipw/inference/reference_scorer.h"
+#include "ipw/inference/reference_likelihood.h"
 
 #include <cmath>
 
@@ -29,9 +29,9 @@ Expected<json, std::string> parse_object(const std::string& body, const char* wh
   return j;
 }
 
-class LlamaReferenceScorer final : public ReferenceScorer {
+class LlamaReferenceLikelihood final : public ReferenceLikelihood {
  public:
-  explicit LlamaReferenceScorer(const ClientOptions& opts) : opts_(opts) {
+  explicit LlamaReferenceLikelihood(const ClientOptions& opts) : opts_(opts) {
     base_ = normalise_base_url(opts.base_url);
     if (base_.ends_with("/v1")) base_.resize(base_.size() - 3);
   }
@@ -154,8 +154,8 @@ Expected<ReferenceScore, std::string> parse_forced_logprobs(const std::string& b
   return s;
 }
 
-std::unique_ptr<ReferenceScorer> make_llama_reference_scorer(const ClientOptions& opts) {
-  return std::make_unique<LlamaReferenceScorer>(opts);
+std::unique_ptr<ReferenceLikelihood> make_llama_reference_likelihood(const ClientOptions& opts) {
+  return std::make_unique<LlamaReferenceLikelihood>(opts);
 }
 
 }  // namespace ipw::inference

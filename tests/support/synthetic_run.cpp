@@ -1,4 +1,4 @@
-#include "ipw/report/synthetic_run.h"
+#include "synthetic_run.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include "ipw/metrics/rng.h"
 #include "ipw/run/store.h"
 
-namespace ipw::report {
+namespace ipw::synthetic {
 namespace {
 
 // Per-item properties depend only on the item number, never on the model, so
@@ -187,4 +187,4 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
   return samples;
 }
 
-}  // namespace ipw::report
+}  // namespace ipw::synthetic

@@ -8,7 +8,7 @@
 
 #include "ipw/run/profiler.h"
 
-namespace ipw::report {
+namespace ipw::cli {
 
 class ProgressBar final : public run::ProgressSink {
  public:
@@ -31,4 +31,4 @@ class ProgressBar final : public run::ProgressSink {
   std::chrono::steady_clock::time_point t_begin_;
 };
 
-}  // namespace ipw::report
+}  // namespace ipw::cli
