@@ -2,10 +2,10 @@
 # Runs a test pass again and again on a loaded machine, to find tests that
 # depend on the scheduler (docs/testing.md, "Flaky tests").
 #   tests/stress.sh [RUNS] [BUSY_LOOPS] [PASS...]
-# RUNS (default 10) runs of each PASS — `normal` (build/) and/or `asan`
-# (build-asan/), default both — each `ctest -j$(nproc)` while BUSY_LOOPS
-# (default 2) shell busy loops compete for the cores. Both builds must exist
-# (scripts/test.sh makes them). Extra ctest arguments: IPW_STRESS_CTEST_ARGS
+# RUNS (default 10) runs of each PASS — `normal` (build/), `asan` (build-asan/)
+# and/or `tsan` (build-tsan/, the threaded unit tests), default normal and asan —
+# each `ctest -j$(nproc)` while BUSY_LOOPS (default 2) shell busy loops compete
+# for the cores. The builds must exist (scripts/test.sh makes them). Extra ctest arguments: IPW_STRESS_CTEST_ARGS
 # (e.g. "-L unit" or "-R Sampler"). Each run's failures go to a log under
 # $IPW_STRESS_LOG_DIR (default build/stress/); a summary line per pass ends the
 # output, and the exit status is 1 if any run failed. A process a run leaves
@@ -36,7 +36,8 @@ for pass in "${passes[@]}"; do
   case "$pass" in
     normal) dir=build ;;
     asan) dir=build-asan ;;
-    *) echo "stress: unknown pass '$pass' (normal or asan)" >&2; exit 2 ;;
+    tsan) dir=build-tsan ;;
+    *) echo "stress: unknown pass '$pass' (normal, asan or tsan)" >&2; exit 2 ;;
   esac
   [ -f "$dir/CTestTestfile.cmake" ] || { echo "stress: $dir is not built: run scripts/test.sh first" >&2; exit 2; }
   failed_runs=0

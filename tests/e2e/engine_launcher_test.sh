@@ -24,8 +24,9 @@ expected=10  # the number of EngineLive cases; a filter that matched nothing mus
 passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$WORK/live.out")
 [ "$passed" = "$expected" ] || { cat "$WORK/live.out"; fail "expected $expected EngineLive tests to pass, got '${passed}'"; }
 
-# An engine that never starts serving (a server binary that exits at once): the run's
-# printout names the engine, not an empty URL ("(openai at )").
+# An engine that never starts serving (a server binary that exits at once): profile prints the
+# error and the resume hint only (no table of n/a), and the run's analysis names the engine, not
+# an empty URL ("(openai at )").
 printf '#!/bin/sh\necho "fake llama-server: cannot start" >&2\nexit 1\n' >"$WORK/dead-server"
 chmod +x "$WORK/dead-server"
 set +e
@@ -34,7 +35,11 @@ IPW_LLAMA_SERVER="$WORK/dead-server" "$IPW_BIN/ipw" profile --engine llama.cpp -
 rc=$?
 set -e
 [ "$rc" != 0 ] || { cat "$WORK/dead.out"; fail "a server that never started gave exit 0"; }
-grep -q "llama.cpp engine, which never started serving" "$WORK/dead.out" || { cat "$WORK/dead.out"; fail "no engine named"; }
+grep -q "continue with: ipw profile --resume" "$WORK/dead.out" || { cat "$WORK/dead.out"; fail "no resume hint"; }
+grep -q "uncertainty and robustness\|latency (ms)" "$WORK/dead.out" && { cat "$WORK/dead.out"; fail "a run with no query printed an analysis table"; }
+dead_run=$(find "$WORK/dead" -mindepth 1 -maxdepth 1 -type d)
+"$IPW_BIN/ipw" analyze "$dead_run" >"$WORK/dead-analysis.out" 2>&1
+grep -q "llama.cpp engine, which never started serving" "$WORK/dead-analysis.out" || { cat "$WORK/dead-analysis.out"; fail "no engine named"; }
 grep -q " at )" "$WORK/dead.out" && { cat "$WORK/dead.out"; fail "the printout shows an empty server URL"; }
 
 echo "engine_launcher_test: $passed live launcher tests passed; a dead engine is named"

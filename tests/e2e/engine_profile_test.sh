@@ -8,7 +8,7 @@
 #     --resume finishes the run with a fresh server without duplicating a query;
 #  3. --perplexity: every answered query's reference scored, the scores equal to an independent
 #     token-by-token re-scoring on a fresh llama-server, and `ipw analyze` reporting perplexity,
-#     PPW and PPJ as DESIGN.md §5 defines them.
+#     PPW and PPJ as docs/analysis.md defines them.
 # FAILS (never skips) when llama-server, the model or the ipw binary is missing.
 set -euo pipefail
 : "${IPW_BIN:?IPW_BIN must be set}" "${IPW_SOURCE_DIR:?IPW_SOURCE_DIR must be set}"
@@ -199,7 +199,7 @@ try:
 finally:
     srv.terminate(); srv.wait(10)
 
-# analyze: perplexity and PPW/PPJ from the exported per-query figures, by DESIGN.md §5.
+# analyze: perplexity and PPW/PPJ from the exported per-query figures, by docs/analysis.md.
 q = [json.loads(l) for l in open(export_path)]
 ppl = [r["perplexity"] for r in q]
 for r in q:

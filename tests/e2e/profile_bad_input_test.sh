@@ -59,6 +59,9 @@ port=$(dead_port)
 expect_fail 1 "127.0.0.1:$port" -- "$IPW" profile --server "http://127.0.0.1:$port" \
   --dataset "$WORK/ds.jsonl" --out "$WORK/runs-dead" --connect-timeout 1 "${common[@]}"
 dead=$(run_dir_in "$WORK/runs-dead")
+# profile itself printed the error and the resume hint, not a table of n/a for no query.
+grep -q "continue with: ipw profile --resume $dead" "$WORK/err" || { cat "$WORK/err"; fail "no resume hint"; }
+grep -q "uncertainty and robustness\|latency (ms)" "$WORK/out" && { cat "$WORK/out"; fail "a run with no query printed an analysis table"; }
 "$IPW" analyze "$dead" --json | python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; assert s["queries"]==0, s'
 # The printout says no query was measured (not "energy none (cpu)", which reads as a kind of energy).
 "$IPW" analyze "$dead" >"$WORK/dead.txt"

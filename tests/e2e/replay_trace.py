@@ -6,8 +6,8 @@
       trace over [t_start_s, t_end_s] (the replay is linear between rows and holds
       the last value after the end).
       With SAMPLES.csv (`ipw export RUN --telemetry`) as a fifth argument, each energy
-      must also equal, to rounding, the integral through the samples ipw stored (its
-      own math, exactly), and a query off the trace by more than TOLERANCE passes only
+      must also equal, to rounding, the integral through the samples ipw stored in the
+      query's session (its own math, exactly), and a query off the trace by more than TOLERANCE passes only
       when the samples around it show the sampler was starved there (an interval over
       2.5 x the median): the tolerance then comes from what was measured of the
       scheduler, not from a guess.
@@ -66,9 +66,13 @@ def integral(ts, ps, a, b):
 
 
 def load_samples(path):
+    """{session: (times, powers)}: a resumed run's sessions each start their clock at 0."""
     import csv
-    pts = sorted((float(r["t_s"]), float(r["power_w"])) for r in csv.DictReader(open(path)) if r.get("power_w"))
-    return [t for t, _ in pts], [p for _, p in pts]
+    by_session = {}
+    for r in csv.DictReader(open(path)):
+        if r.get("power_w"):
+            by_session.setdefault(r.get("session", ""), []).append((float(r["t_s"]), float(r["power_w"])))
+    return {s: ([t for t, _ in sorted(v)], [p for _, p in sorted(v)]) for s, v in by_session.items()}
 
 
 def longest_interval(ts, a, b):
@@ -80,9 +84,9 @@ def longest_interval(ts, a, b):
 
 def check(trace, export, tol, samples=None):
     ts, ps = load(trace)
-    st, sp = load_samples(samples) if samples else (None, None)
-    if st:
-        gaps = sorted(b - a for a, b in zip(st, st[1:]))
+    sessions = load_samples(samples) if samples else {}
+    if sessions:
+        gaps = sorted(b - a for st, _ in sessions.values() for a, b in zip(st, st[1:]))
         median_gap = gaps[len(gaps) // 2]
     worst, n, starved = 0.0, 0, []
     with open(export) as f:
@@ -90,6 +94,9 @@ def check(trace, export, tol, samples=None):
             row = json.loads(line)
             if row["error_kind"]:
                 continue
+            st, sp = sessions.get(str(row.get("session", "")), (None, None)) if sessions else (None, None)
+            if sessions and st is None:
+                sys.exit(f"{row['id']}: no samples stored for its session {row.get('session')}")
             a, b = row["t_start_s"], row["t_end_s"]
             exact = integral(ts, ps, a, b)
             err = abs(row["energy_j"] - exact) / exact
@@ -111,7 +118,7 @@ def check(trace, export, tol, samples=None):
                          f"over [{a:.4f}, {b:.4f}] s: error {err:.3%} > {tol:.2%} "
                          f"(flags: {row.get('energy_flags') or 'none'}"
                          + (f"; longest sampling interval {longest * 1e3:.1f} ms, median {median_gap * 1e3:.1f} ms)"
-                            if st else ")"))
+                            if sessions else ")"))
             worst = max(worst, err)
     if n == 0:
         sys.exit("no successful queries in the export")
