@@ -120,7 +120,7 @@ TEST(HwRegistry, NvmlSpecSelectsDevicesJoinedWithPlus) {
   auto from_env = make_collectors("nvml");  // no argument: CUDA_VISIBLE_DEVICES applies
   ASSERT_EQ(from_env[0]->domains().size(), 1u);
   EXPECT_EQ(from_env[0]->domains()[0].domain, "gpu1");
-  ScopedEnv devices("IPW_DEVICES", "GPU-c");  // what --devices sets: wins over CUDA_VISIBLE_DEVICES
+  ScopedEnv devices("IPW_DEVICES", "GPU-c");  // wins over CUDA_VISIBLE_DEVICES
   EXPECT_EQ(make_collectors("nvml")[0]->domains()[0].domain, "gpu2");
 }
 

@@ -1,6 +1,6 @@
 // NVML collector against the fake libnvidia-ml.so.1 built by the test suite
 // (tests/fake_nvml), loaded through the production dlopen path, plus the pure
-// GPU-selection rules (--devices, CUDA_VISIBLE_DEVICES).
+// GPU-selection rules (the spec's GPUs, CUDA_VISIBLE_DEVICES).
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -173,7 +173,7 @@ TEST_F(NvmlFake, CudaVisibleDevicesFromEnvironmentSelectsGpus) {
   ASSERT_EQ((*c)->domains().size(), 1u);
   EXPECT_EQ((*c)->domains()[0].domain, "gpu1");
   EXPECT_EQ((*c)->describe()["selection"], "CUDA_VISIBLE_DEVICES=GPU-bbbb");
-  o.devices = "0";  // --devices wins
+  o.devices = "0";  // the spec's selection wins
   auto c0 = make_nvml_collector(o);
   ASSERT_TRUE(c0.has_value());
   EXPECT_EQ((*c0)->domains()[0].domain, "gpu0");

@@ -119,7 +119,7 @@ Expected<std::vector<unsigned>, std::string> select_amd_gpus(
       for (unsigned i = 0; !idx && i < gpus.size(); ++i)
         if (!e.empty() && gpus[i].pci_slot.find(e) != std::string::npos) idx = i;
       if (!idx)
-        return unexpected("--devices: no AMD GPU '" + e + "' (" + std::to_string(gpus.size()) +
+        return unexpected("GPU selection: no AMD GPU '" + e + "' (" + std::to_string(gpus.size()) +
                           " found)");
       out.push_back(*idx);
     }
@@ -235,7 +235,7 @@ Expected<std::unique_ptr<AmdCollector>, SourceStatus> make_amd_collector(AmdOpti
   if (!selected) {
     st.readable = false;
     st.reason = selected.error();
-    st.how_to_fix = "choose GPUs with --devices (indices in PCI order, or PCI slots)";
+    st.how_to_fix = "choose GPUs in the spec, e.g. --telemetry amd:0+1 (indices in PCI order, or PCI slots)";
     return unexpected(std::move(st));
   }
 

@@ -27,7 +27,7 @@ using AmdSmiLoader = std::function<Expected<std::unique_ptr<AmdEnergyCounters>, 
 
 struct AmdOptions {
   HardwareOptions common;              // sysfs root, update period, clock, sleeper
-  std::optional<std::string> devices;  // --devices: indices (PCI order) or PCI slots, or "all"
+  std::optional<std::string> devices;  // the spec's GPUs (amd:0+1) or IPW_DEVICES: indices (PCI order) or PCI slots, or "all"
   bool read_visible_env = true;        // ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES
   bool use_smi = true;                 // try amdsmi / ROCm SMI
   AmdSmiLoader load_smi;               // null: load_amd_energy_counters()

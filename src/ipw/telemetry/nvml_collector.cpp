@@ -163,9 +163,9 @@ Expected<std::unique_ptr<NvmlCollector>, SourceStatus> build(const NvmlOptions& 
   if (!selected) {
     return unexpected(failure(
         *count > 0, selected.error(),
-        *count > 0 ? "choose GPUs with --devices (indices or UUIDs)" : "check `nvidia-smi`"));
+        *count > 0 ? "choose GPUs in the spec, e.g. --telemetry nvml:0+1 (indices or UUIDs)" : "check `nvidia-smi`"));
   }
-  std::string selection = opts.devices && !opts.devices->empty() ? "--devices " + *opts.devices
+  std::string selection = opts.devices && !opts.devices->empty() ? "GPUs " + *opts.devices
                           : cvd                                  ? "CUDA_VISIBLE_DEVICES=" + *cvd
                                                                  : "all GPUs";
   std::vector<NvmlGpu> gpus;

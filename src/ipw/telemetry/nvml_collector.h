@@ -24,7 +24,7 @@ namespace ipw::telemetry {
 
 struct NvmlOptions {
   std::string library_path;                         // empty: IPW_NVML_LIBRARY or libnvidia-ml.so.1
-  std::optional<std::string> devices;               // --devices: indices / UUIDs / "all"
+  std::optional<std::string> devices;               // the spec's GPUs (nvml:0+2) or IPW_DEVICES: indices / UUIDs / "all"
   std::optional<std::string> cuda_visible_devices;  // empty: read the environment
   bool read_cuda_env = true;                        // false: ignore CUDA_VISIBLE_DEVICES (tests)
   HardwareOptions common;                           // update-period detection, clock (fs unused)
@@ -80,7 +80,7 @@ SourceStatus probe_nvml(NvmlOptions opts = {});
 
 // The registry row: "nvml" or "nvml:DEVICES" with DEVICES joined by '+'
 // ("nvml:0+2", "nvml:GPU-8f6e+GPU-11aa"), since ',' separates sources in a
-// spec. Without an argument, env IPW_DEVICES (set from --devices) applies,
+// spec. Without an argument, env IPW_DEVICES applies,
 // else CUDA_VISIBLE_DEVICES. In `auto` when readable.
 CollectorEntry nvml_registry_entry();
 

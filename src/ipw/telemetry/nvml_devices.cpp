@@ -68,11 +68,11 @@ Expected<std::vector<unsigned>, std::string> parse_device_list(const std::vector
   if (ascii_lower(trim(devices)) == "all") return all_indices(gpus);
   std::vector<unsigned> out;
   for (const auto& entry : split_commas(devices)) {
-    if (entry.empty()) return unexpected("--devices '" + devices + "' has an empty entry");
+    if (entry.empty()) return unexpected("GPU selection '" + devices + "' has an empty entry");
     auto idx = resolve(gpus, entry);
-    if (!idx) return unexpected("--devices: " + idx.error());
+    if (!idx) return unexpected("GPU selection: " + idx.error());
     if (std::find(out.begin(), out.end(), *idx) != out.end())
-      return unexpected("--devices names GPU " + std::to_string(*idx) + " twice");
+      return unexpected("the GPU selection names GPU " + std::to_string(*idx) + " twice");
     out.push_back(*idx);
   }
   return out;
@@ -86,7 +86,7 @@ Expected<std::vector<unsigned>, std::string> parse_cuda_visible_devices(
     if (ascii_lower(entry).rfind("mig-", 0) == 0)
       return unexpected("CUDA_VISIBLE_DEVICES names a MIG instance (" + entry +
                         "); NVML has no per-instance energy counter. Measure the whole GPU with "
-                        "--devices <index or UUID>");
+                        "--telemetry nvml:<index or UUID>");
     // CUDA stops at the first entry it cannot use; so do we.
     if (entry.empty() || entry[0] == '-') break;
     auto idx = resolve(gpus, entry);
@@ -103,15 +103,15 @@ Expected<std::vector<unsigned>, std::string> select_gpus(
   if (gpus.empty()) return unexpected(std::string("NVML reports no GPUs"));
   if (devices && !trim(*devices).empty()) {
     auto sel = parse_device_list(gpus, *devices);
-    if (sel && sel->empty()) return unexpected("--devices '" + *devices + "' selects no GPU");
+    if (sel && sel->empty()) return unexpected("GPU selection '" + *devices + "' selects no GPU");
     return sel;
   }
   if (cuda_visible_devices) {
     auto sel = parse_cuda_visible_devices(gpus, *cuda_visible_devices);
     if (sel && sel->empty())
       return unexpected("CUDA_VISIBLE_DEVICES='" + *cuda_visible_devices +
-                        "' hides every GPU (the server would run on none); unset it or pass "
-                        "--devices");
+                        "' hides every GPU (the server would run on none); unset it or name the GPUs "
+                        "in the spec (--telemetry nvml:0+1)");
     return sel;
   }
   return all_indices(gpus);

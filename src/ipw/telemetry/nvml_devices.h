@@ -1,6 +1,6 @@
 #pragma once
 // Which GPUs to measure. The reference harness summed every GPU on the node;
-// ipw measures the GPUs the model runs on: those named by --devices, else
+// ipw measures the GPUs the model runs on: those the spec (nvml:0+2) or IPW_DEVICES names, else
 // those CUDA_VISIBLE_DEVICES exposes, else all of them. Pure functions.
 #include <optional>
 #include <string>
@@ -29,7 +29,7 @@ Expected<std::vector<unsigned>, std::string> parse_device_list(const std::vector
 Expected<std::vector<unsigned>, std::string> parse_cuda_visible_devices(
     const std::vector<GpuIdentity>& gpus, const std::string& cuda_visible_devices);
 
-// --devices wins, then CUDA_VISIBLE_DEVICES (when set), then every GPU.
+// The spec's selection wins, then CUDA_VISIBLE_DEVICES (when set), then every GPU.
 // An empty selection is an error that says which setting caused it.
 Expected<std::vector<unsigned>, std::string> select_gpus(
     const std::vector<GpuIdentity>& gpus, const std::optional<std::string>& devices,

@@ -25,7 +25,7 @@ struct HardwareOptions {
 };
 
 // GPU selection for a registry spec: the spec's argument with '+' read as ','
-// ("nvml:0+2" -> "0,2"), else env IPW_DEVICES (the CLI's --devices), else none.
+// ("nvml:0+2" -> "0,2"), else env IPW_DEVICES, else none.
 inline std::optional<std::string> devices_from_spec(const std::string& arg) {
   if (!arg.empty()) {
     std::string s = arg;
