@@ -11,7 +11,6 @@
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
 #include "ipw/monitor/daemon.h"
-#include "ipw/monitor/grpc_transport.h"
 
 namespace ipw::cli {
 namespace {
@@ -35,10 +34,6 @@ std::string read_token(const std::string& flag, const std::string& file) {
 }  // namespace
 
 Handler setup_monitor(CLI::App& app) {
-  // Every ipw command builds its table at start-up, so this also makes
-  // `ipw profile --telemetry remote:HOST:PORT` speak gRPC.
-  monitor::install_remote_transport();
-
   struct Flags {
     monitor::MonitorOptions o;
     std::string token_file;

@@ -10,6 +10,8 @@
 #include "cli/exit_codes.h"
 #include "cli/progress_bar.h"
 #include "cli/signals.h"
+#include "ipw/inference/client.h"
+#include "ipw/inference/engine_launcher.h"
 #include "ipw/metrics/saturation.h"
 #include "ipw/metrics/slo.h"
 #include "ipw/metrics/stages.h"
@@ -17,6 +19,7 @@
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
 #include "ipw/telemetry/registry.h"
+#include "ipw/workload/dataset.h"
 
 namespace ipw::cli {
 namespace {
@@ -196,21 +199,21 @@ Handler setup_profile(CLI::App& app) {
       "  ipw profile --server http://127.0.0.1:8080 --rate 4 --arrival gamma:2 --max-concurrency 32\n"
       "  ipw profile --resume runs/20261125T120000Z-qwen3-4b-1a2b   # finish an interrupted run");
   app.add_option("--server", c.server, "Base URL of an OpenAI-compatible or Ollama server");
-  app.add_option("--api", c.api, "Server API")->check(CLI::IsMember({"openai", "ollama"}))->capture_default_str();
+  app.add_option("--api", c.api, "Server API")->check(CLI::IsMember(inference::client_names()))->capture_default_str();
   app.add_option("--model", c.model, "Model name sent to the server (with --engine: the GGUF file)");
   app.add_option("--engine", c.engine, "Start this engine instead of using --server")
-      ->check(CLI::IsMember({"llama.cpp"}));
+      ->check(CLI::IsMember(inference::engine_names()));
   app.add_option("--engine-arg", c.engine_args, "Extra argument passed to the engine (repeatable)");
   app.add_option("--model-info", c.model_info,
                  "KEY=VALUE fact about the model for trend and route, e.g. parameters=8B, "
                  "release_date=2025-04-29 (repeatable; the engine's GGUF fills in what it knows)");
   app.add_option("--api-key-env", c.api_key_env, "Environment variable holding the API key (never stored)");
   app.add_option("--dataset", c.dataset, "Workload: 'builtin' or a JSONL/CSV file")->capture_default_str();
+  const std::vector<std::string> formats = workload::dataset_formats();
   app.add_option("--format", c.dataset_format,
-                 "Dataset format: auto (by extension), jsonl, csv, mmlu-pro, supergpqa, gpqa, math500, "
-                 "natural-reasoning, wildchat")
-      ->check(CLI::IsMember({"auto", "jsonl", "csv", "mmlu-pro", "supergpqa", "gpqa", "math500",
-                             "natural-reasoning", "wildchat"}))
+                 fmt::format("Dataset format: auto (by extension), {}",
+                             fmt::join(std::vector<std::string>(formats.begin() + 1, formats.end()), ", ")))
+      ->check(CLI::IsMember(formats))
       ->capture_default_str();
   app.add_option("--field", c.fields, "Take an ipw field from a dataset column, IPW_FIELD=COLUMN (repeatable)");
   app.add_flag("--skip-bad-rows", c.skip_bad_rows, "Warn about and skip bad dataset rows (default: the first one is fatal)");

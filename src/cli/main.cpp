@@ -13,6 +13,7 @@
 #include "ipw/common/redact.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
+#include "ipw/monitor/grpc_transport.h"
 #include "ipw/scoring/scorer.h"
 #include "ipw/telemetry/registry.h"
 
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::warn);
   spdlog::set_pattern("ipw: %^%l%$: %v");
+  // `--telemetry remote:HOST:PORT` (profile, energy, doctor) speaks gRPC through the monitor
+  // library; the core library only knows the interface (telemetry/remote_transport.h).
+  ipw::monitor::install_remote_transport();
 
   if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "help") {
     bool known = false;

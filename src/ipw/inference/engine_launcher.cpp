@@ -141,14 +141,20 @@ struct Engine::State {
   }
 };
 
+const std::vector<std::string>& engine_names() {
+  static const std::vector<std::string> names = {"llama.cpp"};
+  return names;
+}
+
 namespace {
 
 // The part of check_engine_options that needs no file: the constructor's check.
 void check_engine_and_args(const EngineOptions& o) {
-  if (o.engine != "llama.cpp") {
-    throw EngineError(fmt::format("unknown engine '{}': ipw launches only 'llama.cpp' itself; for other "
+  const auto& known = engine_names();
+  if (std::find(known.begin(), known.end(), o.engine) == known.end()) {
+    throw EngineError(fmt::format("unknown engine '{}': ipw launches only {} itself; for other "
                                   "engines start the server and pass --server URL",
-                                  o.engine));
+                                  o.engine, fmt::join(known, ", ")));
   }
   for (const auto& a : o.extra_args) {
     for (const char* reserved : kReservedArgs) {

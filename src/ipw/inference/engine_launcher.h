@@ -15,8 +15,12 @@
 
 namespace ipw::inference {
 
+// The engines ipw launches itself (`--engine`); others are started by the user and
+// given with --server.
+const std::vector<std::string>& engine_names();
+
 struct EngineOptions {
-  std::string engine = "llama.cpp";  // the only engine ipw launches itself
+  std::string engine = "llama.cpp";  // one of engine_names()
   // "" = find_llama_server(): IPW_LLAMA_SERVER, then the build tree of scripts/build-llama.sh
   // next to ipw's binary, then PATH.
   std::string server_binary;

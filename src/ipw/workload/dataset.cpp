@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "ipw/common/sha256.h"
 #include "ipw/common/text.h"
 #include "ipw/workload/builtin_data.h"
-#include "ipw/common/sha256.h"
 #include "ipw/workload/presets.h"
 #include "ipw/workload/row_to_item.h"
 #include "ipw/workload/source_rows.h"
@@ -17,6 +17,12 @@ namespace ipw::workload {
 const std::vector<std::string>& ipw_fields() {
   static const std::vector<std::string> fields = {"id", "prompt", "answer", "kind", "category", "source", "options"};
   return fields;
+}
+
+std::vector<std::string> dataset_formats() {
+  std::vector<std::string> formats = {"auto", "jsonl", "csv"};
+  for (const Preset& p : presets()) formats.push_back(p.name);
+  return formats;
 }
 
 // One line per kind; "chat" has no local scorer and is judged against its reference.

@@ -49,6 +49,9 @@ struct Dataset {
 // (one of them, by file name without extension), or a file path.
 Dataset load_dataset(const std::string& spec, const LoadOptions& opt = {}, const FileReader& reader = disk_reader());
 
+// Every LoadOptions::format: auto, jsonl, csv, then each preset's name (presets.h).
+std::vector<std::string> dataset_formats();
+
 // The ipw fields a field map may target, and the item kinds a row may declare.
 const std::vector<std::string>& ipw_fields();
 const std::vector<std::string>& item_kinds();
