@@ -1,10 +1,14 @@
 #include "ipw/run/store.h"
 
+#include <sqlite3.h>
+
 #include <filesystem>
+#include <set>
 
 #include <gtest/gtest.h>
 
 #include "ipw/run/profile_config.h"
+#include "ipw/run/query_columns.h"
 #include "ipw/run/run_dir.h"
 
 namespace ipw::run {
@@ -22,6 +26,23 @@ class RunStoreTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(root_); }
   std::filesystem::path root_;
 };
+
+TEST_F(RunStoreTest, TheColumnTableIsExactlyTheSchemasQueriesTable) {
+  // Insert and read walk query_columns(); the schema is made by its migrations. A column
+  // added to one and not the other would be lost or unread.
+  { RunStore::create(root_.string()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((root_ / "run.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('queries')", -1, &st, nullptr), SQLITE_OK);
+  std::set<std::string> schema;
+  while (sqlite3_step(st) == SQLITE_ROW) schema.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  std::set<std::string> table;
+  for (const QueryColumn& c : query_columns()) EXPECT_TRUE(table.insert(c.name).second) << c.name << " twice";
+  EXPECT_EQ(table, schema);
+}
 
 QueryRecord sample_query(int seq) {
   QueryRecord q;

@@ -1,4 +1,5 @@
 #include "ipw/run/store.h"
+#include "ipw/run/query_columns.h"
 #include "ipw/run/store_schema.h"
 
 #include <filesystem>
@@ -9,22 +10,9 @@
 namespace ipw::run {
 namespace {
 
-template <typename T>
-void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
-  if (v) {
-    st.bind(i, *v);
-  } else {
-    st.bind(i);  // NULL: "not measured" stays distinguishable from 0
-  }
-}
-
 std::optional<double> opt_double(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getDouble();
-}
-std::optional<int> opt_int(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt();
 }
 std::string text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
 
@@ -86,16 +74,6 @@ RunStore RunStore::open(const std::string& dir, bool read_only) {
   } catch (const SQLite::Exception& e) {
     throw StoreError(fmt::format("cannot open run store {}: {}", path, e.what()));
   }
-}
-
-const char* RunStore::reference_columns() const {
-  return has_column(*db_, "queries", "reference_nll_nats") ? "reference_nll_nats, reference_tokens"
-                                                           : "NULL, NULL";
-}
-
-const char* RunStore::load_columns() const {
-  if (has_column(*db_, "queries", "attempts")) return "stage, queue_ns, attempts";
-  return has_column(*db_, "queries", "stage") ? "stage, queue_ns, 1" : "0, NULL, 1";
 }
 
 const char* RunStore::key_order() const {
@@ -247,57 +225,15 @@ void RunStore::commit_queries(const std::vector<QueryRecord>& queries, int sessi
 void RunStore::insert_query(const QueryRecord& record, int session) {
   QueryRecord q = record;
   make_storable(q);
-  SQLite::Statement st(
-      *db_,
-      "INSERT INTO queries (seq, repeat, session, item_id, category, source, kind, prompt, "
-      "reference, response, extracted, correct, score_method, input_tokens, output_tokens, "
-      "t_start_ns, t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, "
-      "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
-      "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_timings_json, "
-      "server_cpu_s, reference_nll_nats, reference_tokens, stage, queue_ns, attempts) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  int i = 1;
-  st.bind(i++, q.seq);
-  st.bind(i++, q.repeat);
-  st.bind(i++, session);
-  st.bind(i++, q.item_id);
-  st.bind(i++, q.category);
-  st.bind(i++, q.source);
-  st.bind(i++, q.kind);
-  st.bind(i++, q.prompt);
-  st.bind(i++, q.reference);
-  st.bind(i++, q.response);
-  st.bind(i++, q.extracted);
-  if (q.correct) {
-    st.bind(i++, *q.correct ? 1 : 0);
-  } else {
-    st.bind(i++);
+  q.session = session;
+  const auto& columns = query_columns();
+  std::string names, marks;
+  for (const QueryColumn& c : columns) {
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
+    marks += marks.empty() ? "?" : ",?";
   }
-  st.bind(i++, q.score_method);
-  bind_opt(st, i++, q.input_tokens);
-  bind_opt(st, i++, q.output_tokens);
-  st.bind(i++, static_cast<int64_t>(q.t_start_ns));
-  st.bind(i++, static_cast<int64_t>(q.t_first_token_ns));
-  st.bind(i++, static_cast<int64_t>(q.t_end_ns));
-  st.bind(i++, nlohmann::json(q.token_times_ns).dump());
-  st.bind(i++, q.error_kind);
-  st.bind(i++, q.error_message);
-  bind_opt(st, i++, q.energy_j);
-  bind_opt(st, i++, q.prefill_energy_j);
-  bind_opt(st, i++, q.decode_energy_j);
-  bind_opt(st, i++, q.net_energy_j);
-  bind_opt(st, i++, q.peak_power_w);
-  bind_opt(st, i++, q.mean_temperature_c);
-  bind_opt(st, i++, q.max_memory_mb);
-  st.bind(i++, q.energy_source);
-  st.bind(i++, static_cast<int64_t>(q.energy_flags));
-  st.bind(i++, q.server_timings_json);
-  bind_opt(st, i++, q.server_cpu_s);
-  bind_opt(st, i++, q.reference_nll_nats);
-  bind_opt(st, i++, q.reference_tokens);
-  st.bind(i++, q.stage);
-  bind_opt(st, i++, q.queue_ns);
-  st.bind(i++, q.attempts);
+  SQLite::Statement st(*db_, fmt::format("INSERT INTO queries ({}) VALUES ({})", names, marks));
+  for (std::size_t i = 0; i < columns.size(); ++i) columns[i].bind(st, static_cast<int>(i) + 1, q);
   st.exec();
 
   SQLite::Statement de(*db_,
@@ -334,81 +270,9 @@ std::size_t RunStore::query_count() const {
 
 std::vector<QueryRecord> RunStore::queries() const {
   std::vector<QueryRecord> out;
-  SQLite::Statement st(
-      *db_,
-      fmt::format(
-          "SELECT seq, repeat, session, item_id, category, source, kind, prompt, reference, "
-          "response, extracted, correct, score_method, input_tokens, output_tokens, t_start_ns, "
-          "t_first_token_ns, t_end_ns, token_times_json, error_kind, error_message, energy_j, "
-          "prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, mean_temperature_c, "
-          "max_memory_mb, energy_source, energy_flags, server_timings_json, server_cpu_s, {}, {} "
-          "FROM queries ORDER BY {}",
-          reference_columns(), load_columns(), key_order()));
-  while (st.executeStep()) {
-    QueryRecord q;
-    int i = 0;
-    q.seq = st.getColumn(i++).getInt();
-    q.repeat = st.getColumn(i++).getInt();
-    q.session = st.getColumn(i++).getInt();
-    q.item_id = text(st.getColumn(i++));
-    q.category = text(st.getColumn(i++));
-    q.source = text(st.getColumn(i++));
-    q.kind = text(st.getColumn(i++));
-    q.prompt = text(st.getColumn(i++));
-    q.reference = text(st.getColumn(i++));
-    q.response = text(st.getColumn(i++));
-    q.extracted = text(st.getColumn(i++));
-    const auto correct = opt_int(st.getColumn(i++));
-    if (correct) q.correct = *correct != 0;
-    q.score_method = text(st.getColumn(i++));
-    q.input_tokens = opt_int(st.getColumn(i++));
-    q.output_tokens = opt_int(st.getColumn(i++));
-    q.t_start_ns = st.getColumn(i++).getInt64();
-    q.t_first_token_ns = st.getColumn(i++).getInt64();
-    q.t_end_ns = st.getColumn(i++).getInt64();
-    const std::string tt = text(st.getColumn(i++));
-    if (!tt.empty()) q.token_times_ns = nlohmann::json::parse(tt).get<std::vector<std::int64_t>>();
-    q.error_kind = text(st.getColumn(i++));
-    q.error_message = text(st.getColumn(i++));
-    q.energy_j = opt_double(st.getColumn(i++));
-    q.prefill_energy_j = opt_double(st.getColumn(i++));
-    q.decode_energy_j = opt_double(st.getColumn(i++));
-    q.net_energy_j = opt_double(st.getColumn(i++));
-    q.peak_power_w = opt_double(st.getColumn(i++));
-    q.mean_temperature_c = opt_double(st.getColumn(i++));
-    q.max_memory_mb = opt_double(st.getColumn(i++));
-    q.energy_source = text(st.getColumn(i++));
-    q.energy_flags = static_cast<std::uint32_t>(st.getColumn(i++).getInt64());
-    q.server_timings_json = text(st.getColumn(i++));
-    q.server_cpu_s = opt_double(st.getColumn(i++));
-    q.reference_nll_nats = opt_double(st.getColumn(i++));
-    q.reference_tokens = opt_int(st.getColumn(i++));
-    q.stage = st.getColumn(i++).getInt();
-    if (!st.getColumn(i).isNull()) q.queue_ns = st.getColumn(i).getInt64();
-    ++i;
-    q.attempts = st.getColumn(i++).getInt();
-    out.push_back(std::move(q));
-  }
-  SQLite::Statement de(*db_, fmt::format("SELECT {} AS stage, seq, repeat, domain_idx, energy_j, prefill_energy_j, "
-                                         "decode_energy_j, source, flags, samples FROM query_energy "
-                                         "ORDER BY stage, seq, repeat, domain_idx",
-                                         energy_stage_column()));
-  std::size_t k = 0;  // both result sets are ordered by (stage, seq, repeat): merge them
-  while (de.executeStep()) {
-    const QueryKey key{de.getColumn(0).getInt(), de.getColumn(1).getInt(), de.getColumn(2).getInt()};
-    while (k < out.size() && out[k].key() < key) ++k;
-    if (k == out.size()) break;
-    if (out[k].key() != key) continue;
-    DomainEnergy d;
-    d.domain_index = de.getColumn(3).getInt();
-    d.energy_j = opt_double(de.getColumn(4));
-    d.prefill_energy_j = opt_double(de.getColumn(5));
-    d.decode_energy_j = opt_double(de.getColumn(6));
-    d.source = text(de.getColumn(7));
-    d.flags = static_cast<std::uint32_t>(de.getColumn(8).getInt64());
-    d.samples = de.getColumn(9).getInt();
-    out[k].domains.push_back(std::move(d));
-  }
+  QueryReadOptions all;
+  all.texts = all.token_times = all.domains = true;
+  for_each_query([&](const QueryRecord& q) { out.push_back(q); }, all);
   return out;
 }
 

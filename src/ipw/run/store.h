@@ -98,6 +98,7 @@ class RunStore final : public judge::JudgmentCache {
 
   // The queries already stored: resume skips these.
   std::set<QueryKey> completed_keys() const;
+  // Every query, whole (texts, token times, domains): for_each_query collected, for small runs.
   std::vector<QueryRecord> queries() const;
   std::size_t query_count() const;
   // Streams queries in (stage, seq, repeat) order through one reused QueryRecord, for
@@ -126,11 +127,6 @@ class RunStore final : public judge::JudgmentCache {
   RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);
   bool has_judgments_table() const;
   std::string judgment_columns() const;
-  // The SELECT list for the reference-score columns: the columns, or NULLs in a store that
-  // predates them (opened read-only, so not migrated).
-  const char* reference_columns() const;
-  // "stage, queue_ns, attempts", with constants for what a store before schema 4 / 6 lacks
-  const char* load_columns() const;
   const char* key_order() const;     // ORDER BY for queries: "stage, seq, repeat" (or "seq, repeat" before 4)
   const char* energy_stage_column() const;  // query_energy's stage: "stage", or "0" before schema 5
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);

@@ -1,14 +1,16 @@
-// RunStore::for_each_query: the streaming reader behind analysis at scale.
-// Kept apart from store.cpp because it trades generality for speed: one reused
-// record, only the requested columns, and a hand-written reader for the token
-// time arrays (a JSON parser per row would dominate a million-row scan).
+// RunStore::for_each_query: the one reader of stored queries, streaming, behind
+// analysis at scale. Kept apart from store.cpp because it trades generality for
+// speed: one reused record, only the requested columns, raw sqlite3 access
+// (query_columns.cpp reads each column).
 #include <cstdlib>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 #include <fmt/format.h>
 
+#include "ipw/run/query_columns.h"
 #include "ipw/run/store.h"
+#include "ipw/run/store_schema.h"
 
 namespace ipw::run {
 namespace {
@@ -20,34 +22,12 @@ std::optional<double> opt_double(sqlite3_stmt* s, int i) {
   if (is_null(s, i)) return std::nullopt;
   return sqlite3_column_double(s, i);
 }
-std::optional<int> opt_int(sqlite3_stmt* s, int i) {
-  if (is_null(s, i)) return std::nullopt;
-  return sqlite3_column_int(s, i);
-}
 void assign_text(std::string& out, sqlite3_stmt* s, int i) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
   if (p == nullptr) {
     out.clear();
   } else {
     out.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
-  }
-}
-
-// Parses "[1,2,3]" (what commit_query writes) into `out`; throws on anything else.
-void parse_times(const char* s, std::vector<std::int64_t>& out) {
-  out.clear();
-  const char* p = s;
-  while (*p == ' ') ++p;
-  if (*p != '[') throw StoreError(fmt::format("malformed token_times_json: {:.40}", s));
-  ++p;
-  while (true) {
-    while (*p == ' ' || *p == ',') ++p;
-    if (*p == ']') return;
-    char* end = nullptr;
-    const long long v = std::strtoll(p, &end, 10);
-    if (end == p) throw StoreError(fmt::format("malformed token_times_json: {:.40}", s));
-    out.push_back(v);
-    p = end;
   }
 }
 
@@ -75,19 +55,18 @@ struct Stmt {
 
 void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
                               const QueryReadOptions& opts) const {
-  // Column order is fixed; texts and token times are selected as NULL when not wanted.
-  const std::string sql = fmt::format(
-      "SELECT seq, repeat, session, item_id, category, source, kind, correct, score_method, "
-      "input_tokens, output_tokens, t_start_ns, t_first_token_ns, t_end_ns, error_kind, "
-      "energy_j, prefill_energy_j, decode_energy_j, net_energy_j, peak_power_w, "
-      "mean_temperature_c, max_memory_mb, energy_source, energy_flags, server_cpu_s, {}, {}, {}, {} "
-      "FROM queries ORDER BY {}",
-      reference_columns(), load_columns(),
-      opts.texts ? "prompt, reference, response, extracted, error_message, server_timings_json"
-                 : "NULL, NULL, NULL, NULL, NULL, NULL",
-      opts.token_times ? "token_times_json" : "NULL", key_order());
+  // Every column of the table, in its order: NULL for a part not asked for, the column's
+  // default in a store that predates it (opened read-only, so not migrated).
+  const auto& columns = query_columns();
+  std::string select;
+  for (const QueryColumn& c : columns) {
+    const bool wanted = c.part == QueryColumn::Part::always || (c.part == QueryColumn::Part::texts && opts.texts) ||
+                        (c.part == QueryColumn::Part::token_times && opts.token_times);
+    const char* expr = !wanted ? "NULL" : c.absent_as && !has_column(*db_, "queries", c.name) ? c.absent_as : c.name;
+    select += fmt::format("{}{}", select.empty() ? "" : ", ", expr);
+  }
   sqlite3* db = db_->getHandle();
-  Stmt st(db, sql);
+  Stmt st(db, fmt::format("SELECT {} FROM queries ORDER BY {}", select, key_order()));
   std::optional<Stmt> de;
   bool de_has_row = false;
   if (opts.domains) {
@@ -97,55 +76,8 @@ void RunStore::for_each_query(const std::function<void(const QueryRecord&)>& fn,
     de_has_row = de->step(db);
   }
   QueryRecord q;
-  sqlite3_stmt* r = st.s;
   while (st.step(db)) {
-    int i = 0;
-    q.seq = sqlite3_column_int(r, i++);
-    q.repeat = sqlite3_column_int(r, i++);
-    q.session = sqlite3_column_int(r, i++);
-    assign_text(q.item_id, r, i++);
-    assign_text(q.category, r, i++);
-    assign_text(q.source, r, i++);
-    assign_text(q.kind, r, i++);
-    const auto correct = opt_int(r, i++);
-    q.correct = correct ? std::optional<bool>(*correct != 0) : std::nullopt;
-    assign_text(q.score_method, r, i++);
-    q.input_tokens = opt_int(r, i++);
-    q.output_tokens = opt_int(r, i++);
-    q.t_start_ns = sqlite3_column_int64(r, i++);
-    q.t_first_token_ns = sqlite3_column_int64(r, i++);
-    q.t_end_ns = sqlite3_column_int64(r, i++);
-    assign_text(q.error_kind, r, i++);
-    q.energy_j = opt_double(r, i++);
-    q.prefill_energy_j = opt_double(r, i++);
-    q.decode_energy_j = opt_double(r, i++);
-    q.net_energy_j = opt_double(r, i++);
-    q.peak_power_w = opt_double(r, i++);
-    q.mean_temperature_c = opt_double(r, i++);
-    q.max_memory_mb = opt_double(r, i++);
-    assign_text(q.energy_source, r, i++);
-    q.energy_flags = static_cast<std::uint32_t>(sqlite3_column_int64(r, i++));
-    q.server_cpu_s = opt_double(r, i++);
-    q.reference_nll_nats = opt_double(r, i++);
-    q.reference_tokens = opt_int(r, i++);
-    q.stage = sqlite3_column_int(r, i++);
-    const auto queue_ns = sqlite3_column_type(r, i) == SQLITE_NULL ? std::nullopt
-                                                                    : std::optional<std::int64_t>(sqlite3_column_int64(r, i));
-    q.queue_ns = queue_ns;
-    ++i;
-    q.attempts = sqlite3_column_int(r, i++);
-    assign_text(q.prompt, r, i++);
-    assign_text(q.reference, r, i++);
-    assign_text(q.response, r, i++);
-    assign_text(q.extracted, r, i++);
-    assign_text(q.error_message, r, i++);
-    assign_text(q.server_timings_json, r, i++);
-    const auto* tt = reinterpret_cast<const char*>(sqlite3_column_text(r, i++));
-    if (tt == nullptr) {
-      q.token_times_ns.clear();
-    } else {
-      parse_times(tt, q.token_times_ns);
-    }
+    for (std::size_t i = 0; i < columns.size(); ++i) columns[i].read(st.s, static_cast<int>(i), q);
     q.domains.clear();
     // Both statements are ordered by (stage, seq, repeat): merge, skipping orphans.
     while (de_has_row) {
