@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 
+#include "ipw/run/query_columns.h"
 #include "ipw/run/store.h"
 #include "ipw/run/store_schema.h"
 
@@ -40,15 +41,6 @@ JudgmentRecord read_row(SQLite::Statement& st) {
   j.t_utc = text(st.getColumn(i++));
   j.stage = st.getColumn(i++).getInt();
   return j;
-}
-
-template <typename T>
-void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
-  if (v) {
-    st.bind(i, *v);
-  } else {
-    st.bind(i);
-  }
 }
 
 }  // namespace
