@@ -65,8 +65,7 @@ void AmdCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
 
 void AmdCollector::measure_update_period(const Clock& clock, const Sleeper& sleep,
                                          const UpdatePeriodOptions& opts) {
-  periods_ = detect_update_periods(*this, clock, sleep, opts);
-  period_ns_ = slowest_period_ns(periods_);
+  periods_.measure(*this, clock, sleep, opts);
 }
 
 nlohmann::json AmdCollector::describe() const {
@@ -77,7 +76,7 @@ nlohmann::json AmdCollector::describe() const {
                         {"pci_slot", g.hw.pci_slot},     {"hwmon", fs_->describe_path(g.hw.dir)},
                         {"energy", to_string(g.energy)}, {"energy_note", g.energy_note},
                         {"power_file", g.hw.power_file}};
-    if (i < periods_.size()) j["update_period"] = to_json(periods_[i]);
+    periods_.describe(i, j);
     gpus.push_back(std::move(j));
   }
   return {{"source", "amd"},

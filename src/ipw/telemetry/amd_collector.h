@@ -62,7 +62,7 @@ class AmdCollector final : public Collector {
   std::string name() const override { return "amd"; }
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
-  std::int64_t update_period_ns() const override { return period_ns_; }
+  std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
   bool latches_counter() const override { return true; }
   nlohmann::json describe() const override;
 
@@ -76,8 +76,7 @@ class AmdCollector final : public Collector {
   std::shared_ptr<AmdEnergyCounters> smi_;
   std::string smi_note_;
   std::vector<DomainInfo> domains_;
-  std::vector<UpdatePeriod> periods_;
-  std::int64_t period_ns_ = 0;
+  MeasuredPeriods periods_;
 };
 
 // Selection among the discovered GPUs (PCI order). devices wins over the

@@ -158,9 +158,7 @@ void JetsonCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
 
 void JetsonCollector::measure_update_period(const Clock& clock, const Sleeper& sleep,
                                             const UpdatePeriodOptions& opts) {
-  periods_ = detect_update_periods(*this, clock, sleep, opts);
-  periods_.pop_back();  // the total repeats the rails' timing
-  period_ns_ = slowest_period_ns(periods_);
+  periods_.measure(*this, clock, sleep, opts, rails_.size());  // the total repeats the rails' timing
 }
 
 nlohmann::json JetsonCollector::describe() const {
@@ -171,7 +169,7 @@ nlohmann::json JetsonCollector::describe() const {
     j["files"] = r.power_mw.empty() ? nlohmann::json{fs_->describe_path(r.voltage_mv),
                                                      fs_->describe_path(r.current_ma)}
                                     : nlohmann::json{fs_->describe_path(r.power_mw)};
-    if (i < periods_.size()) j["update_period"] = to_json(periods_[i]);
+    periods_.describe(i, j);
     rails.push_back(std::move(j));
   }
   return {{"source", "jetson"}, {"rails", rails}, {"total", domains_.back().device}};

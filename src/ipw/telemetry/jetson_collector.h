@@ -46,7 +46,7 @@ class JetsonCollector final : public Collector {
   std::string name() const override { return "jetson"; }
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
-  std::int64_t update_period_ns() const override { return period_ns_; }
+  std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
   nlohmann::json describe() const override;
   // Only the `system` total (last domain): the rails overlap with it and with each other.
   std::vector<std::size_t> summable_domains() const override { return {rails_.size()}; }
@@ -59,8 +59,7 @@ class JetsonCollector final : public Collector {
   std::vector<JetsonRail> rails_;
   std::optional<std::size_t> input_rail_;
   std::vector<DomainInfo> domains_;  // rails..., then "system"
-  std::vector<UpdatePeriod> periods_;
-  std::int64_t period_ns_ = 0;
+  MeasuredPeriods periods_;
 };
 
 SourceStatus probe_jetson(const SysfsReader& fs);

@@ -56,8 +56,7 @@ void NvmlCollector::read(std::int64_t /*t_ns*/, std::vector<Reading>& out) {
 
 void NvmlCollector::measure_update_period(const Clock& clock, const Sleeper& sleep,
                                           const UpdatePeriodOptions& opts) {
-  periods_ = detect_update_periods(*this, clock, sleep, opts);
-  period_ns_ = slowest_period_ns(periods_);
+  periods_.measure(*this, clock, sleep, opts);
 }
 
 nlohmann::json NvmlCollector::describe() const {
@@ -73,7 +72,7 @@ nlohmann::json NvmlCollector::describe() const {
     if (!g.energy_note.empty()) j["energy_note"] = g.energy_note;
     if (g.memory_total_bytes)
       j["memory_total_mib"] = static_cast<double>(*g.memory_total_bytes) / (1024.0 * 1024.0);
-    if (i < periods_.size()) j["update_period"] = to_json(periods_[i]);
+    periods_.describe(i, j);
     gpus.push_back(std::move(j));
   }
   return {{"source", "nvml"},

@@ -52,7 +52,7 @@ class NvmlCollector final : public Collector {
   std::string name() const override { return "nvml"; }
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
-  std::int64_t update_period_ns() const override { return period_ns_; }
+  std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
   bool latches_counter() const override { return true; }
   nlohmann::json describe() const override;
 
@@ -66,8 +66,7 @@ class NvmlCollector final : public Collector {
   std::string driver_version_;
   std::string selection_;
   std::vector<DomainInfo> domains_;
-  std::vector<UpdatePeriod> periods_;
-  std::int64_t period_ns_ = 0;
+  MeasuredPeriods periods_;
 };
 
 // Loads NVML, selects GPUs, checks what each can report. The error status says

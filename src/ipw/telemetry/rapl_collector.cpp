@@ -31,9 +31,8 @@ void RaplCollector::measure_update_period(const Clock& clock, const Sleeper& sle
   // Measured on a scratch copy of the power estimators' state: detection reads
   // must not leave history that the sampler's first readings would average over.
   auto saved = power_;
-  periods_ = detect_update_periods(*this, clock, sleep, opts);
+  periods_.measure(*this, clock, sleep, opts);
   power_ = std::move(saved);
-  period_ns_ = slowest_period_ns(periods_);
 }
 
 nlohmann::json RaplCollector::describe() const {
@@ -44,7 +43,7 @@ nlohmann::json RaplCollector::describe() const {
                         {"zone", z.zone_name},     {"kind", to_string(z.kind)},
                         {"socket", z.socket},      {"wrap_j", z.wrap_j}};
     if (z.die) j["die"] = *z.die;
-    if (i < periods_.size()) j["update_period"] = to_json(periods_[i]);
+    periods_.describe(i, j);
     zones.push_back(std::move(j));
   }
   nlohmann::json summable = nlohmann::json::array();

@@ -30,7 +30,7 @@ class RaplCollector final : public Collector {
   std::string name() const override { return "rapl"; }
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
-  std::int64_t update_period_ns() const override { return period_ns_; }
+  std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
   bool latches_counter() const override { return true; }
   nlohmann::json describe() const override;
   std::vector<std::size_t> summable_domains() const override { return rapl_summable(zones_); }
@@ -46,8 +46,7 @@ class RaplCollector final : public Collector {
   std::vector<std::string> skipped_;
   std::vector<DomainInfo> domains_;
   std::vector<CounterPower> power_;
-  std::vector<UpdatePeriod> periods_;
-  std::int64_t period_ns_ = 0;
+  MeasuredPeriods periods_;
 };
 
 // What `ipw doctor` prints for RAPL. Never throws.

@@ -5,6 +5,7 @@
 // shorter than it cannot be measured from the counter. So at start we read
 // the source back-to-back until its value has changed N times and keep the
 // median interval between changes.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -66,5 +67,28 @@ std::vector<UpdatePeriod> detect_update_periods(Collector& collector, const Cloc
 std::int64_t slowest_period_ns(const std::vector<UpdatePeriod>& periods);
 
 nlohmann::json to_json(const UpdatePeriod& p);
+
+// What a hardware collector keeps of its domains' update periods: each domain's, for its
+// description, and the slowest, which is the collector's update_period_ns().
+class MeasuredPeriods {
+ public:
+  // Only the first `domains` count (a derived domain, such as a sum of the others, repeats
+  // their timing).
+  void measure(Collector& collector, const Clock& clock, const Sleeper& sleep, const UpdatePeriodOptions& opts,
+               std::size_t domains = SIZE_MAX) {
+    periods_ = detect_update_periods(collector, clock, sleep, opts);
+    if (periods_.size() > domains) periods_.resize(domains);
+    slowest_ns_ = slowest_period_ns(periods_);
+  }
+  std::int64_t slowest_ns() const { return slowest_ns_; }  // 0 until measured
+  // Adds the domain's "update_period" to its description, when it was measured.
+  void describe(std::size_t domain, nlohmann::json& j) const {
+    if (domain < periods_.size()) j["update_period"] = to_json(periods_[domain]);
+  }
+
+ private:
+  std::vector<UpdatePeriod> periods_;
+  std::int64_t slowest_ns_ = 0;
+};
 
 }  // namespace ipw::telemetry
