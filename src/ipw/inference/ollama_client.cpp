@@ -5,9 +5,10 @@
 
 #include "ipw/common/utf8.h"
 #include "ipw/inference/client_factories.h"
-#include "ipw/inference/http_streamer.h"
 #include "ipw/inference/ndjson_parser.h"
+#include "ipw/inference/streaming_client.h"
 #include "ipw/inference/token_recorder.h"
+#include "ipw/inference/wire_json.h"
 
 namespace ipw::inference {
 
@@ -15,14 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kExcerptChars = 200;
-
 // Ollama's final record reports these durations in nanoseconds; they are stored with
 // the unit in the name.
 constexpr const char* kDurationFields[] = {"total_duration", "load_duration",
                                            "prompt_eval_duration", "eval_duration"};
-
-std::string excerpt(std::string_view s) { return ipw::excerpt(s, kExcerptChars); }
 
 json request_body(const Request& req) {
   json options = {
@@ -39,16 +36,6 @@ json request_body(const Request& req) {
     body["prompt"] = req.prompt;
   }
   return body;
-}
-
-std::string string_field(const json& obj, const char* key) {
-  if (!obj.is_object()) return {};
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return {};
-  if (!it->is_string()) {
-    throw std::runtime_error(fmt::format("field `{}` is not a string: {}", key, excerpt(it->dump())));
-  }
-  return it->get<std::string>();
 }
 
 std::optional<int> int_field(const json& obj, const char* key) {
@@ -84,7 +71,7 @@ class OllamaDecoder final : public StreamDecoder {
     if (!j.is_object()) return fmt::format("line {} is not a JSON object", rec.line_no);
     if (auto it = j.find("error"); it != j.end() && !it->is_null()) {
       return fmt::format("server reported an error: {}",
-                         excerpt(it->is_string() ? it->get<std::string>() : it->dump()));
+                         wire_excerpt(it->is_string() ? it->get<std::string>() : it->dump()));
     }
     try {
       if (chat_) {
@@ -128,31 +115,17 @@ class OllamaDecoder final : public StreamDecoder {
   bool done_ = false;
 };
 
-class OllamaClient final : public Client {
+class OllamaClient final : public StreamingClient<OllamaDecoder> {
  public:
   OllamaClient(const ClientOptions& opts, const Clock& clock)
-      : http_(opts, clock), base_url_(normalise_base_url(opts.base_url)) {}
-
-  Result complete(const Request& req, const TokenCallback& on_token) override {
-    DecodingJob<OllamaDecoder> job(on_token, req.chat);
-    return http_.post(http_post(req), job);
-  }
-
-  void start(const Request& req, DoneCallback done) override {
-    http_.start(http_post(req), std::make_unique<DecodingJob<OllamaDecoder>>(TokenCallback{}, req.chat), std::move(done));
-  }
-
-  std::size_t poll(std::int64_t wait_ns) override { return http_.poll(wait_ns); }
-
-  void cancel() override { http_.cancel(); }
+      : StreamingClient(opts, clock), base_url_(normalise_base_url(opts.base_url)) {}
 
  private:
-  HttpPost http_post(const Request& req) const {
+  HttpPost http_post(const Request& req) const override {
     return {base_url_ + (req.chat ? "/api/chat" : "/api/generate"),
             request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "application/x-ndjson"};
   }
 
-  HttpStreamer http_;
   std::string base_url_;
 };
 

@@ -4,21 +4,18 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "ipw/inference/client_factories.h"
-#include "ipw/inference/http_streamer.h"
 #include "ipw/common/utf8.h"
+#include "ipw/inference/client_factories.h"
 #include "ipw/inference/sse_parser.h"
+#include "ipw/inference/streaming_client.h"
 #include "ipw/inference/token_recorder.h"
+#include "ipw/inference/wire_json.h"
 
 namespace ipw::inference {
 
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kExcerptChars = 200;
-
-std::string excerpt(std::string_view s) { return ipw::excerpt(s, kExcerptChars); }
 
 json request_body(const Request& req) {
   json body = {
@@ -47,17 +44,6 @@ std::string error_text(const json& err) {
   }
   if (err.is_string()) return err.get<std::string>();
   return err.dump();
-}
-
-// A string field, or "" when absent/null; anything else is a protocol error.
-std::string string_field(const json& obj, const char* key) {
-  if (!obj.is_object()) return {};
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return {};
-  if (!it->is_string()) {
-    throw std::runtime_error(fmt::format("field `{}` is not a string: {}", key, excerpt(it->dump())));
-  }
-  return it->get<std::string>();
 }
 
 class OpenAiDecoder final : public StreamDecoder {
@@ -95,22 +81,22 @@ class OpenAiDecoder final : public StreamDecoder {
     std::string fixed;
     std::string_view data = ev.data;
     if (!is_valid_utf8(data)) data = fixed = valid_utf8(data);
-    if (ev.event == "error") return fmt::format("server sent an error event: {}", excerpt(data));
+    if (ev.event == "error") return fmt::format("server sent an error event: {}", wire_excerpt(data));
     json j;
     try {
       j = json::parse(data);
     } catch (const json::parse_error& e) {
-      return fmt::format("malformed JSON in an event ({}): {}", e.what(), excerpt(data));
+      return fmt::format("malformed JSON in an event ({}): {}", e.what(), wire_excerpt(data));
     }
-    if (!j.is_object()) return fmt::format("event is not a JSON object: {}", excerpt(data));
+    if (!j.is_object()) return fmt::format("event is not a JSON object: {}", wire_excerpt(data));
     if (j.contains("error") && !j.at("error").is_null()) {
-      return fmt::format("server reported an error: {}", excerpt(error_text(j.at("error"))));
+      return fmt::format("server reported an error: {}", wire_excerpt(error_text(j.at("error"))));
     }
     try {
       read_choices(j, t_ns);
       read_usage(j);
     } catch (const std::exception& e) {
-      return fmt::format("unexpected event ({}): {}", e.what(), excerpt(data));
+      return fmt::format("unexpected event ({}): {}", e.what(), wire_excerpt(data));
     }
     return {};
   }
@@ -157,35 +143,21 @@ class OpenAiDecoder final : public StreamDecoder {
   bool done_ = false;
 };
 
-class OpenAiClient final : public Client {
+class OpenAiClient final : public StreamingClient<OpenAiDecoder> {
  public:
-  OpenAiClient(const ClientOptions& opts, const Clock& clock) : http_(opts, clock) {
+  OpenAiClient(const ClientOptions& opts, const Clock& clock) : StreamingClient(opts, clock) {
     std::string base = normalise_base_url(opts.base_url);
     // Users often paste the OpenAI-style base URL that already ends in /v1.
     if (base.ends_with("/v1")) base.resize(base.size() - 3);
     base_url_ = std::move(base);
   }
 
-  Result complete(const Request& req, const TokenCallback& on_token) override {
-    DecodingJob<OpenAiDecoder> job(on_token, req.chat);
-    return http_.post(http_post(req), job);
-  }
-
-  void start(const Request& req, DoneCallback done) override {
-    http_.start(http_post(req), std::make_unique<DecodingJob<OpenAiDecoder>>(TokenCallback{}, req.chat), std::move(done));
-  }
-
-  std::size_t poll(std::int64_t wait_ns) override { return http_.poll(wait_ns); }
-
-  void cancel() override { http_.cancel(); }
-
  private:
-  HttpPost http_post(const Request& req) const {
+  HttpPost http_post(const Request& req) const override {
     return {base_url_ + (req.chat ? "/v1/chat/completions" : "/v1/completions"),
             request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "text/event-stream"};
   }
 
-  HttpStreamer http_;
   std::string base_url_;
 };
 
