@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "ipw/common/utf8.h"
 #include "ipw/inference/client_factories.h"
 #include "ipw/inference/ndjson_parser.h"
 #include "ipw/inference/streaming_client.h"
