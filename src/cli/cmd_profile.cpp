@@ -16,6 +16,7 @@
 #include "ipw/metrics/slo.h"
 #include "ipw/metrics/stages.h"
 #include "ipw/report/run_analysis.h"
+#include "ipw/run/profile_resume.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/store.h"
 #include "ipw/telemetry/registry.h"
@@ -44,26 +45,13 @@ struct ProfileFlags {
 };
 
 // On --resume, the stored configuration is the base and only flags given again
-// override it: collect the config keys of the options the user actually passed.
-nlohmann::json given_overrides(const CLI::App& app, const run::ProfileConfig& cfg) {
-  const nlohmann::json all = run::to_json(cfg);
-  nlohmann::json out = nlohmann::json::object();
+// override it: the long names of the options the user actually passed.
+std::vector<std::string> given_flags(const CLI::App& app) {
+  std::vector<std::string> flags;
   for (const CLI::Option* opt : app.get_options()) {
-    if (opt->count() == 0 || opt->get_lnames().empty()) continue;
-    std::string key = opt->get_lnames().front();
-    for (char& c : key) {
-      if (c == '-') c = '_';
-    }
-    if (key == "engine_arg") key = "engine_args";
-    if (key == "completion") key = "chat";
-    if (key == "judge") key = "judge_url";
-    if (key == "format") key = "dataset_format";
-    if (key == "field") key = "fields";
-    if (!all.contains(key) && all.contains(key + "_s")) key += "_s";  // --connect-timeout etc.
-    if (key == "model" && !cfg.engine_model_path.empty()) out["engine_model_path"] = all["engine_model_path"];
-    if (all.contains(key)) out[key] = all[key];
+    if (opt->count() > 0 && !opt->get_lnames().empty()) flags.push_back(opt->get_lnames().front());
   }
-  return out;
+  return flags;
 }
 
 // The default model made by scripts/make-model.sh: IPW_DEFAULT_MODEL, else
@@ -124,27 +112,7 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
   if (!f.resume.empty()) {
     const auto store = run::RunStore::open(f.resume, /*read_only=*/true);
     const auto stored = store.manifest().value("config", nlohmann::json::object());
-    const nlohmann::json overrides = given_overrides(app, f.cfg);
-    // The items a run covers are fixed when it starts: resuming with another subset would mix two
-    // workloads in one run (the dataset's own bytes are checked by hash in the profiler).
-    for (const char* key : {"dataset_format", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify"}) {
-      if (overrides.contains(key) && stored.contains(key) && overrides[key] != stored[key]) {
-        throw std::invalid_argument(fmt::format(
-            "--resume: '{}' was {} when {} started and cannot change (it chooses the run's items)", key,
-            stored[key].dump(), f.resume));
-      }
-    }
-    req.config = run::merge_config(run::merge_config(run::ProfileConfig{}, stored), overrides);
-    // A new --server on resume replaces an engine the run started itself.
-    if (overrides.contains("server") && !overrides.contains("engine")) req.config.engine.clear();
-    // The stored URLs lost their credentials (never stored): the user gives them again.
-    for (const auto& [url, flag] : {std::pair{req.config.server, "--server"}, {req.config.judge_url, "--judge"}}) {
-      if (url.find("***") != std::string::npos) {
-        throw std::invalid_argument(fmt::format(
-            "--resume: the run's {} URL ({}) held credentials, which ipw never stores; give {} URL again", flag,
-            url, flag));
-      }
-    }
+    req.config = run::resume_config(stored, run::overrides_from_flags(given_flags(app), f.cfg), f.resume);
     req.resume_dir = f.resume;
   } else {
     if (!f.cfg.engine.empty() && f.cfg.engine_model_path.empty()) {
