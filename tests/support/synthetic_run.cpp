@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "ipw/metrics/rng.h"
+#include "ipw/common/rng.h"
 #include "ipw/run/store.h"
 
 namespace ipw::synthetic {
@@ -22,7 +22,7 @@ struct ItemProps {
 };
 
 ItemProps item_props(std::size_t item, std::size_t categories) {
-  metrics::SplitMix64 r(0xC0FFEEULL + item * 0x9E37ULL);
+  SplitMix64 r(0xC0FFEEULL + item * 0x9E37ULL);
   ItemProps p;
   p.difficulty = (r.uniform() - 0.5) * 6.0;
   p.input_tokens = 20 + static_cast<int>(r.uniform() * 400);
@@ -94,7 +94,7 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
                   {"total_power_w", spec.idle_power_w}};
   session.id = store.begin_session(session);
 
-  metrics::SplitMix64 rng(spec.seed);
+  SplitMix64 rng(spec.seed);
   CounterTrace trace;
   trace.period_ns = spec.sample_period_ns;
   trace.next_ns = spec.sample_period_ns;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "ipw/metrics/rng.h"
+#include "ipw/common/rng.h"
 
 namespace ipw::metrics {
 namespace {

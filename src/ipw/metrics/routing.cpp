@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "ipw/metrics/rng.h"
+#include "ipw/common/rng.h"
 
 namespace ipw::metrics {
 namespace {

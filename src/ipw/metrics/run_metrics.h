@@ -16,7 +16,7 @@
 #include "ipw/metrics/energy_model.h"
 #include "ipw/metrics/perplexity.h"
 #include "ipw/metrics/repeats.h"
-#include "ipw/metrics/rng.h"
+#include "ipw/common/rng.h"
 #include "ipw/metrics/summary.h"
 
 namespace ipw::metrics {

@@ -4,38 +4,16 @@
 #include <map>
 #include <stdexcept>
 
+#include "ipw/common/rng.h"
+
 namespace ipw::workload {
 namespace {
 
-// splitmix64: tiny, well mixed, and specified exactly (unlike std:: distributions).
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, bound) without modulo bias (rejection sampling).
-  std::uint64_t below(std::uint64_t bound) {
-    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-    std::uint64_t r;
-    do {
-      r = next();
-    } while (r >= limit);
-    return r % bound;
-  }
-
- private:
-  std::uint64_t state_;
-};
-
 // k distinct indices of `pool`, by a partial Fisher–Yates shuffle.
-std::vector<std::size_t> choose(std::vector<std::size_t> pool, std::size_t k, Rng& rng) {
+std::vector<std::size_t> choose(std::vector<std::size_t> pool, std::size_t k, SplitMix64& rng) {
   k = std::min(k, pool.size());
   for (std::size_t i = 0; i < k; ++i) {
-    const std::size_t j = i + static_cast<std::size_t>(rng.below(pool.size() - i));
+    const std::size_t j = i + static_cast<std::size_t>(rng.below_exact(pool.size() - i));
     std::swap(pool[i], pool[j]);
   }
   pool.resize(k);
@@ -55,7 +33,7 @@ std::vector<Item> sample_items(const std::vector<Item>& items, const SampleOptio
     throw std::invalid_argument("cannot stratify by '" + opt.stratify + "' (expected category, source or kind)");
   }
   if (opt.n == 0 || opt.n >= items.size()) return items;
-  Rng rng(opt.seed);
+  SplitMix64 rng(opt.seed);
   std::vector<std::size_t> chosen;
   if (opt.stratify.empty()) {
     std::vector<std::size_t> all(items.size());

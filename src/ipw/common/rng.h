@@ -1,12 +1,13 @@
 #pragma once
-// A small seeded PRNG (SplitMix64) for bootstrap resampling: the same seed gives
-// the same intervals on every machine and compiler, which std::mt19937 plus
+// A small seeded PRNG (SplitMix64) for everything ipw draws (bootstrap resampling,
+// routing simulations, --sample's subset, synthetic runs): the same seed gives the
+// same draws on every machine and compiler, which std::mt19937 plus
 // std::uniform_int_distribution does not guarantee (the distribution is
 // implementation-defined).
 #include <cstddef>
 #include <cstdint>
 
-namespace ipw::metrics {
+namespace ipw {
 
 class SplitMix64 {
  public:
@@ -25,6 +26,17 @@ class SplitMix64 {
     return static_cast<std::size_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
   }
 
+  // Uniform in [0, n) with no bias at all (rejection sampling): --sample's subsets, which
+  // must stay the same for a seed, draw this way.
+  std::uint64_t below_exact(std::uint64_t n) {
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    std::uint64_t r;
+    do {
+      r = next();
+    } while (r >= limit);
+    return r % n;
+  }
+
   // Uniform double in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
@@ -32,4 +44,4 @@ class SplitMix64 {
   std::uint64_t state_;
 };
 
-}  // namespace ipw::metrics
+}  // namespace ipw
