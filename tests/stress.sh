@@ -33,10 +33,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 status=0
 summary=()
 for pass in "${passes[@]}"; do
+  prefix=()
   case "$pass" in
     normal) dir=build ;;
     asan) dir=build-asan ;;
-    tsan) dir=build-tsan ;;
+    tsan) dir=build-tsan; prefix=(setarch "$(uname -m)" -R) ;;  # as scripts/test.sh runs it
     *) echo "stress: unknown pass '$pass' (normal, asan or tsan)" >&2; exit 2 ;;
   esac
   [ -f "$dir/CTestTestfile.cmake" ] || { echo "stress: $dir is not built: run scripts/test.sh first" >&2; exit 2; }
@@ -49,7 +50,7 @@ for pass in "${passes[@]}"; do
     # one still alive after it is a failure (tests/leak_check.sh).
     tag="ipw-stress-$$-$pass-$i"
     # shellcheck disable=SC2086
-    IPW_TEST_SUITE_TAG="$tag" ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" ${IPW_STRESS_CTEST_ARGS:-} \
+    IPW_TEST_SUITE_TAG="$tag" "${prefix[@]}" ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" ${IPW_STRESS_CTEST_ARGS:-} \
       >"$log" 2>&1
     rc=$?
     if ! bash tests/leak_check.sh "$tag" >>"$log" 2>&1; then
