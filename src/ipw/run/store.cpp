@@ -227,12 +227,16 @@ void RunStore::insert_query(const QueryRecord& record, int session) {
   make_storable(q);
   q.session = session;
   const auto& columns = query_columns();
-  std::string names, marks;
-  for (const QueryColumn& c : columns) {
-    names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
-    marks += marks.empty() ? "?" : ",?";
-  }
-  SQLite::Statement st(*db_, fmt::format("INSERT INTO queries ({}) VALUES ({})", names, marks));
+  // The statement's text follows from the table: built once, not for every stored query.
+  static const std::string insert_sql = [&columns] {
+    std::string names, marks;
+    for (const QueryColumn& c : columns) {
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
+      marks += marks.empty() ? "?" : ",?";
+    }
+    return fmt::format("INSERT INTO queries ({}) VALUES ({})", names, marks);
+  }();
+  SQLite::Statement st(*db_, insert_sql);
   for (std::size_t i = 0; i < columns.size(); ++i) columns[i].bind(st, static_cast<int>(i) + 1, q);
   st.exec();
 
