@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/telemetry/energy_meter.h"
 #include "ipw/telemetry/registry.h"
 
@@ -51,7 +52,7 @@ void print_table(const std::vector<telemetry::DomainEnergy>& es) {
 }
 
 int run_energy(const EnergyFlags& f) {
-  if (f.seconds == 0) throw std::invalid_argument("--seconds must be > 0");
+  if (f.seconds == 0) throw UsageError("--seconds must be > 0");
   // Without --watch a measurement needs an end; with it, Ctrl-C ends it unless --seconds is given.
   const double seconds = f.seconds > 0 ? f.seconds : f.watch ? 0.0 : 5.0;
   const auto& stop = install_stop_handlers();

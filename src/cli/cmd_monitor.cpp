@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/monitor/daemon.h"
 
 namespace ipw::cli {
@@ -20,11 +21,11 @@ std::string read_token(const std::string& flag, const std::string& file) {
   if (!flag.empty()) return flag;
   if (!file.empty()) {
     std::ifstream in(file);
-    if (!in) throw std::invalid_argument("--token-file: cannot read " + file);
+    if (!in) throw UsageError("--token-file: cannot read " + file);
     std::string token;
     std::getline(in, token);
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    if (token.empty()) throw std::invalid_argument("--token-file: " + file + " is empty");
+    if (token.empty()) throw UsageError("--token-file: " + file + " is empty");
     return token;
   }
   if (const char* env = std::getenv("IPW_MONITOR_TOKEN")) return env;

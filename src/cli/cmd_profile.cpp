@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/progress_bar.h"
 #include "cli/signals.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/inference/client.h"
 #include "ipw/inference/engine_launcher.h"
 #include "ipw/metrics/saturation.h"
@@ -62,7 +63,7 @@ std::string default_model_path() {
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   const auto candidate = exe.parent_path() / "../../third_party/models/ipw-tiny.gguf";
   if (!ec && std::filesystem::exists(candidate)) return std::filesystem::weakly_canonical(candidate).string();
-  throw std::invalid_argument(
+  throw UsageError(
       "no --server given and the default model is missing (third_party/models/ipw-tiny.gguf); "
       "run scripts/setup.sh to build llama.cpp and the model, or give --server URL / --engine llama.cpp --model FILE.gguf");
 }
@@ -116,7 +117,7 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     req.resume_dir = f.resume;
   } else {
     if (!f.cfg.engine.empty() && f.cfg.engine_model_path.empty()) {
-      throw std::invalid_argument("--engine llama.cpp needs --model FILE.gguf");
+      throw UsageError("--engine llama.cpp needs --model FILE.gguf");
     }
     req.config = f.cfg;
   }

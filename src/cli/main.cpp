@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "ipw/common/redact.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
 #include "ipw/monitor/grpc_transport.h"
@@ -138,7 +139,9 @@ int main(int argc, char** argv) {
     if (!sub->parsed()) continue;
     try {
       return handler(command_line);
-    } catch (const std::invalid_argument& e) {
+    } catch (const ipw::UsageError& e) {
+      // Exit 2 only for the command line as given (ipw/common/usage_error.h); any other
+      // error, an std::invalid_argument from deep in the library included, is a failure.
       fmt::print(stderr, "ipw {}: {}\n", sub->get_name(), e.what());
       return ipw::cli::kExitUsage;
     } catch (const std::exception& e) {

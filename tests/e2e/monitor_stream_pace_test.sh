@@ -11,11 +11,13 @@ source "$(dirname "$0")/monitor_lib.sh"
 
 start_monitor pace --telemetry estimated
 # A late wake-up of the sampler on a loaded machine can stretch one gap (the
-# read itself is late: nothing is skipped). The no-repeat contract must hold on
-# every try; the gap bound on one of three.
+# read itself is late: nothing is skipped). The peer excuses a long gap when the
+# monitor's threads waited for a CPU at least the excess meanwhile (their
+# schedstat run-queue time): the tolerance comes from what the scheduler did.
+# The no-repeat contract must hold on every try; the gap bound on one of three.
 for try in 1 2 3; do
   if "$PY" "$IPW_SOURCE_DIR/tests/e2e/monitor_peer.py" "127.0.0.1:$(grpc_port)" --readings 300 \
-       --max-gap-ms 75 >"$WORK/peer.json" 2>"$WORK/peer.err"; then
+       --max-gap-ms 75 --monitor-pid "$MON_PID" >"$WORK/peer.json" 2>"$WORK/peer.err"; then
     echo "ok: $(cat "$WORK/peer.json")"
     exit 0
   fi

@@ -108,6 +108,22 @@ grep -q "arrival load" "$tmp/route.txt" || fail "route lacks the load simulation
 import json, sys
 p = json.load(sys.stdin)["options"]["parameters"]
 assert sorted(p.values()) == [1e9, 70e9], p' || fail "route did not read model_info.parameters from the runs"
+# Exit codes: a command line that cannot work is usage (2); runs that cannot be routed
+# (they share no item) are a failure (1), not a usage error, though the library reports
+# both as bad arguments (ipw/common/usage_error.h).
+set +e
+"$ipw" route "$run_a" --cloud "$run_b" --params mock-small >"$tmp/route-usage.out" 2>&1
+rc_usage=$?
+printf '{"id": "other-1", "prompt": "Name a colour.", "answer": "red"}\n' >"$tmp/other.jsonl"
+"$ipw" profile --server "$url_a" --model mock-small --dataset "$tmp/other.jsonl" --telemetry "replay:$tmp/trace.csv" \
+  --idle-seconds 0 --out "$tmp/runs-other" >"$tmp/profile-other.log" 2>&1 || { cat "$tmp/profile-other.log"; fail "profile other"; }
+"$ipw" route "$run_a" --cloud "$(ls -d "$tmp/runs-other"/*/ | head -n1)" >"$tmp/route-disjoint.out" 2>&1
+rc_disjoint=$?
+set -e
+[ "$rc_usage" = 2 ] && grep -q "expects NAME=VALUE, got 'mock-small'" "$tmp/route-usage.out" ||
+  { cat "$tmp/route-usage.out"; fail "route --params without a value: exit $rc_usage, expected 2 (usage)"; }
+[ "$rc_disjoint" = 1 ] && grep -q "error: the local and cloud runs share no workload item" "$tmp/route-disjoint.out" ||
+  { cat "$tmp/route-disjoint.out"; fail "route over disjoint runs: exit $rc_disjoint, expected 1 (failure)"; }
 # README example: `ipw trend runs/*` on runs made by ipw profile (release dates from --model-info).
 "$ipw" trend "$run_a" "$run_b" >"$tmp/trend-from-runs.txt" ||
   { cat "$tmp/trend-from-runs.txt"; fail "trend on profiled runs without --release-date"; }

@@ -114,11 +114,11 @@ class Client {
 };
 
 // Registry: "openai" (any OpenAI-compatible server, SSE) or "ollama" (native NDJSON).
-// Throws std::invalid_argument for an unknown api name.
+// Throws ipw::UsageError for an unknown api name.
 std::unique_ptr<Client> make_client(const std::string& api, const ClientOptions& opts,
                                     const Clock& clock = steady_clock());
 std::vector<std::string> client_names();
-// base_url without trailing slashes. Throws std::invalid_argument, naming the URL without
+// base_url without trailing slashes. Throws ipw::UsageError, naming the URL without
 // its credentials, unless it is an http:// or https:// URL (any case): the one check of a
 // server URL, made by the clients and by `ipw profile` before a run directory exists.
 std::string normalise_base_url(std::string base_url);

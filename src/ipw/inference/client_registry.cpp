@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/inference/client.h"
 #include "ipw/inference/client_factories.h"
 
@@ -34,7 +35,7 @@ std::unique_ptr<Client> make_client(const std::string& api, const ClientOptions&
   for (const Entry& e : kClients) {
     if (api == e.name) return e.make(opts, clock);
   }
-  throw std::invalid_argument(
+  throw UsageError(
       fmt::format("unknown api '{}' (known: {})", api, fmt::join(client_names(), ", ")));
 }
 
@@ -54,7 +55,7 @@ std::string normalise_base_url(std::string base_url) {
   std::string scheme = base_url.substr(0, base_url.find("://"));
   for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (base_url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
-    throw std::invalid_argument(fmt::format(
+    throw UsageError(fmt::format(
         "server URL '{}' is not an http:// or https:// URL (e.g. http://127.0.0.1:8080; ipw talks HTTP to "
         "OpenAI-compatible and Ollama servers)",
         redact_url(base_url)));

@@ -14,6 +14,7 @@
 #include "ipw/judge/verdict.h"
 #include "ipw/scoring/text_cleanup.h"
 #include "ipw/common/sha256.h"
+#include "ipw/common/usage_error.h"
 
 namespace ipw::judge {
 namespace {
@@ -53,15 +54,15 @@ nlohmann::json to_manifest(const JudgeConfig& cfg) {
 }
 
 std::unique_ptr<inference::Client> make_judge_client(const JudgeConfig& cfg) {
-  if (cfg.url.empty()) throw std::invalid_argument("--judge needs the judge server's URL");
-  if (cfg.model.empty()) throw std::invalid_argument("--judge needs --judge-model NAME");
+  if (cfg.url.empty()) throw UsageError("--judge needs the judge server's URL");
+  if (cfg.model.empty()) throw UsageError("--judge needs --judge-model NAME");
   inference::ClientOptions o;
   o.base_url = cfg.url;
   const std::string env = cfg.api_key_env.empty() ? kDefaultApiKeyEnv : cfg.api_key_env;
   if (const char* key = std::getenv(env.c_str())) {
     o.api_key = key;
   } else if (!cfg.api_key_env.empty()) {
-    throw std::invalid_argument(
+    throw UsageError(
         fmt::format("--judge-api-key-env {}: that environment variable is not set", cfg.api_key_env));
   }
   o.first_token_timeout_s = cfg.timeout_s;

@@ -30,7 +30,7 @@ struct JudgeConfig {
 // What the manifest records about the judge: no key, only the variable's name.
 nlohmann::json to_manifest(const JudgeConfig& cfg);
 
-// An OpenAI client for the judge. Throws std::invalid_argument when an explicitly
+// An OpenAI client for the judge. Throws ipw::UsageError when an explicitly
 // named --judge-api-key-env variable is not set, or the URL is not http(s).
 std::unique_ptr<inference::Client> make_judge_client(const JudgeConfig& cfg);
 

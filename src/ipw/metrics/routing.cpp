@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ipw/common/rng.h"
+#include "ipw/common/usage_error.h"
 
 namespace ipw::metrics {
 namespace {
@@ -103,7 +104,7 @@ RouterResult run_router(const OutcomeTable& t, const RoutingOptions& o, const st
 
 RoutingResult simulate_routing(const OutcomeTable& t, const RoutingOptions& o) {
   RoutingResult res;
-  if (t.runs.size() < 2) throw std::invalid_argument("routing needs at least one local run and a cloud run");
+  if (t.runs.size() < 2) throw UsageError("routing needs at least one local run and a cloud run");
   const std::size_t cloud = t.runs.size() - 1;
   res.items = t.items.size();
   res.oracle_choice.assign(t.items.size(), -1);
@@ -139,7 +140,7 @@ RoutingResult simulate_routing(const OutcomeTable& t, const RoutingOptions& o) {
 }
 
 std::vector<double> poisson_arrivals(double rate_per_s, std::size_t count, std::uint64_t seed) {
-  if (!(rate_per_s > 0)) throw std::invalid_argument("the arrival rate must be > 0 per second");
+  if (!(rate_per_s > 0)) throw UsageError("the arrival rate must be > 0 per second");
   SplitMix64 rng(seed);
   std::vector<double> out;
   out.reserve(count);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ipw/common/number.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/metrics/summary.h"
 
 namespace ipw::metrics {
@@ -14,7 +15,7 @@ Slo parse_slo(const std::string& spec) {
   Slo slo;
   if (spec.empty()) return slo;
   const auto bad = [&](const std::string& why) {
-    return std::invalid_argument(fmt::format(
+    return UsageError(fmt::format(
         "--slo '{}': {} (expected KEY=SECONDS,… with keys ttft, tpot and e2e, e.g. --slo ttft=0.5,tpot=0.05,e2e=10)",
         spec, why));
   };

@@ -17,7 +17,7 @@ struct Slo {
   bool empty() const { return !ttft_s && !tpot_s && !e2e_s; }
 };
 
-// "" is no objective. Throws std::invalid_argument naming the accepted form for an
+// "" is no objective. Throws ipw::UsageError naming the accepted form for an
 // unknown key, a repeated key, or a value that is not a number > 0.
 Slo parse_slo(const std::string& spec);
 bool meets(const Slo& slo, const run::QueryRecord& q);

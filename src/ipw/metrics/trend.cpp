@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::metrics {
 namespace {
 
@@ -123,7 +125,7 @@ std::optional<long> days_from_date(const std::string& date) {
 TrendResult compute_trend(std::vector<TrendPoint> points) {
   for (const auto& p : points) {
     if (!days_from_date(p.release_date)) {
-      throw std::invalid_argument(fmt::format(
+      throw UsageError(fmt::format(
           "{}: release date '{}' is not YYYY-MM-DD (set manifest model_info.release_date or "
           "--release-date)", p.label, p.release_date));
     }

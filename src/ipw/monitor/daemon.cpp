@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ipw/common/host_facts.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/common/version.h"
 #include "ipw/monitor/access_policy.h"
 #include "ipw/monitor/compat_reading.h"
@@ -47,7 +48,7 @@ std::string validate(const MonitorOptions& o) {
 }
 
 void serve(const MonitorOptions& o, const std::atomic<bool>& stop, std::FILE* out) {
-  if (std::string why = validate(o); !why.empty()) throw std::invalid_argument(why);
+  if (std::string why = validate(o); !why.empty()) throw UsageError(why);
   HubOptions h;
   h.default_interval_ns = ms_to_ns(o.interval_ms);
   h.min_interval_ns = ms_to_ns(o.min_interval_ms);

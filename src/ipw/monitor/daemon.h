@@ -33,7 +33,7 @@ std::string validate(const MonitorOptions& o);
 // Serves until `stop` is set (SIGINT/SIGTERM). Writes one line naming the
 // bound addresses to `out` (tests read the ports from it when they pass 0).
 // Throws std::runtime_error when a port cannot be bound or the telemetry spec
-// is bad, std::invalid_argument when validate() fails.
+// is bad, ipw::UsageError when validate() fails.
 void serve(const MonitorOptions& o, const std::atomic<bool>& stop, std::FILE* out);
 
 // `ipw monitor --once`: one reading of every domain, as JSON. Sources are

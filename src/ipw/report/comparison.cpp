@@ -1,4 +1,5 @@
 #include "ipw/report/comparison.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/report/text_cells.h"
 
 #include <algorithm>
@@ -79,7 +80,7 @@ const std::vector<std::string>& leaderboard_columns() {
 
 Comparison compare_runs(const std::vector<LoadedRun>& runs, const std::string& sort_key) {
   static const std::set<std::string> kKeys = {"ipw", "ipj", "accuracy", "energy", "label"};
-  if (!kKeys.count(sort_key)) throw std::invalid_argument("unknown sort key: " + sort_key);
+  if (!kKeys.count(sort_key)) throw UsageError("unknown sort key: " + sort_key);
   Comparison c;
   c.sort_key = sort_key;
   std::vector<metrics::ParetoPoint> points;

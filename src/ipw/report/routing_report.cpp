@@ -1,4 +1,5 @@
 #include "ipw/report/routing_report.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/report/text_cells.h"
 
 #include <fmt/format.h>
@@ -15,7 +16,7 @@ std::string pct(const std::optional<double>& v) {
 RoutingReport build_routing_report(const std::vector<LoadedRun>& runs, metrics::RoutingOptions options,
                                    const std::optional<metrics::LoadOptions>& load,
                                    const std::string& arrival_model) {
-  if (runs.size() < 2) throw std::invalid_argument("ipw route needs at least one local run and --cloud");
+  if (runs.size() < 2) throw UsageError("ipw route needs at least one local run and --cloud");
   RoutingReport r;
   options.parameters.resize(runs.size());
   std::vector<std::unordered_map<std::string, metrics::ItemOutcome>> outcomes;

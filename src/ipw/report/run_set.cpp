@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/usage_error.h"
 #include "ipw/run/store.h"
 
 namespace ipw::report {
@@ -102,7 +103,7 @@ std::unordered_map<std::string, std::string> parse_assignments(const std::vector
   for (const auto& v : values) {
     const auto eq = v.rfind('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
-      throw std::invalid_argument(fmt::format("{} expects NAME=VALUE, got '{}'", flag, v));
+      throw UsageError(fmt::format("{} expects NAME=VALUE, got '{}'", flag, v));
     }
     out[v.substr(0, eq)] = v.substr(eq + 1);
   }

@@ -1,4 +1,5 @@
 #include "ipw/report/trend_report.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/report/text_cells.h"
 
 #include <algorithm>
@@ -19,7 +20,7 @@ metrics::TrendResult build_trend(const std::vector<LoadedRun>& runs,
     const std::string flag = lookup(release_dates, r);
     p.release_date = flag.empty() ? r.release_date : flag;
     if (p.release_date.empty()) {
-      throw std::invalid_argument(fmt::format(
+      throw UsageError(fmt::format(
           "{} has no release date: profile it with --model-info release_date=YYYY-MM-DD, or pass "
           "ipw trend --release-date {}=YYYY-MM-DD", r.label, r.model));
     }

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::run {
 namespace {
 
@@ -53,7 +55,7 @@ ShareRule share_rule_from_string(std::string_view name) {
   for (ShareRule r : {ShareRule::equal, ShareRule::tokens, ShareRule::fitted}) {
     if (name == to_string(r)) return r;
   }
-  throw std::invalid_argument(
+  throw UsageError(
       fmt::format("--attribution '{}': expected equal, tokens or fitted (docs/attribution.md)", name));
 }
 

@@ -31,7 +31,7 @@ namespace ipw::run {
 // Every rule falls back to `equal` in a span where its weights are all zero.
 enum class ShareRule { equal, tokens, fitted };
 const char* to_string(ShareRule r);
-// Throws std::invalid_argument naming the choices for an unknown name.
+// Throws ipw::UsageError naming the choices for an unknown name.
 ShareRule share_rule_from_string(std::string_view name);
 
 // One query's activity on the monotonic clock.

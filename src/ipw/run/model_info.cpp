@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::run {
 
 std::optional<double> parse_parameters(const std::string& text) {
@@ -49,16 +51,16 @@ nlohmann::json model_info_from_flags(const std::vector<std::string>& assignments
   for (const std::string& a : assignments) {
     const auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == a.size()) {
-      throw std::invalid_argument(
+      throw UsageError(
           fmt::format("--model-info '{}': expected KEY=VALUE (e.g. parameters=8B, release_date=2025-04-29)", a));
     }
     const std::string key = a.substr(0, eq), value = a.substr(eq + 1);
     if (key == "parameters") {
       const auto n = parse_parameters(value);
-      if (!n) throw std::invalid_argument(fmt::format("--model-info parameters={}: not a parameter count (e.g. 8B, 1.5B, 350M, 7e9)", value));
+      if (!n) throw UsageError(fmt::format("--model-info parameters={}: not a parameter count (e.g. 8B, 1.5B, 350M, 7e9)", value));
       info[key] = *n;
     } else if (key == "release_date") {
-      if (!is_date(value)) throw std::invalid_argument(fmt::format("--model-info release_date={}: not a YYYY-MM-DD date", value));
+      if (!is_date(value)) throw UsageError(fmt::format("--model-info release_date={}: not a YYYY-MM-DD date", value));
       info[key] = value;
     } else {
       info[key] = value;

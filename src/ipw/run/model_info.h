@@ -17,7 +17,7 @@ std::optional<double> parse_parameters(const std::string& text);
 
 // {key: value} from KEY=VALUE flags: `parameters` becomes a number and
 // `release_date` must be YYYY-MM-DD; other keys are kept as text. Throws
-// std::invalid_argument naming the flag's bad value (checked before a run exists).
+// ipw::UsageError naming the flag's bad value (checked before a run exists).
 nlohmann::json model_info_from_flags(const std::vector<std::string>& assignments);
 
 // The model_info of a run on the embedded engine: the GGUF facts (the

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/usage_error.h"
 
 namespace ipw::run {
 
@@ -57,9 +58,9 @@ ProfileConfig merge_config(ProfileConfig base, const nlohmann::json& j) {
       IPW_CONFIG_FIELDS(IPW_FROM)
 #undef IPW_FROM
     } catch (const nlohmann::json::exception& e) {
-      throw std::invalid_argument(fmt::format("config field '{}': {}", key, e.what()));
+      throw UsageError(fmt::format("config field '{}': {}", key, e.what()));
     }
-    throw std::invalid_argument(fmt::format("unknown config field '{}'", key));
+    throw UsageError(fmt::format("unknown config field '{}'", key));
   }
   return base;
 }

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::run {
 namespace {
 
@@ -44,7 +46,7 @@ ProfileConfig resume_config(const nlohmann::json& stored, const nlohmann::json& 
   // workloads in one run (the dataset's own bytes are checked by hash in the profiler).
   for (const char* key : {"dataset_format", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify"}) {
     if (overrides.contains(key) && stored.contains(key) && overrides[key] != stored[key]) {
-      throw std::invalid_argument(fmt::format(
+      throw UsageError(fmt::format(
           "--resume: '{}' was {} when {} started and cannot change (it chooses the run's items)", key,
           stored[key].dump(), run_dir));
     }
@@ -55,7 +57,7 @@ ProfileConfig resume_config(const nlohmann::json& stored, const nlohmann::json& 
   // The stored URLs lost their credentials (never stored): the user gives them again.
   for (const auto& [url, flag] : {std::pair{cfg.server, "--server"}, {cfg.judge_url, "--judge"}}) {
     if (url.find("***") != std::string::npos) {
-      throw std::invalid_argument(fmt::format(
+      throw UsageError(fmt::format(
           "--resume: the run's {} URL ({}) held credentials, which ipw never stores; give {} URL again", flag, url,
           flag));
     }

@@ -16,7 +16,7 @@ namespace ipw::run {
 // that sets no key (--resume itself, --seed's derived keys aside) adds nothing.
 nlohmann::json overrides_from_flags(const std::vector<std::string>& flags, const ProfileConfig& cfg);
 
-// The stored configuration with `overrides` applied. Throws std::invalid_argument when an
+// The stored configuration with `overrides` applied. Throws ipw::UsageError when an
 // override would change the run's items (format, fields, bad-row policy, sample), or when a
 // stored URL lost its credentials (never stored) and was not given again.
 ProfileConfig resume_config(const nlohmann::json& stored, const nlohmann::json& overrides,

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/common/utc_time.h"
 #include "ipw/common/version.h"
 #include "ipw/inference/client.h"
@@ -141,7 +142,7 @@ void check_server_inputs(const ProfileConfig& cfg) {
     try {
       inference::check_engine_options(eo);
     } catch (const inference::EngineError& e) {
-      throw std::invalid_argument(e.what());
+      throw UsageError(e.what());
     }
     return;
   }
@@ -153,28 +154,28 @@ bool open_loop(const ProfileConfig& cfg) { return cfg.rate > 0 || !cfg.arrival_t
 // One stage's load flags, checked before a run directory exists (exit 2, nothing written).
 // Returns the arrival trace when one is given.
 std::vector<workload::TraceArrival> check_load_inputs(const ProfileConfig& cfg) {
-  if (cfg.concurrency < 1) throw std::invalid_argument("--concurrency must be at least 1 (queries kept in flight)");
-  if (cfg.rate < 0) throw std::invalid_argument("--rate must be > 0 requests per second");
-  if (cfg.max_concurrency < 0) throw std::invalid_argument("--max-concurrency must be >= 0 (0: no cap)");
-  if (cfg.duration_s < 0) throw std::invalid_argument("--duration must be >= 0 seconds (0: until the items run out)");
+  if (cfg.concurrency < 1) throw UsageError("--concurrency must be at least 1 (queries kept in flight)");
+  if (cfg.rate < 0) throw UsageError("--rate must be > 0 requests per second");
+  if (cfg.max_concurrency < 0) throw UsageError("--max-concurrency must be >= 0 (0: no cap)");
+  if (cfg.duration_s < 0) throw UsageError("--duration must be >= 0 seconds (0: until the items run out)");
   if (cfg.warmup_s < 0 || cfg.cooldown_s < 0) {
-    throw std::invalid_argument("--warmup-s and --cooldown-s must be >= 0 seconds");
+    throw UsageError("--warmup-s and --cooldown-s must be >= 0 seconds");
   }
   (void)share_rule_from_string(cfg.attribution);
   (void)workload::parse_arrival_process(cfg.arrival);
   if (cfg.rate > 0 && !cfg.arrival_trace.empty()) {
-    throw std::invalid_argument("--rate and --arrival-trace are two arrival schedules; give one of them");
+    throw UsageError("--rate and --arrival-trace are two arrival schedules; give one of them");
   }
   if (open_loop(cfg) && cfg.concurrency > 1) {
-    throw std::invalid_argument("--concurrency sets a closed loop; an open loop (--rate, --arrival-trace) is capped "
+    throw UsageError("--concurrency sets a closed loop; an open loop (--rate, --arrival-trace) is capped "
                                 "with --max-concurrency");
   }
   if (!open_loop(cfg) && cfg.max_concurrency > 0) {
-    throw std::invalid_argument("--max-concurrency caps an open loop: give --rate or --arrival-trace "
+    throw UsageError("--max-concurrency caps an open loop: give --rate or --arrival-trace "
                                 "(a closed loop's in-flight count is --concurrency)");
   }
   if (cfg.perplexity && (open_loop(cfg) || cfg.concurrency > 1)) {
-    throw std::invalid_argument("--perplexity scores each reference answer between queries, so it needs one query "
+    throw UsageError("--perplexity scores each reference answer between queries, so it needs one query "
                                 "at a time; drop --concurrency/--rate or --perplexity");
   }
   return cfg.arrival_trace.empty() ? std::vector<workload::TraceArrival>{}

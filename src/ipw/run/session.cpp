@@ -11,6 +11,7 @@
 
 #include "ipw/common/clock.h"
 #include "ipw/common/redact.h"
+#include "ipw/common/usage_error.h"
 #include "ipw/common/utc_time.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/model_info.h"
@@ -34,7 +35,7 @@ inference::ClientOptions client_options(const ProfileConfig& cfg, const std::str
   if (!cfg.api_key_env.empty()) {
     const char* key = std::getenv(cfg.api_key_env.c_str());
     if (!key) {
-      throw std::invalid_argument(fmt::format("--api-key-env {}: that environment variable is not set",
+      throw UsageError(fmt::format("--api-key-env {}: that environment variable is not set",
                                               cfg.api_key_env));
     }
     o.api_key = key;
@@ -68,7 +69,7 @@ std::vector<int> select_domains(const std::vector<telemetry::DomainInfo>& domain
     if (!found) {
       std::string known;
       for (const auto& d : domains) known += (known.empty() ? "" : ", ") + d.domain + " (" + d.kind + ")";
-      throw std::invalid_argument(fmt::format("--domains: no telemetry domain or kind '{}'; available: {}",
+      throw UsageError(fmt::format("--domains: no telemetry domain or kind '{}'; available: {}",
                                               name, known.empty() ? "none" : known));
     }
     if (comma == std::string::npos) break;

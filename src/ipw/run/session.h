@@ -30,7 +30,7 @@ namespace ipw::run {
 inline constexpr std::int64_t kSampleWaitNs = 2'000'000'000;
 
 // Indices of the domains named by a --domains spec: "all", a kind ("gpu",
-// "cpu", …) or a comma list of domain names. Throws std::invalid_argument for a
+// "cpu", …) or a comma list of domain names. Throws ipw::UsageError for a
 // name no collector reports.
 std::vector<int> select_domains(const std::vector<telemetry::DomainInfo>& domains,
                                 const std::string& spec);

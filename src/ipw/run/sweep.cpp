@@ -8,12 +8,13 @@
 #include <fmt/format.h>
 
 #include "ipw/common/number.h"
+#include "ipw/common/usage_error.h"
 
 namespace ipw::run {
 
 Sweep parse_sweep(const std::string& spec) {
   const auto bad = [&](const std::string& why) {
-    return std::invalid_argument(fmt::format(
+    return UsageError(fmt::format(
         "--sweep '{}': {} (expected concurrency=N,N,… with whole numbers >= 1, or rate=R,R,… with rates > 0 "
         "requests/s, e.g. --sweep concurrency=1,2,4,8)",
         spec, why));
@@ -42,14 +43,14 @@ std::vector<ProfileConfig> stage_configs(const ProfileConfig& cfg) {
   if (cfg.sweep.empty()) return {cfg};
   const Sweep s = parse_sweep(cfg.sweep);
   if (s.key == "concurrency" && (cfg.rate > 0 || !cfg.arrival_trace.empty())) {
-    throw std::invalid_argument("--sweep concurrency=… runs closed loops; drop --rate/--arrival-trace "
+    throw UsageError("--sweep concurrency=… runs closed loops; drop --rate/--arrival-trace "
                                 "(or sweep the open loop with --sweep rate=…)");
   }
   if (s.key == "concurrency" && cfg.concurrency != 1) {
-    throw std::invalid_argument("--sweep concurrency=… sets each stage's --concurrency; give one of them");
+    throw UsageError("--sweep concurrency=… sets each stage's --concurrency; give one of them");
   }
   if (s.key == "rate" && (cfg.rate > 0 || !cfg.arrival_trace.empty())) {
-    throw std::invalid_argument("--sweep rate=… sets each stage's --rate; drop --rate/--arrival-trace");
+    throw UsageError("--sweep rate=… sets each stage's --rate; drop --rate/--arrival-trace");
   }
   std::vector<ProfileConfig> out;
   for (double v : s.values) {

@@ -13,12 +13,12 @@ struct Sweep {
   std::string key;             // concurrency | rate
   std::vector<double> values;  // in the order given
 };
-// Throws std::invalid_argument naming the accepted form for an unknown key, an empty
+// Throws ipw::UsageError naming the accepted form for an unknown key, an empty
 // list, or a value that is not a number (concurrency: a whole number >= 1; rate: > 0).
 Sweep parse_sweep(const std::string& spec);
 
 // The configuration of each stage: `cfg` itself without --sweep, else one copy per
-// value with concurrency (or rate) set to it. Throws std::invalid_argument for a sweep
+// value with concurrency (or rate) set to it. Throws ipw::UsageError for a sweep
 // that contradicts the other load flags (e.g. a concurrency sweep with --rate).
 std::vector<ProfileConfig> stage_configs(const ProfileConfig& cfg);
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/usage_error.h"
 #include "ipw/workload/sample.h"
 
 namespace ipw::run {
@@ -17,18 +18,18 @@ workload::Dataset load_workload(const ProfileConfig& cfg) {
   for (const std::string& f : cfg.fields) {
     const auto eq = f.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == f.size()) {
-      throw std::invalid_argument(
+      throw UsageError(
           fmt::format("--field '{}': expected IPW_FIELD=COLUMN, e.g. --field prompt=question", f));
     }
     const std::string field = f.substr(0, eq), column = f.substr(eq + 1);
     if (!opts.field_map.emplace(column, field).second) {
-      throw std::invalid_argument(fmt::format("--field: column '{}' is mapped twice", column));
+      throw UsageError(fmt::format("--field: column '{}' is mapped twice", column));
     }
   }
   workload::Dataset ds = workload::load_dataset(cfg.dataset, opts);
   for (const std::string& w : ds.warnings) spdlog::warn("{}", w);
   if (!cfg.stratify.empty() && cfg.sample <= 0) {
-    throw std::invalid_argument("--stratify needs --sample N (it chooses which N items keep the shares)");
+    throw UsageError("--stratify needs --sample N (it chooses which N items keep the shares)");
   }
   if (cfg.sample > 0) {
     workload::SampleOptions so;

@@ -7,7 +7,7 @@
 
 namespace ipw::run {
 
-// Throws workload::DatasetError for a bad file or row, std::invalid_argument for
+// Throws workload::DatasetError for a bad file or row, ipw::UsageError for
 // bad flags (a --field without '=', --stratify without --sample). Each skipped row
 // is logged as a warning and left in Dataset::warnings for the manifest.
 workload::Dataset load_workload(const ProfileConfig& cfg);

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -103,7 +105,7 @@ CpuPowerModel with_overrides(CpuPowerModel m, std::optional<double> tdp_w,
     std::ostringstream msg;
     msg << "CPU power model needs 0 <= idle <= TDP, got idle " << m.idle_w << " W, TDP "
         << m.tdp_w << " W (check IPW_CPU_TDP_W / IPW_CPU_IDLE_W)";
-    throw std::invalid_argument(msg.str());
+    throw UsageError(msg.str());
   }
   return m;
 }

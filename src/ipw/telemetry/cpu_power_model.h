@@ -33,7 +33,7 @@ struct CpuPowerModel {
 // Table lookup by model name (case-insensitive), scaled by the logical CPU count.
 CpuPowerModel cpu_power_model_for(const std::string& model_name, int cpus);
 
-// Apply user overrides (totals in W). Throws std::invalid_argument when the
+// Apply user overrides (totals in W). Throws ipw::UsageError when the
 // result is not 0 <= idle <= tdp.
 CpuPowerModel with_overrides(CpuPowerModel m, std::optional<double> tdp_w,
                              std::optional<double> idle_w);

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -25,7 +27,7 @@ std::optional<double> env_watts(const char* name) {
   const double x = std::strtod(v, &end);
   while (end != nullptr && (*end == ' ' || *end == '\t')) ++end;
   if (end == v || end == nullptr || *end != '\0' || !(x >= 0.0)) {
-    throw std::invalid_argument(std::string(name) + "=\"" + v +
+    throw UsageError(std::string(name) + "=\"" + v +
                                 "\" is not a non-negative number of watts");
   }
   return x;

@@ -20,7 +20,7 @@ struct EstimatorConfig {
 };
 
 // IPW_PROC_ROOT (default /proc), IPW_CPU_TDP_W, IPW_CPU_IDLE_W.
-// Throws std::invalid_argument when an override is not a number.
+// Throws ipw::UsageError when an override is not a number.
 EstimatorConfig estimator_config_from_env();
 
 class EstimatedCollector final : public Collector {

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/usage_error.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -54,7 +56,7 @@ RemoteOptions remote_options_from_spec(const std::string& arg) {
     const std::string query = arg.substr(q + 1);
     const std::string key = "interval_ms=";
     if (query.rfind(key, 0) != 0) {
-      throw std::invalid_argument("remote: unknown option \"" + query + "\" (known: interval_ms=N)");
+      throw UsageError("remote: unknown option \"" + query + "\" (known: interval_ms=N)");
     }
     double ms = 0;
     try {
@@ -62,16 +64,16 @@ RemoteOptions remote_options_from_spec(const std::string& arg) {
       ms = std::stod(query.substr(key.size()), &used);
       if (used != query.size() - key.size()) throw std::invalid_argument("trailing text");
     } catch (const std::exception&) {
-      throw std::invalid_argument("remote: interval_ms must be a number, got \"" + query + "\"");
+      throw UsageError("remote: interval_ms must be a number, got \"" + query + "\"");
     }
-    if (!(ms >= 1 && ms <= 60'000)) throw std::invalid_argument("remote: interval_ms must be in [1, 60000]");
+    if (!(ms >= 1 && ms <= 60'000)) throw UsageError("remote: interval_ms must be in [1, 60000]");
     o.interval_ns = static_cast<std::int64_t>(ms * 1e6);
   }
   const auto colon = endpoint.rfind(':');
   const bool port_ok = colon != std::string::npos && colon + 1 < endpoint.size() &&
                        endpoint.find_first_not_of("0123456789", colon + 1) == std::string::npos;
   if (colon == 0 || !port_ok || endpoint.substr(0, colon) == "[]") {
-    throw std::invalid_argument("remote needs HOST:PORT (e.g. remote:gpu-box:50053), got \"" + arg + "\"");
+    throw UsageError("remote needs HOST:PORT (e.g. remote:gpu-box:50053), got \"" + arg + "\"");
   }
   o.endpoint = endpoint;
   if (const char* t = std::getenv("IPW_MONITOR_TOKEN")) o.token = t;

@@ -48,7 +48,7 @@ struct RemoteOptions {
 };
 
 // "HOST:PORT" or "HOST:PORT?interval_ms=N" (IPv6 as "[::1]:PORT"); the token
-// comes from the environment variable IPW_MONITOR_TOKEN. Throws std::invalid_argument.
+// comes from the environment variable IPW_MONITOR_TOKEN. Throws ipw::UsageError.
 RemoteOptions remote_options_from_spec(const std::string& arg);
 
 class RemoteCollector final : public Collector {

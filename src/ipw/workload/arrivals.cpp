@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ipw/common/number.h"
+#include "ipw/common/usage_error.h"
 
 namespace ipw::workload {
 namespace {
@@ -35,7 +36,7 @@ ArrivalProcess parse_arrival_process(std::string_view spec) {
     const auto cv = parse_finite(std::string(spec.substr(6)));
     if (cv && *cv > 0) return {ArrivalProcess::Kind::gamma, *cv};
   }
-  throw std::invalid_argument(fmt::format(
+  throw UsageError(fmt::format(
       "--arrival '{}': expected poisson, constant or gamma:CV (CV > 0, the gaps' coefficient of variation)", spec));
 }
 
@@ -50,7 +51,7 @@ std::string to_string(const ArrivalProcess& p) {
 
 std::vector<double> arrival_offsets(const ArrivalProcess& p, double rate_per_s, std::size_t count,
                                     std::uint64_t seed) {
-  if (!(rate_per_s > 0)) throw std::invalid_argument("arrival rate must be > 0 requests/s");
+  if (!(rate_per_s > 0)) throw UsageError("arrival rate must be > 0 requests/s");
   std::mt19937_64 rng(seed);
   std::exponential_distribution<double> exponential(rate_per_s);
   // Gamma with shape k and scale θ: mean kθ = 1/rate, CV 1/√k.
@@ -95,7 +96,7 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
         if (row[i] == "output_tokens") out_col = i;
       }
       if (!t_col) {
-        throw std::invalid_argument(fmt::format(
+        throw UsageError(fmt::format(
             "{}:{}: no t_s column in the header (an arrival trace has t_s, seconds from the start, and "
             "optionally input_tokens and output_tokens)", name, line_no));
       }
@@ -105,11 +106,11 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
     TraceArrival a;
     const auto t = parse_finite(cell(*t_col));
     if (!t || *t < 0) {
-      throw std::invalid_argument(fmt::format("{}:{}: t_s '{}' is not a non-negative number of seconds", name,
+      throw UsageError(fmt::format("{}:{}: t_s '{}' is not a non-negative number of seconds", name,
                                               line_no, cell(*t_col)));
     }
     if (!out.empty() && *t < out.back().t_s) {
-      throw std::invalid_argument(fmt::format("{}:{}: t_s {} is before the previous arrival ({}); a trace's "
+      throw UsageError(fmt::format("{}:{}: t_s {} is before the previous arrival ({}); a trace's "
                                               "arrivals must be in time order", name, line_no, *t, out.back().t_s));
     }
     a.t_s = *t;
@@ -118,15 +119,15 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
       if (!col || cell(*col).empty()) continue;
       const auto v = parse_finite(cell(*col));
       if (!v || *v < 0 || *v != std::floor(*v) || *v > 1e9) {
-        throw std::invalid_argument(fmt::format("{}:{}: {} '{}' is not a whole number of tokens", name, line_no,
+        throw UsageError(fmt::format("{}:{}: {} '{}' is not a whole number of tokens", name, line_no,
                                                 label, cell(*col)));
       }
       *field = static_cast<int>(*v);
     }
     out.push_back(a);
   }
-  if (!t_col) throw std::invalid_argument(fmt::format("{}: empty arrival trace (expected a t_s column)", name));
-  if (out.empty()) throw std::invalid_argument(fmt::format("{}: the arrival trace has no arrivals", name));
+  if (!t_col) throw UsageError(fmt::format("{}: empty arrival trace (expected a t_s column)", name));
+  if (out.empty()) throw UsageError(fmt::format("{}: the arrival trace has no arrivals", name));
   return out;
 }
 
@@ -153,10 +154,10 @@ std::vector<double> parse_arrival_instants(const std::string& csv_text) {
       }
     }
     const auto v = column < row.size() ? parse_finite(row[column]) : std::nullopt;
-    if (!v) throw std::invalid_argument(fmt::format("arrival trace line {}: not a number of seconds", line_no));
+    if (!v) throw UsageError(fmt::format("arrival trace line {}: not a number of seconds", line_no));
     out.push_back(*v);
   }
-  if (out.empty()) throw std::invalid_argument("the arrival trace has no arrivals");
+  if (out.empty()) throw UsageError("the arrival trace has no arrivals");
   std::sort(out.begin(), out.end());
   const double t0 = out.front();
   for (double& t : out) t -= t0;
@@ -165,7 +166,7 @@ std::vector<double> parse_arrival_instants(const std::string& csv_text) {
 
 std::vector<TraceArrival> read_arrival_trace(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::invalid_argument(fmt::format("--arrival-trace {}: cannot read the file", path));
+  if (!f) throw UsageError(fmt::format("--arrival-trace {}: cannot read the file", path));
   std::ostringstream text;
   text << f.rdbuf();
   return parse_arrival_trace_csv(text.str(), path);

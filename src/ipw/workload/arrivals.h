@@ -18,7 +18,7 @@ struct ArrivalProcess {
   Kind kind = Kind::poisson;
   double cv = 1.0;
 };
-// Throws std::invalid_argument naming the accepted forms.
+// Throws ipw::UsageError naming the accepted forms.
 ArrivalProcess parse_arrival_process(std::string_view spec);
 std::string to_string(const ArrivalProcess& p);
 
@@ -35,7 +35,7 @@ struct TraceArrival {
   std::optional<int> input_tokens, output_tokens;
 };
 // Reads a CSV with a `t_s` column (seconds from the start, non-decreasing) and
-// optional `input_tokens` and `output_tokens` columns. Throws std::invalid_argument
+// optional `input_tokens` and `output_tokens` columns. Throws ipw::UsageError
 // naming the file and line of a missing column, a non-numeric or decreasing t_s,
 // or a bad token count.
 std::vector<TraceArrival> read_arrival_trace(const std::string& path);
@@ -43,7 +43,7 @@ std::vector<TraceArrival> parse_arrival_trace_csv(const std::string& text, const
 
 // For `ipw route --arrival-trace`: arrival instants in seconds from a CSV's column
 // `arrival_s` (or `t_s`; without a header row, the first column), in any order;
-// returned sorted and shifted so the first is 0. Throws std::invalid_argument naming
+// returned sorted and shifted so the first is 0. Throws ipw::UsageError naming
 // the line of a value that is not a finite number.
 std::vector<double> parse_arrival_instants(const std::string& csv_text);
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "ipw/common/rng.h"
+#include "ipw/common/usage_error.h"
 
 namespace ipw::workload {
 namespace {
@@ -30,7 +31,7 @@ const std::string& group_of(const Item& item, const std::string& field) {
 
 std::vector<Item> sample_items(const std::vector<Item>& items, const SampleOptions& opt) {
   if (!opt.stratify.empty() && opt.stratify != "category" && opt.stratify != "source" && opt.stratify != "kind") {
-    throw std::invalid_argument("cannot stratify by '" + opt.stratify + "' (expected category, source or kind)");
+    throw UsageError("cannot stratify by '" + opt.stratify + "' (expected category, source or kind)");
   }
   if (opt.n == 0 || opt.n >= items.size()) return items;
   SplitMix64 rng(opt.seed);

@@ -19,7 +19,7 @@ struct SampleOptions {
 // The chosen items in their original order. With `stratify`, each group gets
 // round(n * group share) items (largest remainders, so the total is exactly n)
 // and at least one item while n allows, so small categories are not lost.
-// Throws std::invalid_argument for an unknown stratify field.
+// Throws ipw::UsageError for an unknown stratify field.
 std::vector<Item> sample_items(const std::vector<Item>& items, const SampleOptions& opt);
 
 }  // namespace ipw::workload
