@@ -16,6 +16,7 @@
 #include "ipw/metrics/saturation.h"
 #include "ipw/metrics/slo.h"
 #include "ipw/metrics/stages.h"
+#include "ipw/metrics/summary.h"
 #include "ipw/report/run_analysis.h"
 #include "ipw/run/profile_resume.h"
 #include "ipw/run/profiler.h"
@@ -94,6 +95,9 @@ void make_paths_absolute(run::ProfileConfig& c) {
   c.arrival_trace = absolute_path(c.arrival_trace);
 }
 
+// More truncated replies than this share earns a warning at the end of a run.
+constexpr double kTruncatedWarnShare = 0.05;
+
 int run_profile(CLI::App& app, ProfileFlags& f) {
   if (f.seed) f.cfg.seed = f.seed;
   if (f.sample_seed || f.seed) f.cfg.sample_seed = f.sample_seed ? *f.sample_seed : *f.seed;
@@ -136,6 +140,14 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
   if (analysis.summary.queries > 0) {
     std::fputs("\n", stdout);
     report::print_analysis(stdout, analysis);
+  }
+  // A thinking model cut off mid-thought is scored wrong and nothing else says so.
+  const metrics::RunSummary& s = analysis.summary;
+  if (s.truncated_share && *s.truncated_share > kTruncatedWarnShare) {
+    fmt::print(stderr,
+               "\nipw profile: warning: {} of {} replies ({:.1f}%) stopped at the token limit and were scored on what "
+               "they had said; raise --max-tokens (docs/analysis.md, \"Reasoning and truncation\")\n",
+               s.truncated, s.finish_known, *s.truncated_share * 100);
   }
   switch (out.status) {
     case run::RunStatus::completed:

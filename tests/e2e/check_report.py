@@ -3,7 +3,8 @@
 that it rendered: no JavaScript/console errors, every chart drew a non-empty
 SVG, and the expected charts exist. Saves a full-page screenshot.
 
-usage: check_report.py REPORT.html SCREENSHOT.png [EXPECTED_CHART_ID ...]
+usage: check_report.py REPORT.html SCREENSHOT.png [EXPECTED_CHART_ID | text:EXPECTED_TEXT ...]
+(text:… must appear in the rendered page, e.g. a card only some runs show).
 """
 import html
 import json
@@ -31,7 +32,8 @@ def chromium(args, user_dir):
 
 def main():
     report, screenshot = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    expected = sys.argv[3:]
+    expected = [a for a in sys.argv[3:] if not a.startswith("text:")]
+    texts = [a[len("text:"):] for a in sys.argv[3:] if a.startswith("text:")]
     url = "file://" + report
     failures = []
     with tempfile.TemporaryDirectory() as user_dir:
@@ -55,6 +57,9 @@ def main():
     for cid in expected:
         if cid not in charts:
             failures.append(f"expected chart {cid} is missing (have {sorted(charts)})")
+    for text in texts:
+        if html.escape(text, quote=False) not in res.stdout:
+            failures.append(f"the rendered page does not say '{text}'")
     if 'data-ipw-rendered="' not in res.stdout:
         failures.append("the page did not mark itself rendered")
     with tempfile.TemporaryDirectory() as user_dir:

@@ -109,13 +109,14 @@ pid=$(python3 -c "import json,sqlite3,sys; print(json.loads(sqlite3.connect(sys.
 ! kill -0 "$pid" 2>/dev/null || fail "llama-server (pid $pid) still runs after ipw profile returned"
 
 # 2. Kill the server mid-run; ipw must stop clearly and --resume must finish the run.
-# The tiny model answers 60 queries in a few seconds: on a loaded machine the run can end
-# between reading the server's pid and the kill. Such a try tested nothing; it is retried
-# (at most 3 tries), and a server that vanished from a run that did not complete fails.
+# The tiny model answers 60 queries in a few seconds: on a loaded machine the run could end
+# between reading the server's pid and the kill (each poll starts a Python), so the run has
+# 150. A try whose run still ended first tested nothing; it is retried (at most 3 tries),
+# and a server that vanished from a run that did not complete fails.
 killed=""
 for try in 1 2 3; do
   rm -rf "$WORK/runs2"
-  "$IPW" profile "${common[@]}" --max-queries 60 --out "$WORK/runs2" >"$WORK/p2.out" 2>&1 &
+  "$IPW" profile "${common[@]}" --max-queries 150 --out "$WORK/runs2" >"$WORK/p2.out" 2>&1 &
   BG=$!
   run2=""; pid2=""
   for _ in $(seq 600); do  # up to 60 s for the engine to start and 5 queries to be stored
@@ -137,7 +138,7 @@ for try in 1 2 3; do
   fi
   set +e; wait "$BG"; rc=$?; set -e; BG=""
   n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM queries').fetchone()[0])" "$run2/run.db")
-  [ "$rc" = 0 ] && [ "$n" = 60 ] || { cat "$WORK/p2.out"; fail "llama-server (pid $pid2) was gone before the kill, and the run did not complete (exit $rc, $n queries)"; }
+  [ "$rc" = 0 ] && [ "$n" = 150 ] || { cat "$WORK/p2.out"; fail "llama-server (pid $pid2) was gone before the kill, and the run did not complete (exit $rc, $n queries)"; }
   echo "try $try: the run completed before the kill; again"
 done
 [ -n "$killed" ] || fail "in 3 tries the run always completed before its server could be killed"
@@ -146,7 +147,7 @@ grep -q "killed by signal 9" "$WORK/p2.out" || { cat "$WORK/p2.out"; fail "no cl
 grep -q -- "--resume" "$WORK/p2.out" || { cat "$WORK/p2.out"; fail "the message does not say how to resume"; }
 
 "$IPW" profile --resume "$run2" >"$WORK/p3.out" 2>&1 || { cat "$WORK/p3.out"; fail "--resume failed"; }
-python3 - "$run2/run.db" 60 <<'PY' || { cat "$WORK/p3.out"; fail "resumed run checks failed"; }
+python3 - "$run2/run.db" 150 <<'PY' || { cat "$WORK/p3.out"; fail "resumed run checks failed"; }
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); want = int(sys.argv[2])
 total = db.execute("SELECT count(*) FROM queries").fetchone()[0]

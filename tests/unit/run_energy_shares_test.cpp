@@ -51,6 +51,36 @@ TEST(EnergyShares, TwoOverlappingQueriesShareTheOverlapEqually) {
   EXPECT_FALSE(s[0].net_j[0]);  // no idle baseline: net unknown, never the gross
 }
 
+// A thinking model's decode splits at its first answer token: the thinking before it,
+// the answer after; a reply without thinking (first answer = first token) has none,
+// and one cut off while thinking (no answer token) is all thinking.
+TEST(EnergyShares, DecodeEnergySplitsAtTheFirstAnswerToken) {
+  EnergyLedger ledger(ShareRule::equal, 1, constant_w(100), {std::nullopt});
+  QueryActivity thinker = window(0, 4, 1), plain = window(5, 7, 5.5), cut_off = window(8, 10, 9);
+  thinker.t_first_answer_ns = 3 * kS;
+  plain.t_first_answer_ns = plain.t_first_ns;
+  const auto s = run_all(ledger, 0, {thinker, plain, cut_off}, 10);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_NEAR(*s[0].decode_j[0], 300, 1e-9);
+  EXPECT_NEAR(*s[0].reasoning_j[0], 200, 1e-9);  // [1, 3] at 100 W
+  EXPECT_NEAR(*s[1].reasoning_j[0], 0, 1e-9);
+  EXPECT_NEAR(*s[1].decode_j[0], 150, 1e-9);
+  EXPECT_NEAR(*s[2].reasoning_j[0], *s[2].decode_j[0], 1e-9);
+  EXPECT_NEAR(*s[2].reasoning_j[0], 100, 1e-9);
+}
+
+// Overlapping a second query, the thinking keeps its share of each span: the split
+// point cuts the spans, so no span straddles it.
+TEST(EnergyShares, TheReasoningSplitHoldsUnderOverlap) {
+  EnergyLedger ledger(ShareRule::equal, 1, constant_w(100), {std::nullopt});
+  QueryActivity thinker = window(0, 4, 1);
+  thinker.t_first_answer_ns = 3 * kS;
+  const auto s = run_all(ledger, 0, {thinker, window(2, 6)}, 6);
+  // Thinking [1, 3]: [1, 2] alone 100 J + [2, 3] shared 50 J.
+  EXPECT_NEAR(*s[0].reasoning_j[0], 150, 1e-9);
+  EXPECT_NEAR(*s[0].decode_j[0], 100 + 50 + 50, 1e-9);
+}
+
 TEST(EnergyShares, ThreeQueriesAndAGapLeaveTheGapUnattributed) {
   EnergyLedger ledger(ShareRule::equal, 1, constant_w(100), {40.0});
   const auto s = run_all(ledger, 0, {window(0, 1), window(0.5, 1.5), window(2, 3)}, 3.5);

@@ -35,7 +35,10 @@ AnswerBook AnswerBook::parse(const std::string& jsonl, const std::string& label)
   try {
     for (const auto& row : workload::parse_jsonl(jsonl, fail)) {
       const std::string where = label + ":" + std::to_string(row.line);
-      Entry e{text_field(row.fields, "prompt", where), text_field(row.fields, "answer", where), {}};
+      Entry e{text_field(row.fields, "prompt", where), text_field(row.fields, "answer", where), {}, {}};
+      if (auto it = row.fields.find("reasoning"); it != row.fields.end() && !it->is_null()) {
+        e.reasoning = text_field(row.fields, "reasoning", where);
+      }
       if (auto it = row.fields.find("fault"); it != row.fields.end() && !it->is_null()) {
         if (!it->is_string()) throw std::runtime_error(where + ": field 'fault' must be a string");
         try {
@@ -63,7 +66,7 @@ AnswerBook AnswerBook::load(const std::string& path) {
 }
 
 const AnswerBook::Entry& AnswerBook::entry_for(const std::string& request_text) const {
-  static const Entry fixed{"", fixed_reply(), {}};
+  static const Entry fixed{"", fixed_reply(), {}, {}};
   for (const Entry& e : entries_) {
     if (request_text.find(e.prompt) != std::string::npos) return e;
   }

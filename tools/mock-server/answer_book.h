@@ -12,6 +12,7 @@ class AnswerBook {
   struct Entry {
     std::string prompt;
     std::string answer;
+    std::string reasoning;  // the line's "reasoning": thinking streamed before the answer
     Fault fault;  // the line's "fault" (faults.h); none when absent
   };
 

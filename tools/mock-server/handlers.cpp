@@ -35,6 +35,7 @@ struct Reply {
   Fault fault;                        // the answers line's fault (faults.h)
   std::vector<std::int64_t> sent_ns;  // for --token-log: when each piece was handed to the socket
   std::vector<std::string> pieces;
+  std::size_t thinking = 0;  // the first `thinking` pieces are reasoning deltas
   ReplyStats stats;
   std::unique_ptr<WireFormat> format;
   Pacer pacer;
@@ -68,7 +69,7 @@ bool inject_stream_fault(ServerState& st, Reply& r, std::size_t i, const std::fu
     case Fault::Kind::invalid_utf8: {
       // A placeholder the JSON writer escapes, replaced by raw bytes no JSON writer would emit.
       const std::string marker = "\\u0001fault\\u0001";
-      std::string chunk = r.format->stream_piece(r.stats, "\x01" "fault" "\x01");
+      std::string chunk = r.format->stream_piece(r.stats, "\x01" "fault" "\x01", false);
       chunk.replace(chunk.find(marker), marker.size(), kInvalidUtf8Token);
       return send(chunk);
     }
@@ -105,7 +106,9 @@ void stream_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respon
       }
       if (!reply->pacer.wait_for_token(i)) return false;
       reply->stats.completion_tokens = static_cast<int>(i + 1);
-      if (!send(reply->format->stream_piece(reply->stats, reply->pieces[i]))) return false;
+      const bool thinking = i < reply->thinking;
+      if (thinking) reply->stats.reasoning_tokens = static_cast<int>(i + 1);
+      if (!send(reply->format->stream_piece(reply->stats, reply->pieces[i], thinking))) return false;
       if (st.token_log.is_open()) {
         reply->sent_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                      std::chrono::steady_clock::now().time_since_epoch())
@@ -131,8 +134,9 @@ void whole_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respons
       res.set_content(reply->format->error_body("server shutting down"), "application/json");
       return;
     }
-    text += reply->pieces[i];
+    if (i >= reply->thinking) text += reply->pieces[i];  // a whole reply carries no reasoning deltas
   }
+  reply->stats.reasoning_tokens = static_cast<int>(std::min(reply->thinking, reply->pieces.size()));
   reply->stats.completion_tokens = static_cast<int>(reply->pieces.size());
   reply->stats.prompt_ms = reply->pacer.prompt_ms();
   reply->stats.predicted_ms = reply->pacer.predicted_ms();
@@ -179,6 +183,22 @@ bool reply_fault_up_front(ServerState& st, const AnswerBook::Entry& entry, const
   return true;
 }
 
+// Puts an answers line's reasoning before its answer, as --reasoning-format says.
+// Completion endpoints have no reasoning field, so there the deltas become tags.
+void add_reasoning(const MockOptions& o, const AnswerBook::Entry& entry, Api api, Reply& reply) {
+  if (entry.reasoning.empty()) return;
+  std::vector<std::string> thought = split_pieces(entry.reasoning);
+  const bool chat = api == Api::OpenAiChat || api == Api::OllamaChat;
+  if (o.reasoning_format == "deltas" && (chat || api == Api::OllamaGenerate)) {
+    reply.thinking = thought.size();
+  } else {
+    if (o.reasoning_format != "open-think") thought.insert(thought.begin(), "<think>");
+    thought.push_back("</think>");
+    thought.push_back("\n\n");
+  }
+  reply.pieces.insert(reply.pieces.begin(), thought.begin(), thought.end());
+}
+
 void handle_completion(ServerState& st, Api api, const httplib::Request& req, httplib::Response& res) {
   const auto t_request = Pacer::Clock::now();
   const std::uint64_t n = ++st.completion_requests;
@@ -203,10 +223,11 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
   const AnswerBook::Entry& entry = st.book.entry_for(cr.prompt_text);
   if (!reply_fault_up_front(st, entry, *format, req, res)) return;
   auto reply = std::make_shared<Reply>(
-      Reply{cr.prompt_text, entry.fault, {}, split_pieces(entry.answer), ReplyStats{}, std::move(format),
+      Reply{cr.prompt_text, entry.fault, {}, split_pieces(entry.answer), 0, ReplyStats{}, std::move(format),
             Pacer(t_request, st.options.ttft_ms, st.options.tokens_per_s, st.options.burn_us_per_token, st.stopping,
                   st.options.batch_slowdown, &st.in_flight),
             std::make_shared<InFlight>(st.in_flight)});
+  add_reasoning(st.options, entry, api, *reply);
   if (entry.fault.kind == Fault::Kind::huge_token && !reply->pieces.empty()) {
     reply->pieces.front() = std::string(entry.fault.bytes, 'x');
   }
@@ -221,6 +242,8 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   s.prompt_tokens = count_words(cr.prompt_text);
   s.include_usage = cr.include_usage;
+  s.usage = st.options.usage;
+  s.reasoning_count = st.options.reasoning_count;
   log_request(st, req, std::to_string(reply->pieces.size()) + " pieces" + (cr.stream ? ", streamed" : ""));
   if (cr.stream) {
     stream_reply(st, reply, res);

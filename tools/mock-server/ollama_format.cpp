@@ -33,9 +33,10 @@ class OllamaFormat : public WireFormat {
   std::string stream_content_type() const override { return "application/x-ndjson"; }
   std::string stream_begin(const ReplyStats&) const override { return ""; }
 
-  std::string stream_piece(const ReplyStats& s, const std::string& piece) const override {
+  std::string stream_piece(const ReplyStats& s, const std::string& piece, bool thinking) const override {
     json j = head(s);
-    put_text(j, piece);
+    put_text(j, thinking ? "" : piece);
+    if (thinking) (chat_ ? j["message"]["thinking"] : j["thinking"]) = piece;
     j["done"] = false;
     return j.dump() + "\n";
   }
@@ -68,10 +69,12 @@ class OllamaFormat : public WireFormat {
     j["done_reason"] = s.finish_reason;
     j["total_duration"] = ms_to_ns(s.prompt_ms + s.predicted_ms);
     j["load_duration"] = 0;
-    j["prompt_eval_count"] = s.prompt_tokens;
     j["prompt_eval_duration"] = ms_to_ns(s.prompt_ms);
-    j["eval_count"] = s.completion_tokens;
     j["eval_duration"] = ms_to_ns(s.predicted_ms);
+    if (s.usage) {
+      j["prompt_eval_count"] = s.prompt_tokens;
+      j["eval_count"] = s.completion_tokens;
+    }
     return j;
   }
 

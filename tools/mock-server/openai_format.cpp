@@ -10,9 +10,13 @@ namespace {
 using nlohmann::json;
 
 json usage(const ReplyStats& s) {
-  return {{"prompt_tokens", s.prompt_tokens},
-          {"completion_tokens", s.completion_tokens},
-          {"total_tokens", s.prompt_tokens + s.completion_tokens}};
+  json u = {{"prompt_tokens", s.prompt_tokens},
+            {"completion_tokens", s.completion_tokens},
+            {"total_tokens", s.prompt_tokens + s.completion_tokens}};
+  if (s.reasoning_count && s.reasoning_tokens > 0) {
+    u["completion_tokens_details"] = {{"reasoning_tokens", s.reasoning_tokens}};
+  }
+  return u;
 }
 
 json timings(const ReplyStats& s) {
@@ -39,8 +43,10 @@ class OpenAiFormat : public WireFormat {
         chunk(s, {{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}));
   }
 
-  std::string stream_piece(const ReplyStats& s, const std::string& piece) const override {
-    json choice = chat_ ? json{{"index", 0}, {"delta", {{"content", piece}}}, {"finish_reason", nullptr}}
+  std::string stream_piece(const ReplyStats& s, const std::string& piece, bool thinking) const override {
+    // llama.cpp's --reasoning-format deepseek names the field reasoning_content.
+    json choice = chat_ ? json{{"index", 0}, {"delta", {{thinking ? "reasoning_content" : "content", piece}}},
+                               {"finish_reason", nullptr}}
                         : json{{"index", 0}, {"text", piece}, {"finish_reason", nullptr}};
     return sse(chunk(s, choice));
   }
@@ -51,7 +57,7 @@ class OpenAiFormat : public WireFormat {
     json last = chunk(s, choice);
     last["timings"] = timings(s);
     std::string out = sse(last);
-    if (s.include_usage) {
+    if (s.include_usage && s.usage) {
       // OpenAI sends usage in one extra chunk with no choices.
       json u = chunk(s, nullptr);
       u["choices"] = json::array();
@@ -72,8 +78,8 @@ class OpenAiFormat : public WireFormat {
                  {"created", s.created_unix_s},
                  {"model", s.model},
                  {"choices", json::array({choice})},
-                 {"usage", usage(s)},
                  {"timings", timings(s)}};
+    if (s.usage) body["usage"] = usage(s);
     return body.dump();
   }
 

@@ -54,6 +54,14 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_option("--token-log", o.token_log,
                  "Append one JSON line per streamed reply: its prompt and the steady-clock ns at which each "
                  "token was handed to the socket (for client-lag benchmarks)");
+  app.add_option("--reasoning-format", o.reasoning_format,
+                 "How an answers line's \"reasoning\" is streamed: deltas (reasoning_content / Ollama thinking), "
+                 "think-tags (<think>…</think> in the content) or open-think (only the closing tag)")
+      ->check(CLI::IsMember({"deltas", "think-tags", "open-think"}))
+      ->capture_default_str();
+  app.add_flag("!--no-reasoning-count", o.reasoning_count,
+               "Leave completion_tokens_details.reasoning_tokens out of usage (as llama.cpp does)");
+  app.add_flag("!--no-usage", o.usage, "Never report token usage, even when asked (stream_options.include_usage)");
   app.add_flag("--verbose,-v", o.verbose, "Log one line per request to stderr");
   try {
     app.parse(argc, argv);

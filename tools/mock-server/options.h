@@ -21,6 +21,13 @@ struct MockOptions {
   bool nagle = false;                    // leave Nagle's algorithm on (default: TCP_NODELAY)
   double batch_slowdown = 0;             // per-token time × (1 + F·(streams in flight − 1))
   std::string token_log;                 // JSONL: each streamed reply's prompt and token send instants
+  // How an answers line's "reasoning" is streamed: "deltas" (OpenAI reasoning_content,
+  // Ollama thinking), "think-tags" (<think>…</think> in the content) or "open-think"
+  // (the content starts inside the thinking and only closes the tag, as when a chat
+  // template opens it in the prompt).
+  std::string reasoning_format = "deltas";
+  bool reasoning_count = true;  // usage.completion_tokens_details.reasoning_tokens (deltas only)
+  bool usage = true;            // false: never report usage (OpenAI usage, Ollama eval counts)
   bool verbose = false;                  // one line per request on stderr
 };
 

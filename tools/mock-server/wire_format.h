@@ -15,6 +15,9 @@ struct ReplyStats {
   long long created_unix_s = 0;        // wall clock at request receipt
   int prompt_tokens = 0;               // whitespace words of the prompt
   int completion_tokens = 0;           // pieces sent
+  int reasoning_tokens = 0;            // of them, thinking pieces (sent as reasoning deltas)
+  bool reasoning_count = true;         // report reasoning_tokens in usage details
+  bool usage = true;                   // report usage at all (--no-usage)
   std::string finish_reason = "stop";  // or "length" when max_tokens cut the answer
   double prompt_ms = 0;                // request receipt -> first token
   double predicted_ms = 0;             // first token -> last token
@@ -26,7 +29,8 @@ class WireFormat {
   virtual ~WireFormat() = default;
   virtual std::string stream_content_type() const = 0;
   virtual std::string stream_begin(const ReplyStats& s) const = 0;  // may be empty
-  virtual std::string stream_piece(const ReplyStats& s, const std::string& piece) const = 0;
+  // `thinking`: the piece is reasoning, sent the way the API streams thinking.
+  virtual std::string stream_piece(const ReplyStats& s, const std::string& piece, bool thinking) const = 0;
   virtual std::string stream_end(const ReplyStats& s) const = 0;
   virtual std::string whole(const ReplyStats& s, const std::string& text) const = 0;  // application/json
   virtual std::string error_body(const std::string& message) const = 0;

@@ -54,7 +54,14 @@ struct Response {
   std::vector<std::int64_t> token_times_ns;
   std::optional<int> input_tokens;   // from the server's usage fields only
   std::optional<int> output_tokens;
-  std::string finish_reason;
+  // usage.completion_tokens_details.reasoning_tokens, where the server gives it.
+  std::optional<int> reasoning_tokens;
+  // Of the streamed pieces (token_times_ns), how many carried reasoning and how many
+  // the answer; and the arrival of the first answer piece (0: none arrived). Thinking
+  // that a server streams inside the content (`<think>…</think>`) is reasoning here.
+  int reasoning_pieces = 0, answer_pieces = 0;
+  std::int64_t t_first_answer_ns = 0;
+  std::string finish_reason;        // as the server said it ("stop", "length", …); "" when it did not
   nlohmann::json server_timings;     // engine-reported timings (llama.cpp `timings`, Ollama durations)
 };
 

@@ -426,6 +426,7 @@ void StreamLoop::finish(Active* a, std::optional<FailureKind> aborted, CURLcode 
 Result StreamLoop::conclude(Active& a, std::optional<FailureKind> aborted, CURLcode result,
                             const std::string& multi_error) {
   TokenRecorder& recorder = a.job->recorder();
+  recorder.finish();
   Response& response = recorder.response();
   const Transfer& t = a.t;
   const std::string& url = a.url;

@@ -132,6 +132,12 @@ class OpenAiDecoder final : public StreamDecoder {
       if (auto c = it->find("completion_tokens"); c != it->end() && c->is_number_integer()) {
         r.output_tokens = c->get<int>();
       }
+      // vLLM, SGLang and the OpenAI API count the thinking apart (llama.cpp does not).
+      if (auto d = it->find("completion_tokens_details"); d != it->end() && d->is_object()) {
+        if (auto n = d->find("reasoning_tokens"); n != d->end() && n->is_number_integer()) {
+          r.reasoning_tokens = n->get<int>();
+        }
+      }
     }
     // llama.cpp's server adds its own prefill/decode timings to the last chunk.
     if (auto it = j.find("timings"); it != j.end() && it->is_object()) r.server_timings = *it;

@@ -36,11 +36,24 @@ void SummaryBuilder::add(const run::QueryRecord& q) {
   ++s_.queries;
   if (!q.ok()) ++s_.errors;
   accuracy_.add(q);
+  if (!q.finish_reason.empty()) {
+    ++s_.finish_known;
+    if (q.truncated()) ++s_.truncated;
+  }
   if (!q.ok()) {
     if (q.energy_j) failed_energy_j_ = failed_energy_j_.value_or(0.0) + *q.energy_j;
     return;
   }
   latency_.push_back(q.latency_s());
+  if (q.reasoning_tokens && *q.reasoning_tokens > 0) ++s_.reasoning_queries;
+  if (q.reasoning_tokens && q.output_tokens) {
+    reasoning_tokens_ += *q.reasoning_tokens;
+    split_tokens_ += *q.output_tokens;
+  }
+  if (q.reasoning_energy_j && q.decode_energy_j) {
+    reasoning_j_ += *q.reasoning_energy_j;
+    split_decode_j_ += *q.decode_energy_j;
+  }
   if (auto t = q.ttft_s()) ttft_.push_back(*t);
   if (auto t = tpot_s(q)) tpot_.push_back(*t);
   if (q.output_tokens && q.t_end_ns > q.t_start_ns) {
@@ -51,6 +64,9 @@ void SummaryBuilder::add(const run::QueryRecord& q) {
   ++s_.energy_queries;
   worst_ = std::max(worst_, provenance_rank(q.energy_source));
   energy_.push_back(*q.energy_j);
+  // A query without a reasoning figure (no first token, unknown decode energy) keeps
+  // its whole energy: nothing of it is known to be thinking.
+  energy_without_reasoning_.push_back(*q.energy_j - q.reasoning_energy_j.value_or(0.0));
   if (auto p = q.power_w()) power_.push_back(*p);
   if (q.net_energy_j) {
     net_energy_.push_back(*q.net_energy_j);
@@ -82,6 +98,10 @@ RunSummary SummaryBuilder::finish() const {
     s.total_energy_j = total;
   }
   s.failed_energy_j = failed_energy_j_;
+  if (s.finish_known > 0) s.truncated_share = static_cast<double>(s.truncated) / static_cast<double>(s.finish_known);
+  if (split_tokens_ > 0) s.reasoning_token_share = reasoning_tokens_ / split_tokens_;
+  if (split_decode_j_ > 0) s.reasoning_energy_share = reasoning_j_ / split_decode_j_;
+  if (s.reasoning_queries > 0) s.ipj_without_reasoning = ratio(s.accuracy, mean(energy_without_reasoning_));
   if (energy_tokens_ > 0) s.j_per_output_token = token_energy_j_ / energy_tokens_;
   if (out_tokens_ > 0 && decode_s_ > 0) s.output_tokens_per_s = out_tokens_ / decode_s_;
   s.ttft_s = describe(ttft_);
@@ -119,6 +139,13 @@ nlohmann::json to_json(const RunSummary& s) {
       {"ipj_net", opt(s.ipj_net)},
       {"total_energy_j", opt(s.total_energy_j)},
       {"failed_energy_j", opt(s.failed_energy_j)},
+      {"finish_known", s.finish_known},
+      {"truncated", s.truncated},
+      {"truncated_share", opt(s.truncated_share)},
+      {"reasoning_queries", s.reasoning_queries},
+      {"reasoning_token_share", opt(s.reasoning_token_share)},
+      {"reasoning_energy_share", opt(s.reasoning_energy_share)},
+      {"ipj_without_reasoning", opt(s.ipj_without_reasoning)},
       {"j_per_output_token", opt(s.j_per_output_token)},
       {"output_tokens_per_s", opt(s.output_tokens_per_s)},
       {"ttft_s", to_json(s.ttft_s)},

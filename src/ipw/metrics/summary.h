@@ -28,6 +28,16 @@ struct RunSummary {
   // was detected): part of the run's cost, left out of the means above. Empty when no
   // failed query has an energy figure.
   std::optional<double> failed_energy_j;
+  // Reasoning and truncation (docs/analysis.md). `finish_known`: stored queries whose
+  // server said why the reply ended; `truncated` of them stopped at the token limit.
+  std::size_t finish_known = 0, truncated = 0;
+  std::optional<double> truncated_share;
+  // Successful queries that streamed thinking; over successful queries with the
+  // figures: Σ reasoning tokens / Σ output tokens, Σ reasoning energy / Σ decode energy,
+  // and IPJ were the thinking free (accuracy / mean of energy − reasoning energy), the
+  // cost of thinking as a ratio to IPJ.
+  std::size_t reasoning_queries = 0;
+  std::optional<double> reasoning_token_share, reasoning_energy_share, ipj_without_reasoning;
   Distribution ttft_s, tpot_s, latency_s;
   std::string energy_source;  // weakest provenance over the queries: counter < integrated < estimated
 };
@@ -47,6 +57,8 @@ class SummaryBuilder {
   std::vector<double> energy_, power_, net_energy_, net_power_, ttft_, tpot_, latency_;
   double out_tokens_ = 0, decode_s_ = 0, token_energy_j_ = 0, energy_tokens_ = 0;
   std::optional<double> failed_energy_j_;
+  double reasoning_tokens_ = 0, split_tokens_ = 0, reasoning_j_ = 0, split_decode_j_ = 0;
+  std::vector<double> energy_without_reasoning_;
   int worst_ = -1;
 };
 

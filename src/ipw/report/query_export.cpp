@@ -36,11 +36,13 @@ std::string csv_field(const nlohmann::json& v) {
 const std::vector<std::string>& export_columns() {
   static const std::vector<std::string> cols = {
       "id", "seq", "repeat", "session", "stage", "category", "source", "kind", "correct", "extracted",
-      "input_tokens", "output_tokens", "queue_s", "t_start_s", "t_first_token_s", "t_end_s", "ttft_s",
-      "tpot_s", "latency_s", "energy_j", "prefill_energy_j", "decode_energy_j", "net_energy_j",
+      "input_tokens", "output_tokens", "reasoning_tokens", "answer_tokens", "token_source", "finish_reason",
+      "truncated", "queue_s", "t_start_s", "t_first_token_s", "t_first_answer_token_s", "t_end_s", "ttft_s",
+      "tpot_s", "latency_s", "energy_j", "prefill_energy_j", "decode_energy_j", "reasoning_energy_j",
+      "answer_energy_j", "net_energy_j",
       "power_w", "peak_power_w", "energy_source", "energy_flags", "server_prompt_ms",
       "server_predicted_ms", "server_cache_tokens", "reference_tokens", "reference_nll_nats",
-      "perplexity", "attempts", "error_kind", "error", "response"};
+      "perplexity", "attempts", "error_kind", "error", "response", "reasoning"};
   return cols;
 }
 
@@ -59,9 +61,16 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"extracted", q.extracted},
       {"input_tokens", opt(q.input_tokens)},
       {"output_tokens", opt(q.output_tokens)},
+      {"reasoning_tokens", opt(q.reasoning_tokens)},
+      {"answer_tokens", opt(q.answer_tokens)},
+      {"token_source", q.token_source},
+      {"finish_reason", q.finish_reason},
+      {"truncated", q.finish_reason.empty() ? nlohmann::json() : nlohmann::json(q.truncated())},
       {"queue_s", opt(q.queue_s())},
       {"t_start_s", secs(q.t_start_ns)},
       {"t_first_token_s", q.t_first_token_ns ? nlohmann::json(secs(q.t_first_token_ns)) : nlohmann::json()},
+      {"t_first_answer_token_s",
+       q.t_first_answer_token_ns ? nlohmann::json(secs(q.t_first_answer_token_ns)) : nlohmann::json()},
       {"t_end_s", secs(q.t_end_ns)},
       {"ttft_s", opt(q.ttft_s())},
       {"tpot_s", opt(metrics::tpot_s(q))},
@@ -69,6 +78,8 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"energy_j", opt(q.energy_j)},
       {"prefill_energy_j", opt(q.prefill_energy_j)},
       {"decode_energy_j", opt(q.decode_energy_j)},
+      {"reasoning_energy_j", opt(q.reasoning_energy_j)},
+      {"answer_energy_j", opt(q.answer_energy_j)},
       {"net_energy_j", opt(q.net_energy_j)},
       {"power_w", opt(q.power_w())},
       {"peak_power_w", opt(q.peak_power_w)},
@@ -84,6 +95,7 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"error_kind", q.error_kind},
       {"error", q.error_message},
       {"response", q.response},
+      {"reasoning", q.reasoning},
   };
 }
 

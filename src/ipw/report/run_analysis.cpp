@@ -25,6 +25,21 @@ std::string dist_row(const char* name, const metrics::Distribution& d, double sc
                      f(d.mean), f(d.p50), f(d.p90), f(d.p99), unit, d.n);
 }
 
+// Why replies ended and what thinking cost (docs/analysis.md, "Reasoning and
+// truncation"): printed only for runs that have either.
+void print_reasoning(std::FILE* out, const metrics::RunSummary& s) {
+  if (s.finish_known > 0 && s.truncated > 0) {
+    fmt::print(out, "{:<26}{:>14}  ({} of {} replies hit the token limit)\n", "truncated (length)",
+               fmt::format("{:.1f}%", *s.truncated_share * 100), s.truncated, s.finish_known);
+  }
+  if (s.reasoning_queries == 0) return;
+  const auto pct = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", *v * 100) : std::string("n/a"); };
+  fmt::print(out, "{:<26}{:>14}  ({} queries thought)\n", "reasoning share of tokens", pct(s.reasoning_token_share),
+             s.reasoning_queries);
+  fmt::print(out, "{:<26}{:>14}\n", "  of decode energy", pct(s.reasoning_energy_share));
+  fmt::print(out, "{:<26}{:>14}  (IPJ above includes the thinking)\n", "IPJ were thinking free", num(s.ipj_without_reasoning));
+}
+
 // Judge totals for summary.json: calls, failures and tokens over every judgment
 // the run's store holds (profile-time and `ipw score` alike).
 nlohmann::json judge_summary(const nlohmann::json& manifest, const std::vector<judge::JudgmentRecord>& rows,
@@ -184,6 +199,7 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
   for (const auto& st : a.stages) retry_j += st.retry_energy_j.value_or(0.0);
   if (retry_j > 0) fmt::print(out, "{:<26}{:>14}\n", "on retried attempts (J)", num(retry_j));
   fmt::print(out, "{:<26}{:>14}\n", "output tokens / s", num(s.output_tokens_per_s));
+  print_reasoning(out, s);
   fmt::print(out, "\nlatency (ms)\n");
   fmt::print(out, "{}", dist_row("TTFT", s.ttft_s, 1e3, "ms"));
   fmt::print(out, "{}", dist_row("TPOT", s.tpot_s, 1e3, "ms"));

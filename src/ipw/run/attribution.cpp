@@ -62,6 +62,10 @@ void fill_energy(const WindowFn& window, const std::vector<int>& selected, const
   if (q.energy_j && split) {
     q.prefill_energy_j = sum_known(share.prefill_j);
     q.decode_energy_j = sum_known(share.decode_j);
+    if (q.decode_energy_j) {
+      q.reasoning_energy_j = sum_known(share.reasoning_j);
+      if (q.reasoning_energy_j) q.answer_energy_j = *q.decode_energy_j - *q.reasoning_energy_j;
+    }
   }
 }
 

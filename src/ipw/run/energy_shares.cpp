@@ -125,6 +125,7 @@ std::size_t EnergyLedger::add(QueryActivity q) {
   s.energy_j.assign(domains_, 0.0);
   s.prefill_j.assign(domains_, 0.0);
   s.decode_j.assign(domains_, 0.0);
+  s.reasoning_j.assign(domains_, 0.0);
   s.net_j.assign(domains_, 0.0);
   for (std::size_t d = 0; d < domains_; ++d) {
     if (!idle_w_[d]) s.net_j[d] = std::nullopt;
@@ -185,7 +186,8 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
     f_frontier_[d] = fb;
     if (!energy) {
       for (std::size_t id : in) {
-        shares_[id].energy_j[d] = shares_[id].prefill_j[d] = shares_[id].decode_j[d] = shares_[id].net_j[d] = std::nullopt;
+        QueryShare& s = shares_[id];
+        s.energy_j[d] = s.prefill_j[d] = s.decode_j[d] = s.reasoning_j[d] = s.net_j[d] = std::nullopt;
       }
       totals_.unattributed_j[d] = std::nullopt;  // the stage's split is no longer whole: no check
       continue;
@@ -226,10 +228,13 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
       const double part = *energy * w[i] / sum;
       attributed_[d] += part;
       if (s.energy_j[d]) *s.energy_j[d] += part;
-      // Spans are cut at the first token, so each lies wholly before or after it.
+      // Spans are cut at the first token and the first answer token, so each lies
+      // wholly before or after each.
       const bool decoding = q.t_first_ns > 0 && a >= q.t_first_ns;
       auto& phase = decoding ? s.decode_j[d] : s.prefill_j[d];
       if (phase) *phase += part;
+      const bool thinking = decoding && (q.t_first_answer_ns == 0 || a < q.t_first_answer_ns);
+      if (thinking && s.reasoning_j[d]) *s.reasoning_j[d] += part;
       if (s.net_j[d]) *s.net_j[d] += part - idle_j;  // net_j is empty without a baseline
     }
   }
@@ -259,7 +264,7 @@ std::vector<QueryShare> EnergyLedger::advance(std::int64_t frontier_ns) {
   std::vector<std::int64_t> cuts;
   for (std::size_t id : open_) {
     const QueryActivity& q = queries_[id];
-    for (std::int64_t t : {q.t_start_ns, q.t_first_ns, q.t_end_ns}) {
+    for (std::int64_t t : {q.t_start_ns, q.t_first_ns, q.t_first_answer_ns, q.t_end_ns}) {
       if (t > frontier_ns_ && t < frontier_ns) cuts.push_back(t);
     }
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Attribution under overlap (docs/attribution.md, "Queries in flight together"):
-// the timeline of a stage is cut into spans at every query's send, first token and
-// last byte; each span's measured energy is shared by the queries in flight in it,
+// the timeline of a stage is cut into spans at every query's send, first token,
+// first answer token and last byte; each span's measured energy is shared by the queries in flight in it,
 // and a span with none in flight is the stage's unattributed energy. Span energies
 // are differences of one cumulative function per domain, so per domain
 //     Σ query shares + unattributed = F(stage end) − F(stage start)
@@ -38,6 +38,9 @@ ShareRule share_rule_from_string(std::string_view name);
 struct QueryActivity {
   std::int64_t t_start_ns = 0;
   std::int64_t t_first_ns = 0;  // first token; 0 when none arrived (all prefill)
+  // First answer token (0: none). Decode before it is reasoning; a reply without
+  // thinking has it equal to t_first_ns.
+  std::int64_t t_first_answer_ns = 0;
   std::int64_t t_end_ns = 0;
   int prompt_tokens = 0;        // 0 when the server did not say (counted as 1)
   int output_tokens = 0;        // from usage; 0: the streamed pieces are counted
@@ -54,6 +57,8 @@ struct QueryShare {
   std::size_t id = 0;  // as returned by EnergyLedger::add
   // Per selected domain, in the order given to the ledger; empty when unknown.
   std::vector<std::optional<double>> energy_j, prefill_j, decode_j, net_j;
+  // The part of decode_j before the first answer token (the thinking).
+  std::vector<std::optional<double>> reasoning_j;
 };
 
 struct StageEnergy {

@@ -44,15 +44,15 @@ QueryColumn int_col(const char* name, const char* absent_as = nullptr) {
 }
 
 template <std::int64_t QueryRecord::*F>
-QueryColumn int64_col(const char* name) {
-  return {name, Part::always, nullptr,
+QueryColumn int64_col(const char* name, const char* absent_as = nullptr) {
+  return {name, Part::always, absent_as,
           [](SQLite::Statement& st, int i, const QueryRecord& q) { st.bind(i, static_cast<int64_t>(q.*F)); },
           [](sqlite3_stmt* s, int i, QueryRecord& q) { q.*F = sqlite3_column_int64(s, i); }};
 }
 
 template <std::string QueryRecord::*F>
-QueryColumn text_col(const char* name, Part part = Part::always) {
-  return {name, part, nullptr, [](SQLite::Statement& st, int i, const QueryRecord& q) { st.bind(i, q.*F); },
+QueryColumn text_col(const char* name, Part part = Part::always, const char* absent_as = nullptr) {
+  return {name, part, absent_as, [](SQLite::Statement& st, int i, const QueryRecord& q) { st.bind(i, q.*F); },
           [](sqlite3_stmt* s, int i, QueryRecord& q) {
             const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
             if (p == nullptr) {
@@ -147,6 +147,14 @@ std::vector<QueryColumn> make_columns() {
          q.queue_ns = is_null(s, i) ? std::nullopt : std::optional<std::int64_t>(sqlite3_column_int64(s, i));
        }},
       int_col<&Q::attempts>("attempts", "1"),
+      text_col<&Q::finish_reason>("finish_reason", Part::always, "NULL"),
+      text_col<&Q::reasoning>("reasoning", Part::texts, "NULL"),
+      text_col<&Q::token_source>("token_source", Part::always, "NULL"),
+      opt_int_col<&Q::reasoning_tokens>("reasoning_tokens", "NULL"),
+      opt_int_col<&Q::answer_tokens>("answer_tokens", "NULL"),
+      int64_col<&Q::t_first_answer_token_ns>("t_first_answer_token_ns", "0"),
+      real_col<&Q::reasoning_energy_j>("reasoning_energy_j", "NULL"),
+      real_col<&Q::answer_energy_j>("answer_energy_j", "NULL"),
   };
 }
 

@@ -7,7 +7,7 @@
 namespace ipw::run {
 
 void make_storable(QueryRecord& q) {
-  for (std::string* text : {&q.response, &q.extracted, &q.error_message, &q.prompt, &q.reference}) {
+  for (std::string* text : {&q.response, &q.reasoning, &q.extracted, &q.error_message, &q.prompt, &q.reference}) {
     make_valid_utf8(*text);
   }
   std::string why;
@@ -24,7 +24,7 @@ void make_storable(QueryRecord& q) {
   q.error_message = fmt::format("impossible timing, not used: {}{}{}", why, q.error_message.empty() ? "" : "; ",
                                 q.error_message);
   // The stamps cannot be trusted, so none is kept as a first token or token time.
-  q.t_first_token_ns = 0;
+  q.t_first_token_ns = q.t_first_answer_token_ns = 0;
   q.token_times_ns.clear();
   if (q.t_end_ns < q.t_start_ns) q.t_end_ns = q.t_start_ns;
 }

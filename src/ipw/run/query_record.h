@@ -55,10 +55,25 @@ struct QueryRecord {
   // How many times it was sent (1 + retries; docs/reliability.md). Its window and
   // energy are the last attempt's; earlier attempts' energy is the stage's retry_energy_j.
   int attempts = 1;
+  // Reasoning models (docs/analysis.md, "Reasoning and truncation"). Why the reply
+  // ended, as the server said ("stop", "length", …; "" when it did not), the thinking
+  // text (kept out of `response`, which the scorers read), and how the output tokens
+  // split into reasoning and answer. token_source says where the counts came from:
+  // "usage" (the server's usage, with its reasoning count where there was thinking),
+  // "usage+stream" (the total from usage, the split from the streamed pieces), "stream"
+  // (no usage: the streamed pieces counted, never re-tokenised); "" none arrived.
+  std::string finish_reason, reasoning, token_source;
+  std::optional<int> reasoning_tokens, answer_tokens;
+  std::int64_t t_first_answer_token_ns = 0;  // 0: no answer token arrived
+  // The decode energy split at the first answer token: the thinking before it, the
+  // answer after (empty when the decode energy is).
+  std::optional<double> reasoning_energy_j, answer_energy_j;
   std::vector<DomainEnergy> domains;
 
   QueryKey key() const { return {stage, seq, repeat}; }
   bool ok() const { return error_kind.empty(); }
+  // The server stopped it at the token limit (--max-tokens or its own).
+  bool truncated() const { return finish_reason == "length"; }
   double latency_s() const { return static_cast<double>(t_end_ns - t_start_ns) * 1e-9; }
   std::optional<double> queue_s() const {
     if (!queue_ns) return std::nullopt;

@@ -23,6 +23,7 @@
 #include "ipw/common/clock.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/session.h"
+#include "ipw/run/token_counts.h"
 
 namespace ipw::run {
 namespace {
@@ -201,9 +202,10 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
                                                                     : clock.now_ns();
     q.response = r.text;
     q.input_tokens = r.input_tokens;
-    q.output_tokens = r.output_tokens;
+    count_output_tokens(r, q);
     q.t_start_ns = r.t_send_ns - origin;
     q.t_first_token_ns = r.t_first_token_ns > 0 ? r.t_first_token_ns - origin : 0;
+    q.t_first_answer_token_ns = r.t_first_answer_ns > 0 ? r.t_first_answer_ns - origin : 0;
     q.t_end_ns = t_end - origin;
     for (std::int64_t t : r.token_times_ns) q.token_times_ns.push_back(t - origin);
     if (!r.server_timings.is_null()) q.server_timings_json = r.server_timings.dump();
@@ -213,9 +215,10 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     QueryActivity a;
     a.t_start_ns = r.t_send_ns;
     a.t_first_ns = r.t_first_token_ns;
+    a.t_first_answer_ns = r.t_first_answer_ns;
     a.t_end_ns = t_end;
     a.prompt_tokens = r.input_tokens.value_or(0);
-    a.output_tokens = r.output_tokens.value_or(0);
+    a.output_tokens = q.output_tokens.value_or(0);
     a.token_times_ns = r.token_times_ns;
     last_end = std::max(last_end, t_end);
     // One at a time, the query settles before the next is sent: its end must be bracketed.

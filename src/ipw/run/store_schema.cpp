@@ -70,6 +70,18 @@ constexpr const char* kLoadColumns =
     "ALTER TABLE queries ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE queries ADD COLUMN queue_ns INTEGER;";
 
+// Schema 7: why each reply ended, its thinking, the reasoning/answer split of its
+// tokens and decode energy (docs/analysis.md, "Reasoning and truncation").
+constexpr const char* kReasoningColumns =
+    "ALTER TABLE queries ADD COLUMN finish_reason TEXT;"
+    "ALTER TABLE queries ADD COLUMN reasoning TEXT;"
+    "ALTER TABLE queries ADD COLUMN token_source TEXT;"
+    "ALTER TABLE queries ADD COLUMN reasoning_tokens INTEGER;"
+    "ALTER TABLE queries ADD COLUMN answer_tokens INTEGER;"
+    "ALTER TABLE queries ADD COLUMN t_first_answer_token_ns INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE queries ADD COLUMN reasoning_energy_j REAL;"
+    "ALTER TABLE queries ADD COLUMN answer_energy_j REAL;";
+
 // Remakes `table` with the same columns and a new primary key: SQLite cannot
 // change a key in place. The column definitions are read from the table itself,
 // so the migration never restates (and never drifts from) the schema above.
@@ -123,6 +135,8 @@ void migrate_schema(SQLite::Database& db) {
   if (!has_column(db, "queries", "attempts")) {
     db.exec("ALTER TABLE queries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1");
   }
+  // Schema 7: reasoning models and why replies ended (docs/analysis.md).
+  if (!has_column(db, "queries", "finish_reason")) db.exec(kReasoningColumns);
   db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
 }
 

@@ -101,6 +101,18 @@
            (s.failed_energy_j !== null ? ' · ' + fmt(s.failed_energy_j) + ' J on failed queries' : '')),
       card('latency p50 (s)', fmt(s.latency_s.p50), 'p90 ' + fmt(s.latency_s.p90) + ' · p99 ' + fmt(s.latency_s.p99)),
       card('J / output token' + est, fmt(s.j_per_output_token), fmt(s.output_tokens_per_s) + ' output tokens/s')]));
+    // Thinking models and truncation (docs/analysis.md, "Reasoning and truncation"): only when the run has them.
+    var extra = [];
+    if (s.reasoning_queries > 0) {
+      extra.push(card('reasoning share', pct(s.reasoning_token_share) + ' of tokens',
+                      pct(s.reasoning_energy_share) + ' of decode energy · IPJ were thinking free ' +
+                      fmt(s.ipj_without_reasoning)));
+    }
+    if (s.truncated > 0) {
+      extra.push(card('truncated (length)', pct(s.truncated_share),
+                      s.truncated + ' of ' + s.finish_known + ' replies hit the token limit'));
+    }
+    if (extra.length) sec.appendChild(el('div', { 'class': 'cards' }, extra));
 
     // Power timeline with query phases.
     var tl = f.timeline;
