@@ -1,7 +1,9 @@
 // `ipw profile`: run a workload against a server and store a run.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -43,8 +45,20 @@ struct ProfileFlags {
   run::ProfileConfig cfg;
   std::string resume;
   std::optional<std::int64_t> seed, sample_seed;
+  std::string sampling;  // "" or "paper"
   std::string command_line;
 };
+
+// --system-prompt @FILE: the file's text, read now so that the run stores the text
+// itself (--resume needs no file).
+std::string read_at_file(const char* flag, const std::string& value) {
+  if (value.empty() || value.front() != '@') return value;
+  std::ifstream in(value.substr(1), std::ios::binary);
+  if (!in) throw UsageError(fmt::format("{} {}: cannot read the file", flag, value));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 // On --resume, the stored configuration is the base and only flags given again
 // override it: the long names of the options the user actually passed.
@@ -98,14 +112,31 @@ void make_paths_absolute(run::ProfileConfig& c) {
 // More truncated replies than this share earns a warning at the end of a run.
 constexpr double kTruncatedWarnShare = 0.05;
 
+// The embedded demo model's reply cap (docs/clients.md, "What is sent").
+constexpr int kDemoMaxTokens = 256;
+
 int run_profile(CLI::App& app, ProfileFlags& f) {
   if (f.seed) f.cfg.seed = f.seed;
   if (f.sample_seed || f.seed) f.cfg.sample_seed = f.sample_seed ? *f.sample_seed : *f.seed;
   if (f.seed) f.cfg.arrival_seed = *f.seed;
+  f.cfg.system_prompt = read_at_file("--system-prompt", f.cfg.system_prompt);
+  if (f.sampling == "paper") {
+    for (const char* flag : {"--temperature", "--top-p", "--top-k", "--min-p"}) {
+      if (app.count(flag) > 0) throw UsageError(fmt::format("--sampling paper sets {}; give one of them", flag));
+    }
+    // The IPW paper's decoding: temperature 0.6, top-p 0.95, top-k 20, min-p 0.
+    f.cfg.temperature = 0.6;
+    f.cfg.top_p = 0.95;
+    f.cfg.top_k = 20;
+    f.cfg.min_p = 0;
+  }
   if (f.resume.empty() && f.cfg.server.empty() && f.cfg.engine.empty()) {
     // No server named: profile the embedded default (llama.cpp on ipw's own model).
     f.cfg.engine = "llama.cpp";
     if (f.cfg.model.empty()) f.cfg.model = default_model_path();
+    // Its weights are random: it would write until its context is full. A real model
+    // stops by itself, so only the demo gets a cap it did not ask for.
+    if (app.count("--max-tokens") == 0) f.cfg.max_tokens = kDemoMaxTokens;
   }
   if (!f.cfg.engine.empty()) {
     f.cfg.engine_model_path = f.cfg.model;
@@ -261,10 +292,28 @@ Handler setup_profile(CLI::App& app) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--idle-seconds", c.idle_seconds, "Idle baseline before the first query (0: off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--max-tokens", c.max_tokens, "Maximum output tokens")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--max-tokens", c.max_tokens,
+                 "Maximum output tokens (default: none sent, the server's own limit; the paper capped reasoning "
+                 "sets at 32768)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--temperature", c.temperature, "Sampling temperature")->capture_default_str();
   app.add_option("--top-p", c.top_p, "Nucleus sampling p")->capture_default_str();
   app.add_option("--top-k", c.top_k, "Top-k sampling")->capture_default_str();
+  app.add_option("--min-p", c.min_p, "Min-p sampling (default: not sent)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--sampling", f->sampling,
+                 "A sampling preset: paper (temperature 0.6, top-p 0.95, top-k 20, min-p 0, as in the IPW paper)")
+      ->check(CLI::IsMember({"paper"}));
+  app.add_option("--system-prompt", c.system_prompt, "A system message before each prompt: TEXT, or @FILE");
+  app.add_option("--chat-template-kwargs", c.chat_template_kwargs,
+                 "JSON object passed to the server's chat template, e.g. '{\"enable_thinking\": true}' "
+                 "(Ollama: think)");
+  app.add_option("--reasoning-effort", c.reasoning_effort, "Reasoning effort of thinking models (Ollama: think)")
+      ->check(CLI::IsMember({"low", "medium", "high"}));
+  app.add_option("--stop", c.stop, "A stop string (repeatable)");
+  app.add_option("--extra-body", c.extra_body,
+                 "JSON object merged into every request body (a key ipw sets itself is an error)");
+  app.add_flag("--extra-body-override", c.extra_body_override,
+               "Let --extra-body replace the values ipw sets itself");
   app.add_option("--seed", f->seed, "Sampling seed sent to the server");
   // A function, not a negated flag: CLI11 shows those as "--completion{false}" in --help.
   app.add_flag_function(

@@ -79,10 +79,19 @@ echo "gpu name=Fake_H100 uuid=GPU-e2e energy_mj=1000000 rate_mw=150000 step_ms=5
 export IPW_SYSFS_ROOT="$SYS" IPW_NVML_LIBRARY="$FAKE_NVML" IPW_FAKE_NVML_CONFIG="$WORK/nvml.conf"
 unset CUDA_VISIBLE_DEVICES IPW_DEVICES
 
-"$IPW" doctor >"$WORK/fake_doctor.txt" || { cat "$WORK/fake_doctor.txt"; fail "doctor (fakes) failed"; }
-cat "$WORK/fake_doctor.txt"
-grep -Eq '^rapl +found +readable +update [0-9.]+ ms .*cpu-package0 — used by auto' "$WORK/fake_doctor.txt" ||
-  fail "doctor: the fake RAPL zone is not found/readable/used with a measured period"
+# doctor measures the RAPL counter's update period by watching it change; the fake's
+# writer is a Python loop, which a loaded machine can starve for the whole watch (doctor
+# then says "update unknown", as it should). Found, readable and used must hold on every
+# try; the measured period on one of three.
+for try in 1 2 3; do
+  "$IPW" doctor >"$WORK/fake_doctor.txt" || { cat "$WORK/fake_doctor.txt"; fail "doctor (fakes) failed"; }
+  cat "$WORK/fake_doctor.txt"
+  grep -Eq '^rapl +found +readable +update .*cpu-package0 — used by auto' "$WORK/fake_doctor.txt" ||
+    fail "doctor: the fake RAPL zone is not found/readable/used"
+  grep -Eq '^rapl +found +readable +update [0-9.]+ ms ' "$WORK/fake_doctor.txt" && break
+  [ "$try" -lt 3 ] || fail "doctor: no measured update period for the fake RAPL zone in 3 tries"
+  echo "try $try: the RAPL writer was starved during doctor's watch; again"
+done
 grep -Eq '^nvml +found +readable +update [0-9.]+ ms .*gpu0 — used by auto' "$WORK/fake_doctor.txt" ||
   fail "doctor: the fake NVML GPU is not found/readable/used with a measured period"
 grep -q '^auto: nvml, rapl ' "$WORK/fake_doctor.txt" || fail "doctor: auto should use nvml and rapl"

@@ -203,6 +203,13 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
   const auto t_request = Pacer::Clock::now();
   const std::uint64_t n = ++st.completion_requests;
   auto format = make_wire_format(api);
+  if (st.request_log.is_open()) {
+    std::string line = req.body;
+    std::replace(line.begin(), line.end(), '\n', ' ');  // one request, one line
+    std::lock_guard lock(st.request_log_mu);
+    st.request_log << line << '\n';
+    st.request_log.flush();
+  }
   if (st.options.fail_every > 0 && n % static_cast<std::uint64_t>(st.options.fail_every) == 0) {
     res.status = st.options.fail_status;
     res.set_content(format->error_body("injected failure (request " + std::to_string(n) + ", --fail-every " +

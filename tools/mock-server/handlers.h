@@ -26,6 +26,8 @@ struct ServerState {
   std::atomic<bool> stopping{false};  // set on SIGTERM: replies in flight end early
   std::atomic<int> in_flight{0};      // completion replies being produced (--batch-slowdown)
   std::mutex token_log_mu;            // --token-log: one line per reply, written whole
+  std::ofstream request_log;          // --request-log: each completion request's body, one line each
+  std::mutex request_log_mu;
   std::ofstream token_log;
   std::mutex fault_mu;                           // guards fault_requests
   std::map<std::string, int> fault_requests;     // status faults: requests seen per answers prompt

@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
   state.options = *parsed.options;
   try {
     if (!state.options.answers_path.empty()) state.book = AnswerBook::load(state.options.answers_path);
+    if (!state.options.request_log.empty()) {
+      state.request_log.open(state.options.request_log, std::ios::app);
+      if (!state.request_log) {
+        throw std::runtime_error("--request-log " + state.options.request_log + ": cannot open it for appending");
+      }
+    }
     if (!state.options.token_log.empty()) {
       state.token_log.open(state.options.token_log, std::ios::app);
       if (!state.token_log) throw std::runtime_error("--token-log " + state.options.token_log + ": cannot open it for appending");

@@ -62,6 +62,8 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_flag("!--no-reasoning-count", o.reasoning_count,
                "Leave completion_tokens_details.reasoning_tokens out of usage (as llama.cpp does)");
   app.add_flag("!--no-usage", o.usage, "Never report token usage, even when asked (stream_options.include_usage)");
+  app.add_option("--request-log", o.request_log,
+                 "Append each completion request's JSON body as one line (to check what a client sends)");
   app.add_flag("--verbose,-v", o.verbose, "Log one line per request to stderr");
   try {
     app.parse(argc, argv);

@@ -21,6 +21,7 @@ struct MockOptions {
   bool nagle = false;                    // leave Nagle's algorithm on (default: TCP_NODELAY)
   double batch_slowdown = 0;             // per-token time × (1 + F·(streams in flight − 1))
   std::string token_log;                 // JSONL: each streamed reply's prompt and token send instants
+  std::string request_log;               // JSONL: each completion request's body as received
   // How an answers line's "reasoning" is streamed: "deltas" (OpenAI reasoning_content,
   // Ollama thinking), "think-tags" (<think>…</think> in the content) or "open-think"
   // (the content starts inside the thinking and only closes the tag, as when a chat

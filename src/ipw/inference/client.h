@@ -35,11 +35,22 @@ struct Request {
   std::string model;
   std::string prompt;       // the user message (chat) or the raw prompt (completion)
   bool chat = true;         // chat endpoint (/v1/chat/completions, /api/chat) vs completion
-  int max_tokens = 256;
+  int max_tokens = 0;       // <= 0: none sent (the server's own limit)
   double temperature = 0.6;  // the IPW paper's decoding defaults
   double top_p = 0.95;
   int top_k = 20;            // <= 0: not sent (the OpenAI cloud API rejects top_k)
+  std::optional<double> min_p;
   std::optional<std::int64_t> seed;
+  // Request settings for thinking models and chat templates (docs/clients.md, "What is
+  // sent"); each is sent only when set.
+  std::string system_prompt;
+  nlohmann::json chat_template_kwargs;  // an object, e.g. {"enable_thinking": true}; null: none
+  std::string reasoning_effort;         // low | medium | high
+  std::vector<std::string> stop;
+  // Merged into the body last. A key ipw sets itself is a usage error unless
+  // extra_body_override, so a typo cannot silently change what was measured.
+  nlohmann::json extra_body;
+  bool extra_body_override = false;
 };
 
 struct Response {
@@ -129,6 +140,10 @@ std::vector<std::string> client_names();
 // its credentials, unless it is an http:// or https:// URL (any case): the one check of a
 // server URL, made by the clients and by `ipw profile` before a run directory exists.
 std::string normalise_base_url(std::string base_url);
+// The JSON body `api`'s client sends for req (for checking settings before a run, and
+// for tests). Throws ipw::UsageError for an unknown api, an --extra-body key ipw sets
+// itself (unless extra_body_override), or a setting the API cannot express.
+nlohmann::json request_body(const std::string& api, const Request& req);
 
 struct ClientInfo {
   std::string name;

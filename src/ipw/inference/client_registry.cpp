@@ -19,25 +19,32 @@ struct Entry {
   const char* name;
   const char* description;
   Factory make;
+  nlohmann::json (*body)(const Request&);
 };
 
 constexpr Entry kClients[] = {
     {"openai", "OpenAI-compatible server (vLLM, llama.cpp, SGLang, LM Studio, TGI), SSE streaming",
-     &make_openai_client},
+     &make_openai_client, &openai_request_body},
     {"ollama", "Ollama's native API (/api/chat, /api/generate), NDJSON streaming",
-     &make_ollama_client},
+     &make_ollama_client, &ollama_request_body},
 };
+
+const Entry& entry(const std::string& api) {
+  for (const Entry& e : kClients) {
+    if (api == e.name) return e;
+  }
+  throw UsageError(
+      fmt::format("unknown api '{}' (known: {})", api, fmt::join(client_names(), ", ")));
+}
 
 }  // namespace
 
 std::unique_ptr<Client> make_client(const std::string& api, const ClientOptions& opts,
                                     const Clock& clock) {
-  for (const Entry& e : kClients) {
-    if (api == e.name) return e.make(opts, clock);
-  }
-  throw UsageError(
-      fmt::format("unknown api '{}' (known: {})", api, fmt::join(client_names(), ", ")));
+  return entry(api).make(opts, clock);
 }
+
+nlohmann::json request_body(const std::string& api, const Request& req) { return entry(api).body(req); }
 
 std::vector<std::string> client_names() {
   std::vector<std::string> names;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ipw/common/usage_error.h"
 #include "ipw/inference/client_factories.h"
 #include "ipw/inference/ndjson_parser.h"
 #include "ipw/inference/streaming_client.h"
@@ -20,22 +21,42 @@ using nlohmann::json;
 constexpr const char* kDurationFields[] = {"total_duration", "load_duration",
                                            "prompt_eval_duration", "eval_duration"};
 
-json request_body(const Request& req) {
-  json options = {
-      {"temperature", req.temperature},
-      {"top_p", req.top_p},
-      {"num_predict", req.max_tokens},
-  };
+}  // namespace
+
+json ollama_request_body(const Request& req) {
+  json options = {{"temperature", req.temperature}, {"top_p", req.top_p}};
+  if (req.max_tokens > 0) options["num_predict"] = req.max_tokens;
   if (req.top_k > 0) options["top_k"] = req.top_k;
+  if (req.min_p) options["min_p"] = *req.min_p;
   if (req.seed) options["seed"] = *req.seed;
+  if (!req.stop.empty()) options["stop"] = req.stop;
   json body = {{"model", req.model}, {"stream", true}, {"options", options}};
   if (req.chat) {
-    body["messages"] = json::array({{{"role", "user"}, {"content", req.prompt}}});
-  } else {
-    body["prompt"] = req.prompt;
+    body["messages"] = json::array();
+    if (!req.system_prompt.empty()) body["messages"].push_back({{"role", "system"}, {"content", req.system_prompt}});
+    body["messages"].push_back({{"role", "user"}, {"content", req.prompt}});
+  } else if (!req.system_prompt.empty()) {
+    body["system"] = req.system_prompt;
   }
+  if (!req.chat) body["prompt"] = req.prompt;
+  // Ollama has no chat-template arguments; thinking is its `think` field (true/false,
+  // or a level for models that have levels, as gpt-oss does).
+  if (req.chat_template_kwargs.is_object()) {
+    for (auto it = req.chat_template_kwargs.begin(); it != req.chat_template_kwargs.end(); ++it) {
+      if (it.key() != "enable_thinking" || !it->is_boolean()) {
+        throw UsageError(fmt::format("--chat-template-kwargs {}: Ollama has no equivalent (only a boolean "
+                                     "enable_thinking, sent as `think`); use --extra-body for Ollama fields",
+                                     it.key()));
+      }
+      body["think"] = it->get<bool>();
+    }
+  }
+  if (!req.reasoning_effort.empty()) body["think"] = req.reasoning_effort;
+  merge_extra_body(body, req.extra_body, req.extra_body_override);
   return body;
 }
+
+namespace {
 
 std::optional<int> int_field(const json& obj, const char* key) {
   const auto it = obj.find(key);
@@ -122,7 +143,7 @@ class OllamaClient final : public StreamingClient<OllamaDecoder> {
  private:
   HttpPost http_post(const Request& req) const override {
     return {base_url_ + (req.chat ? "/api/chat" : "/api/generate"),
-            request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "application/x-ndjson"};
+            ollama_request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "application/x-ndjson"};
   }
 
   std::string base_url_;

@@ -17,25 +17,38 @@ namespace {
 
 using nlohmann::json;
 
-json request_body(const Request& req) {
+}  // namespace
+
+json openai_request_body(const Request& req) {
   json body = {
       {"model", req.model},
       {"stream", true},
       // Without this the server sends no usage, and token counts must never be guessed.
       {"stream_options", {{"include_usage", true}}},
-      {"max_tokens", req.max_tokens},
       {"temperature", req.temperature},
       {"top_p", req.top_p},
   };
+  if (req.max_tokens > 0) body["max_tokens"] = req.max_tokens;
   if (req.chat) {
-    body["messages"] = json::array({{{"role", "user"}, {"content", req.prompt}}});
+    body["messages"] = json::array();
+    if (!req.system_prompt.empty()) body["messages"].push_back({{"role", "system"}, {"content", req.system_prompt}});
+    body["messages"].push_back({{"role", "user"}, {"content", req.prompt}});
   } else {
-    body["prompt"] = req.prompt;
+    // The completion endpoint has no roles: the system prompt leads the text.
+    body["prompt"] = req.system_prompt.empty() ? req.prompt : req.system_prompt + "\n\n" + req.prompt;
   }
   if (req.top_k > 0) body["top_k"] = req.top_k;
+  if (req.min_p) body["min_p"] = *req.min_p;
   if (req.seed) body["seed"] = *req.seed;
+  if (!req.stop.empty()) body["stop"] = req.stop;
+  // vLLM, SGLang and llama.cpp's server pass these to the chat template.
+  if (!req.chat_template_kwargs.is_null()) body["chat_template_kwargs"] = req.chat_template_kwargs;
+  if (!req.reasoning_effort.empty()) body["reasoning_effort"] = req.reasoning_effort;
+  merge_extra_body(body, req.extra_body, req.extra_body_override);
   return body;
 }
+
+namespace {
 
 // The text of a server-reported error object ({"error": {"message": ...}} or a string).
 std::string error_text(const json& err) {
@@ -161,7 +174,7 @@ class OpenAiClient final : public StreamingClient<OpenAiDecoder> {
  private:
   HttpPost http_post(const Request& req) const override {
     return {base_url_ + (req.chat ? "/v1/chat/completions" : "/v1/completions"),
-            request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "text/event-stream"};
+            openai_request_body(req).dump(-1, ' ', false, json::error_handler_t::replace), "text/event-stream"};
   }
 
   std::string base_url_;

@@ -3,7 +3,9 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "ipw/common/usage_error.h"
 #include "ipw/common/utf8.h"
 
 namespace ipw::inference {
@@ -18,6 +20,21 @@ std::string string_field(const nlohmann::json& obj, const char* key) {
     throw std::runtime_error(fmt::format("field `{}` is not a string: {}", key, wire_excerpt(it->dump())));
   }
   return it->get<std::string>();
+}
+
+void merge_extra_body(nlohmann::json& body, const nlohmann::json& extra, bool override) {
+  if (extra.is_null()) return;
+  if (!extra.is_object()) throw UsageError(fmt::format("--extra-body must be a JSON object, got {}", wire_excerpt(extra.dump())));
+  std::vector<std::string> clashes;
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    if (body.contains(it.key())) clashes.push_back(it.key());
+  }
+  if (!clashes.empty() && !override) {
+    throw UsageError(fmt::format("--extra-body sets {}, which ipw sets itself; give the matching ipw flag, or "
+                                 "--extra-body-override to replace ipw's value",
+                                 fmt::join(clashes, ", ")));
+  }
+  for (auto it = extra.begin(); it != extra.end(); ++it) body[it.key()] = *it;
 }
 
 }  // namespace ipw::inference

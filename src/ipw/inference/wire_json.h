@@ -17,4 +17,9 @@ std::string wire_excerpt(std::string_view s);
 // naming the field (a protocol error).
 std::string string_field(const nlohmann::json& obj, const char* key);
 
+// Merges extra (an object, or null for none) into body at the top level. A key body
+// already has is replaced only with `override`; otherwise throws ipw::UsageError
+// naming every such key.
+void merge_extra_body(nlohmann::json& body, const nlohmann::json& extra, bool override);
+
 }  // namespace ipw::inference

@@ -51,12 +51,24 @@ struct ProfileConfig {
   double warmup_s = 0, cooldown_s = 0;  // a stage's first/last seconds: out of its steady-state figures
   std::string slo;              // "ttft=0.5,tpot=0.05,e2e=10" (s): goodput figures (metrics/slo.h)
 
-  // Decoding (the IPW paper's defaults).
-  int max_tokens = 256;
+  // Decoding (the IPW paper's sampling defaults). max_tokens 0: none sent, so the
+  // server's own limit applies and a thinking model is not cut off by ipw
+  // (docs/clients.md, "What is sent"); min_p < 0: not sent.
+  int max_tokens = 0;
   double temperature = 0.6;
   double top_p = 0.95;
   int top_k = 20;
+  double min_p = -1;
   std::optional<std::int64_t> seed;
+  // Request settings (docs/clients.md): a system message, chat-template arguments
+  // (JSON object text), reasoning effort, stop strings, and extra body fields (JSON
+  // object text) merged last; each stored, so --resume sends the same requests.
+  std::string system_prompt;
+  std::string chat_template_kwargs;
+  std::string reasoning_effort;
+  std::vector<std::string> stop;
+  std::string extra_body;
+  bool extra_body_override = false;
 
   // Telemetry.
   std::string telemetry = "auto";

@@ -82,10 +82,27 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
         {"sha256", ds.content_hash}, {"items", ds.items.size()}, {"skipped_rows", ds.warnings},
         {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}}}},
       {"decoding",
-       {{"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"top_p", c.top_p},
-        {"top_k", c.top_k}, {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}}},
+       {{"max_tokens", c.max_tokens > 0 ? nlohmann::json(c.max_tokens) : nlohmann::json()},
+        {"temperature", c.temperature}, {"top_p", c.top_p}, {"top_k", c.top_k},
+        {"min_p", c.min_p >= 0 ? nlohmann::json(c.min_p) : nlohmann::json()},
+        {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}, {"system_prompt", c.system_prompt},
+        {"chat_template_kwargs", c.chat_template_kwargs}, {"reasoning_effort", c.reasoning_effort},
+        {"stop", c.stop}, {"extra_body", c.extra_body}}},
       {"config", to_stored_json(c)},
   };
+}
+
+// A JSON object given as a flag's text ("" for none).
+nlohmann::json json_object_flag(const char* flag, const std::string& text) {
+  if (text.empty()) return nullptr;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(fmt::format("{} is not JSON ({}): {}", flag, e.what(), text));
+  }
+  if (!j.is_object()) throw UsageError(fmt::format("{} must be a JSON object, e.g. {{\"key\": true}}; got {}", flag, text));
+  return j;
 }
 
 inference::Request make_request(const ProfileConfig& cfg, const workload::Item& item) {
@@ -97,7 +114,14 @@ inference::Request make_request(const ProfileConfig& cfg, const workload::Item& 
   r.temperature = cfg.temperature;
   r.top_p = cfg.top_p;
   r.top_k = cfg.top_k;
+  if (cfg.min_p >= 0) r.min_p = cfg.min_p;
   r.seed = cfg.seed;
+  r.system_prompt = cfg.system_prompt;
+  r.chat_template_kwargs = json_object_flag("--chat-template-kwargs", cfg.chat_template_kwargs);
+  r.reasoning_effort = cfg.reasoning_effort;
+  r.stop = cfg.stop;
+  r.extra_body = json_object_flag("--extra-body", cfg.extra_body);
+  r.extra_body_override = cfg.extra_body_override;
   return r;
 }
 
@@ -144,9 +168,14 @@ void check_server_inputs(const ProfileConfig& cfg) {
     } catch (const inference::EngineError& e) {
       throw UsageError(e.what());
     }
-    return;
+  } else {
+    (void)inference::normalise_base_url(cfg.server);
   }
-  (void)inference::normalise_base_url(cfg.server);
+  // The request settings, as every query will send them: bad JSON, an --extra-body key
+  // ipw sets itself, a setting the API cannot express.
+  workload::Item probe;
+  probe.prompt = "probe";
+  (void)inference::request_body(cfg.api, make_request(cfg, probe));
 }
 
 bool open_loop(const ProfileConfig& cfg) { return cfg.rate > 0 || !cfg.arrival_trace.empty(); }

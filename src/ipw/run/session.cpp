@@ -212,7 +212,7 @@ bool Session::prepare(const workload::Item& warmup_item, ProfileOutcome& out) {
     r.model = cfg_.model;
     r.prompt = warmup_item.prompt;
     r.chat = cfg_.chat;
-    r.max_tokens = std::min(cfg_.max_tokens, 16);
+    r.max_tokens = cfg_.max_tokens > 0 ? std::min(cfg_.max_tokens, 16) : 16;
     auto res = client_->complete(r);
     if (!res && res.error().kind == inference::FailureKind::connect) {
       out.status = RunStatus::failed;
