@@ -94,30 +94,37 @@ class InferenceClient : public ::testing::TestWithParam<std::string> {
 TEST_P(InferenceClient, AssemblesTextWithMonotonicTokenStamps) {
   server_.set_script(stream_of(api(), {"Hel", "lo", " world"}, 60, 15));
   auto client = make_client(api(), fast_options(server_.base_url()));
-  std::vector<std::int64_t> callback_stamps;
-  std::string callback_text;
-  auto result = client->complete(simple_request(), [&](std::string_view text, std::int64_t t_ns) {
-    callback_text += text;
-    callback_stamps.push_back(t_ns);
-  });
-  ASSERT_TRUE(result) << result.error().message;
-  const Response& r = *result;
-  EXPECT_EQ(r.text, "Hello world");
-  EXPECT_EQ(callback_text, "Hello world");
-  ASSERT_EQ(r.token_times_ns.size(), 3u);
-  EXPECT_EQ(callback_stamps, r.token_times_ns);
-  EXPECT_TRUE(std::is_sorted(r.token_times_ns.begin(), r.token_times_ns.end()));
-  EXPECT_EQ(r.t_first_token_ns, r.token_times_ns.front());
-  EXPECT_LE(r.t_send_ns, r.t_first_token_ns);
-  EXPECT_LE(r.token_times_ns.back(), r.t_last_byte_ns);
-  // Stamped on arrival, not when the response completes: the server waited 60 ms
-  // before the first token and 15 ms between tokens.
-  EXPECT_GE(r.t_first_token_ns - r.t_send_ns, 55 * kMs);
-  EXPECT_GE(r.token_times_ns[2] - r.token_times_ns[0], 25 * kMs);
-  EXPECT_GE(r.t_last_byte_ns - r.token_times_ns.back(), 10 * kMs);
-  EXPECT_EQ(r.input_tokens, 5);
-  EXPECT_EQ(r.output_tokens, 3);
-  EXPECT_EQ(r.finish_reason, "stop");
+  // The stamps are the arrival of the bytes: a loaded machine that keeps this thread
+  // off the CPU while the server sends delivers several tokens in one read, stamped
+  // together. The contract holds on every try; the spacing on one of three.
+  bool spaced = false;
+  for (int attempt = 0; attempt < 3 && !spaced; ++attempt) {
+    std::vector<std::int64_t> callback_stamps;
+    std::string callback_text;
+    auto result = client->complete(simple_request(), [&](std::string_view text, std::int64_t t_ns) {
+      callback_text += text;
+      callback_stamps.push_back(t_ns);
+    });
+    ASSERT_TRUE(result) << result.error().message;
+    const Response& r = *result;
+    EXPECT_EQ(r.text, "Hello world");
+    EXPECT_EQ(callback_text, "Hello world");
+    ASSERT_EQ(r.token_times_ns.size(), 3u);
+    EXPECT_EQ(callback_stamps, r.token_times_ns);
+    EXPECT_TRUE(std::is_sorted(r.token_times_ns.begin(), r.token_times_ns.end()));
+    EXPECT_EQ(r.t_first_token_ns, r.token_times_ns.front());
+    EXPECT_LE(r.t_send_ns, r.t_first_token_ns);
+    EXPECT_LE(r.token_times_ns.back(), r.t_last_byte_ns);
+    EXPECT_EQ(r.input_tokens, 5);
+    EXPECT_EQ(r.output_tokens, 3);
+    EXPECT_EQ(r.finish_reason, "stop");
+    // Stamped on arrival, not when the response completes: the server waited 60 ms
+    // before the first token and 15 ms between tokens.
+    EXPECT_GE(r.t_first_token_ns - r.t_send_ns, 55 * kMs);  // a late read only adds to it
+    spaced = r.token_times_ns[2] - r.token_times_ns[0] >= 25 * kMs &&
+             r.t_last_byte_ns - r.token_times_ns.back() >= 10 * kMs;
+  }
+  EXPECT_TRUE(spaced) << "in 3 tries the tokens never arrived spaced as the server sent them";
 }
 
 TEST_P(InferenceClient, StampsComeFromTheInjectedClock) {

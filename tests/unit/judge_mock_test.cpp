@@ -256,20 +256,32 @@ TEST_F(JudgeMock, InterruptCancelsASlowJudgeAtOnce) {
   cfg.url = start({"--ttft-ms", "10000"});
   cfg.model = "mock-judge";
   cfg.backoff_s = 0.01;
-  std::atomic<bool> stop{false};
-  Judge j(cfg, make_judge_client(cfg), &stop);
-  std::thread ctrl_c([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    stop = true;
-  });
-  const auto t0 = std::chrono::steady_clock::now();
-  const JudgeOutcome out = ask(j, Protocol::pairwise, "MARK-GOOD answer");
-  const double waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ctrl_c.join();
-  EXPECT_LT(waited_s, 3.0);
-  EXPECT_FALSE(out.record.ok());
-  EXPECT_EQ(out.record.attempts, 1);  // a cancellation is not retried
-  EXPECT_NE(out.record.error.find("cancelled"), std::string::npos) << out.record.error;
+  // The Ctrl-C comes 200 ms in. A loaded (sanitised) machine can take longer than that
+  // to reach the request, and then the judge is rightly never asked. The contract holds
+  // on every try; the cancellation of a request in flight is seen on one of three.
+  bool cancelled_in_flight = false;
+  for (int attempt = 0; attempt < 3 && !cancelled_in_flight; ++attempt) {
+    std::atomic<bool> stop{false};
+    Judge j(cfg, make_judge_client(cfg), &stop);
+    std::thread ctrl_c([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      stop = true;
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    const JudgeOutcome out = ask(j, Protocol::pairwise, "MARK-GOOD answer");
+    const double waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ctrl_c.join();
+    EXPECT_LT(waited_s, 3.0);
+    EXPECT_FALSE(out.record.ok());
+    EXPECT_LE(out.record.attempts, 1);  // a cancellation is not retried
+    if (out.record.attempts == 0) {
+      EXPECT_NE(out.record.error.find("interrupted before the judge was asked"), std::string::npos) << out.record.error;
+      continue;
+    }
+    EXPECT_NE(out.record.error.find("cancelled"), std::string::npos) << out.record.error;
+    cancelled_in_flight = true;
+  }
+  EXPECT_TRUE(cancelled_in_flight) << "in 3 tries the interrupt never found the request in flight";
 }
 
 TEST_F(JudgeMock, RescoreStopsWhenTheJudgeIsUnreachable) {

@@ -34,6 +34,7 @@ class FakeTransport final : public RemoteTransport {
     std::atomic<bool> fail_streams{false};
     std::atomic<bool> unreachable{false};
     std::atomic<int> streams{0};
+    std::atomic<int> pause_ms{0};  // once: the stream's next pause is this long (a delayed monitor)
   };
   explicit FakeTransport(std::shared_ptr<State> s) : s_(std::move(s)) {}
 
@@ -80,7 +81,8 @@ class FakeTransport final : public RemoteTransport {
       r.reading.power_w = s_->profile.power_at(t);
       b.readings.push_back(r);
       on_batch(std::move(b));
-      std::this_thread::sleep_for(2ms);
+      const int pause_ms = s_->pause_ms.exchange(0);
+      std::this_thread::sleep_for(pause_ms > 0 ? std::chrono::milliseconds(pause_ms) : 2ms);
     }
   }
   void cancel_stream() override {
@@ -193,6 +195,33 @@ TEST(MonitorRemoteCollector, WrappingCounterIsInterpolatedAcrossTheWrap) {
     double diff = std::fabs(*out[0].energy_j - want);
     EXPECT_LT(std::min(diff, 5 - diff), tolerance_j) << "read " << i;  // distance modulo the wrap
   }
+}
+
+// A monitor delayed for longer than a whole wrap period: the raw readings around the
+// gap differ by less than the energy drawn, and only the power they carry says how many
+// wraps lie between them. Before power settled it, this read was 5 J off (one wrap).
+TEST(MonitorRemoteCollector, PowerCountsTheWrapsAcrossADelayedStream) {
+  auto s = std::make_shared<FakeTransport::State>();
+  s->profile.base_w = 100;  // 5 J wraps every 50 ms
+  s->profile.slope_w_per_s = 0;
+  s->wrap_j = 5;
+  RemoteCollector c(std::make_unique<FakeTransport>(s), fast_options());
+  c.start(steady_clock().now_ns());
+  for (int i = 0; i < 400 && !c.streaming(); ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(c.streaming());
+  std::this_thread::sleep_for(10ms);
+  s->pause_ms = 120;  // after its next batch the fake pauses 2.4 wrap periods
+  std::this_thread::sleep_for(40ms);  // inside the pause
+  const std::int64_t t = steady_clock().now_ns();
+  std::this_thread::sleep_for(150ms);  // past it: t is bracketed by the samples around the gap
+  std::vector<Reading> out;
+  c.read(t, out);
+  c.stop();
+  ASSERT_TRUE(out[0].energy_j);
+  const double want = std::fmod(s->profile.energy_to(t), 5.0);
+  const double diff = std::fabs(*out[0].energy_j - want);
+  const double tolerance_j = 0.1 + 100.0 * static_cast<double>(c.offset().uncertainty_ns) * 1e-9;
+  EXPECT_LT(std::min(diff, 5 - diff), tolerance_j) << "read " << *out[0].energy_j << " J, exact " << want << " J";
 }
 
 TEST(MonitorRemoteCollector, SamplerEnergyMatchesTheExactIntegralThroughTheRemotePath) {

@@ -1,6 +1,7 @@
 #include "ipw/telemetry/remote_collector.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -24,10 +25,23 @@ std::optional<double> lerp(const std::optional<double>& a, const std::optional<d
 
 // A counter interpolated between two raw readings; a wrap between them (the
 // later value smaller, by less than half the range) is undone and redone so
-// the result is a raw value the local trace can unwrap in turn.
+// the result is a raw value the local trace can unwrap in turn. `expected_j`, the
+// advance the readings' power implies over the interval, settles how many wraps
+// lie between them: a monitor delayed for longer than half a wrap period (a
+// loaded machine) would otherwise look like a reset, or hide whole wraps.
 std::optional<double> counter_between(const std::optional<double>& a, const std::optional<double>& b,
-                                      double f, double wrap_j) {
+                                      double f, double wrap_j, std::optional<double> expected_j) {
   if (!a || !b) return std::nullopt;
+  if (wrap_j > 0 && expected_j && *expected_j >= 0) {
+    const double raw = *b - *a;
+    const double wraps = std::round((*expected_j - raw) / wrap_j);
+    const double advance = raw + wraps * wrap_j;
+    // Power is a mean over the interval, not the counter: it only picks the count
+    // of wraps, and only when it leaves no doubt.
+    if (wraps >= 0 && std::abs(advance - *expected_j) <= wrap_j / 4) {
+      return std::fmod(*a + advance * f, wrap_j);
+    }
+  }
   double hi = *b;
   if (hi < *a) {
     const double advance = hi + wrap_j - *a;
@@ -283,7 +297,11 @@ std::optional<Reading> RemoteCollector::value_at(std::size_t d, std::int64_t t_n
   if (a.segment != b.segment) return std::nullopt;  // never bridge an outage
   const double f = static_cast<double>(t_ns - a.t_local_ns) / static_cast<double>(b.t_local_ns - a.t_local_ns);
   Reading r;
-  r.energy_j = counter_between(a.reading.energy_j, b.reading.energy_j, f, domains_[d].wrap_j);
+  std::optional<double> expected_j;
+  if (a.reading.power_w && b.reading.power_w) {
+    expected_j = (*a.reading.power_w + *b.reading.power_w) / 2 * static_cast<double>(b.t_local_ns - a.t_local_ns) * 1e-9;
+  }
+  r.energy_j = counter_between(a.reading.energy_j, b.reading.energy_j, f, domains_[d].wrap_j, expected_j);
   r.power_w = lerp(a.reading.power_w, b.reading.power_w, f);
   r.temperature_c = lerp(a.reading.temperature_c, b.reading.temperature_c, f);
   r.memory_mb = lerp(a.reading.memory_mb, b.reading.memory_mb, f);
