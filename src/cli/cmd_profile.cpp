@@ -130,9 +130,11 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     f.cfg.top_k = 20;
     f.cfg.min_p = 0;
   }
+  bool demo = false;  // the embedded demo model: its figures are not a model's
   if (f.resume.empty() && f.cfg.server.empty() && f.cfg.engine.empty()) {
     // No server named: profile the embedded default (llama.cpp on ipw's own model).
     f.cfg.engine = "llama.cpp";
+    demo = f.cfg.model.empty();
     if (f.cfg.model.empty()) f.cfg.model = default_model_path();
     // Its weights are random: it would write until its context is full. A real model
     // stops by itself, so only the demo gets a cap it did not ask for.
@@ -179,6 +181,11 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
                "\nipw profile: warning: {} of {} replies ({:.1f}%) stopped at the token limit and were scored on what "
                "they had said; raise --max-tokens (docs/analysis.md, \"Reasoning and truncation\")\n",
                s.truncated, s.finish_known, *s.truncated_share * 100);
+  }
+  if (demo && analysis.summary.queries > 0) {
+    fmt::print("\nnote: this was ipw's embedded demo model, whose weights are random: its accuracy is near 0 by "
+               "design. Profile a real model with --server URL --model NAME (docs/clients.md), or "
+               "--engine llama.cpp --model FILE.gguf (docs/engines.md).\n");
   }
   switch (out.status) {
     case run::RunStatus::completed:

@@ -42,4 +42,14 @@ dead_run=$(find "$WORK/dead" -mindepth 1 -maxdepth 1 -type d)
 grep -q "llama.cpp engine, which never started serving" "$WORK/dead-analysis.out" || { cat "$WORK/dead-analysis.out"; fail "no engine named"; }
 grep -q " at )" "$WORK/dead.out" && { cat "$WORK/dead.out"; fail "the printout shows an empty server URL"; }
 
-echo "engine_launcher_test: $passed live launcher tests passed; a dead engine is named"
+# The embedded demo (no --server, no --engine): capped at 256 tokens (its random weights
+# never stop by themselves), and the summary says its accuracy means nothing.
+IPW_DEFAULT_MODEL="$model" "$IPW_BIN/ipw" profile --max-queries 2 --idle-seconds 0 --telemetry estimated \
+  --warmup 0 --out "$WORK/demo" >"$WORK/demo.out" 2>&1 || { cat "$WORK/demo.out"; fail "the demo profile failed"; }
+grep -q "embedded demo model, whose weights are random: its accuracy is near 0 by design" "$WORK/demo.out" ||
+  { cat "$WORK/demo.out"; fail "the demo's summary does not say its accuracy is near 0 by design"; }
+demo_run=$(find "$WORK/demo" -mindepth 1 -maxdepth 1 -type d)
+python3 -c 'import json,sqlite3,sys; m=json.loads(sqlite3.connect(sys.argv[1]).execute("SELECT json FROM manifest").fetchone()[0]); assert m["decoding"]["max_tokens"] == 256, m["decoding"]' \
+  "$demo_run/run.db" || fail "the demo is not capped at 256 tokens"
+
+echo "engine_launcher_test: $passed live launcher tests passed; a dead engine is named; the demo says what it is"
