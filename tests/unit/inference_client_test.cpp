@@ -194,14 +194,22 @@ TEST_P(InferenceClient, SlowStreamHitsTotalTimeoutWithPartialText) {
   auto opts = fast_options(server_.base_url());
   opts.total_timeout_s = 0.3;
   auto client = make_client(api(), opts);
-  const auto t0 = std::chrono::steady_clock::now();
-  auto result = client->complete(simple_request());
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().kind, FailureKind::timeout_total) << result.error().message;
-  EXPECT_LT(elapsed_ms_since(t0), 1000);
-  EXPECT_FALSE(result.error().partial.text.empty());
-  EXPECT_EQ(result.error().partial.token_times_ns.size(), result.error().partial.text.size());
-  EXPECT_NE(result.error().partial.t_first_token_ns, 0);
+  // What arrived before the timeout is kept. On a loaded machine the server's first token
+  // can miss the 0.3 s altogether (then there is rightly nothing): the timeout contract
+  // holds on every try, a partial answer is seen on one of three.
+  bool partial = false;
+  for (int attempt = 0; attempt < 3 && !partial; ++attempt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto result = client->complete(simple_request());
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().kind, FailureKind::timeout_total) << result.error().message;
+    EXPECT_LT(elapsed_ms_since(t0), 1000);
+    const Response& got = result.error().partial;
+    EXPECT_EQ(got.token_times_ns.size(), got.text.size());
+    EXPECT_EQ(got.t_first_token_ns != 0, !got.text.empty());
+    partial = !got.text.empty();
+  }
+  EXPECT_TRUE(partial) << "in 3 tries no token arrived before the total timeout";
 }
 
 TEST_P(InferenceClient, CancelFromAnotherThreadAbortsPromptlyAndSticks) {

@@ -171,7 +171,9 @@ TEST_F(MockServer, OpenAiChatStreamsOnePiecePerChunkAtTheConfiguredPace) {
   // First token after --ttft-ms; the four gaps after it at 20 tokens/s take 200 ms.
   EXPECT_GE(s.first_content_ms, 140.0);
   EXPECT_GE(s.last_byte_ms - s.first_content_ms, 180.0);
-  EXPECT_LT(s.last_byte_ms, 2000.0);
+  // An upper bound only catches a server stuck for seconds; it is generous because a
+  // loaded, sanitised machine stretches every sleep (2.3 s seen beside the stress runs).
+  EXPECT_LT(s.last_byte_ms, 5000.0);
   EXPECT_NEAR(last["timings"]["prompt_ms"].get<double>(), 150.0, 50.0);
   EXPECT_NEAR(last["timings"]["predicted_ms"].get<double>(), 200.0, 60.0);
 }

@@ -200,31 +200,37 @@ TEST(Doctor, FormatPeriodKeepsUnitsReadable) {
 TEST(EnergyMeter, ConstantPowerTraceGivesPowerTimesSeconds) {
   TempTree t;
   t.write("trace.csv", "t_s,power_w\n0,40\n1000,40\n");
-  std::vector<std::unique_ptr<Collector>> cs;
-  cs.push_back(ReplayCollector::from_file(t.path("trace.csv")));
-  // 20 ms: a stall long enough to flag `gap` (3 periods) is unlikely even on a loaded machine.
-  EnergyMeter meter(std::move(cs), 20'000'000);
-  meter.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto live = meter.so_far();
-  ASSERT_EQ(live.size(), 1u);
-  ASSERT_TRUE(live[0].energy_j.has_value());
-  const auto res = meter.finish();
-  ASSERT_EQ(res.size(), 1u);
-  const DomainEnergy& e = res[0];
-  EXPECT_EQ(e.domain, "replay");
-  EXPECT_EQ(e.source, "integrated");
-  EXPECT_GE(e.seconds, 0.3);
-  ASSERT_TRUE(e.energy_j.has_value());
-  EXPECT_NEAR(*e.energy_j, 40.0 * e.seconds, 1e-6 * 40.0 * e.seconds);
-  EXPECT_NEAR(*e.mean_power_w, 40.0, 1e-6);
-  EXPECT_EQ(e.flags, "");  // both edges bracketed
-  EXPECT_GT(e.samples, 5);
-  const nlohmann::json j = to_json(e);
-  for (const char* k : {"domain", "device", "source", "energy_j", "mean_power_w", "seconds", "flags"})
-    EXPECT_TRUE(j.contains(k)) << k;
-  EXPECT_TRUE(j["flags"].is_array());
-  EXPECT_THROW(meter.finish(), std::logic_error);
+  // A sampling stall of 3 periods (60 ms) flags `gap`: the energy stays exact (the trace
+  // is constant), so that holds on every try, and the clean flags on one of three.
+  bool clean = false;
+  for (int attempt = 0; attempt < 3 && !clean; ++attempt) {
+    std::vector<std::unique_ptr<Collector>> cs;
+    cs.push_back(ReplayCollector::from_file(t.path("trace.csv")));
+    EnergyMeter meter(std::move(cs), 20'000'000);
+    meter.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto live = meter.so_far();
+    ASSERT_EQ(live.size(), 1u);
+    ASSERT_TRUE(live[0].energy_j.has_value());
+    const auto res = meter.finish();
+    ASSERT_EQ(res.size(), 1u);
+    const DomainEnergy& e = res[0];
+    EXPECT_EQ(e.domain, "replay");
+    EXPECT_EQ(e.source, "integrated");
+    EXPECT_GE(e.seconds, 0.3);
+    ASSERT_TRUE(e.energy_j.has_value());
+    EXPECT_NEAR(*e.energy_j, 40.0 * e.seconds, 1e-6 * 40.0 * e.seconds);
+    EXPECT_NEAR(*e.mean_power_w, 40.0, 1e-6);
+    EXPECT_TRUE(e.flags == "" || e.flags == "gap") << e.flags;
+    EXPECT_GT(e.samples, 5);
+    const nlohmann::json j = to_json(e);
+    for (const char* k : {"domain", "device", "source", "energy_j", "mean_power_w", "seconds", "flags"})
+      EXPECT_TRUE(j.contains(k)) << k;
+    EXPECT_TRUE(j["flags"].is_array());
+    EXPECT_THROW(meter.finish(), std::logic_error);
+    clean = e.flags.empty();  // both edges bracketed, no stall
+  }
+  EXPECT_TRUE(clean) << "every try's sampler stalled for 3 periods";
 }
 
 }  // namespace
