@@ -25,6 +25,7 @@
 #include "ipw/run/store.h"
 #include "ipw/telemetry/registry.h"
 #include "ipw/workload/dataset.h"
+#include "ipw/workload/presets.h"
 
 namespace ipw::cli {
 namespace {
@@ -46,6 +47,7 @@ struct ProfileFlags {
   std::string resume;
   std::optional<std::int64_t> seed, sample_seed;
   std::string sampling;  // "" or "paper"
+  bool list_formats = false;
   std::string command_line;
 };
 
@@ -116,6 +118,10 @@ constexpr double kTruncatedWarnShare = 0.05;
 constexpr int kDemoMaxTokens = 256;
 
 int run_profile(CLI::App& app, ProfileFlags& f) {
+  if (f.list_formats) {
+    std::fputs(workload::format_listing().c_str(), stdout);
+    return kExitOk;
+  }
   if (f.seed) f.cfg.seed = f.seed;
   if (f.sample_seed || f.seed) f.cfg.sample_seed = f.sample_seed ? *f.sample_seed : *f.seed;
   if (f.seed) f.cfg.arrival_seed = *f.seed;
@@ -227,7 +233,11 @@ Handler setup_profile(CLI::App& app) {
                  "KEY=VALUE fact about the model for trend and route, e.g. parameters=8B, "
                  "release_date=2025-04-29 (repeatable; the engine's GGUF fills in what it knows)");
   app.add_option("--api-key-env", c.api_key_env, "Environment variable holding the API key (never stored)");
-  app.add_option("--dataset", c.dataset, "Workload: 'builtin' or a JSONL/CSV file")->capture_default_str();
+  app.add_option("--dataset", c.dataset,
+                 "Workload: 'builtin', a JSONL, CSV, Parquet or .arrow file, or a dataset's folder")
+      ->capture_default_str();
+  app.add_option("--split", c.dataset_split, "The split of a dataset folder to read, e.g. test (default: its only one)");
+  app.add_flag("--list-formats", f->list_formats, "Print the dataset formats and presets with their columns, then exit");
   const std::vector<std::string> formats = workload::dataset_formats();
   app.add_option("--format", c.dataset_format,
                  fmt::format("Dataset format: auto (by extension), {}",

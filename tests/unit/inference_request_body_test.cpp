@@ -62,6 +62,27 @@ TEST(RequestBody, OllamaGetsTheEquivalents) {
   EXPECT_THROW(request_body("ollama", r), UsageError);
 }
 
+// A conversation's earlier turns (WildChat items) go before the prompt, after the
+// system prompt; the completion endpoints get them as lines of text.
+TEST(RequestBody, ContextTurnsPrecedeThePrompt) {
+  Request r = settings();
+  r.context = {{"user", "Bonjour !"}, {"assistant", "Bonjour ! Comment puis-je vous aider ?"}};
+  for (const char* api : {"openai", "ollama"}) {
+    const auto messages = request_body(api, r)["messages"];
+    ASSERT_EQ(messages.size(), 4u) << api;
+    EXPECT_EQ(messages[0]["role"], "system");
+    EXPECT_EQ(messages[1], nlohmann::json({{"role", "user"}, {"content", "Bonjour !"}}));
+    EXPECT_EQ(messages[2]["role"], "assistant");
+    EXPECT_EQ(messages[3]["content"], "What is 2+2?");
+  }
+  r.chat = false;
+  EXPECT_EQ(request_body("openai", r)["prompt"],
+            "Be brief.\n\nuser: Bonjour !\n\nassistant: Bonjour ! Comment puis-je vous aider ?\n\nWhat is 2+2?");
+  const auto ollama = request_body("ollama", r);
+  EXPECT_EQ(ollama["system"], "Be brief.");
+  EXPECT_EQ(ollama["prompt"], "user: Bonjour !\n\nassistant: Bonjour ! Comment puis-je vous aider ?\n\nWhat is 2+2?");
+}
+
 TEST(RequestBody, ExtraBodyCannotSilentlyReplaceWhatIpwSets) {
   Request r = settings();
   r.extra_body = {{"repetition_penalty", 1.1}, {"temperature", 1.0}, {"stop", nullptr}};

@@ -81,12 +81,16 @@ TEST(WorkloadPresets, NaturalReasoningGetsSyntheticIds) {
   EXPECT_THAT(ds.items[0].answer, HasSubstr("less dense"));
 }
 
-TEST(WorkloadPresets, WildChatFirstTurnAndReply) {
+TEST(WorkloadPresets, WildChatLastAnsweredTurnWithItsContext) {
   EXPECT_THROW(load_fixture("wildchat.jsonl", "wildchat"), DatasetError);  // line 3 has no reply
   Dataset ds = load_fixture("wildchat.jsonl", "wildchat", true);
   ASSERT_EQ(ds.items.size(), 2u);
-  EXPECT_EQ(ds.items[1].prompt, "Bonjour !");
-  EXPECT_EQ(ds.items[1].answer, "Bonjour ! Comment puis-je vous aider ?");
+  EXPECT_EQ(ds.items[0].prompt, "Suggest a name for a bakery.");
+  EXPECT_TRUE(ds.items[0].context.empty());
+  EXPECT_EQ(ds.items[1].prompt, "Merci.");
+  EXPECT_EQ(ds.items[1].answer, "Avec plaisir.");
+  ASSERT_EQ(ds.items[1].context.size(), 2u);
+  EXPECT_EQ(ds.items[1].context[1].content, "Bonjour ! Comment puis-je vous aider ?");
   EXPECT_EQ(ds.items[1].category, "French");
   ASSERT_EQ(ds.warnings.size(), 1u);
   EXPECT_THAT(ds.warnings[0], HasSubstr("wildchat.jsonl:3: 'conversation' has no assistant turn"));
@@ -106,7 +110,8 @@ TEST(WorkloadPresets, UserFieldMapOverridesThePreset) {
 TEST(WorkloadPresets, NamesAndUnknownFormat) {
   std::vector<std::string> names;
   for (const Preset& p : presets()) names.push_back(p.name);
-  EXPECT_THAT(names, ElementsAre("mmlu-pro", "supergpqa", "gpqa", "math500", "natural-reasoning", "wildchat"));
+  EXPECT_THAT(names, ElementsAre("mmlu-pro", "supergpqa", "gpqa", "math500", "natural-reasoning", "wildchat",
+                                 "simpleqa", "ipw-mixed"));
   testing::FakeReader reader;
   reader.add("x.jsonl", "{}\n");
   LoadOptions opt;

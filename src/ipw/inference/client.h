@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ipw/common/chat_turn.h"
 #include "ipw/common/clock.h"
 #include "ipw/common/expected.h"
 
@@ -34,6 +35,9 @@ struct ClientOptions {
 struct Request {
   std::string model;
   std::string prompt;       // the user message (chat) or the raw prompt (completion)
+  // Earlier turns of the conversation, sent before the prompt (chat: as messages;
+  // completion: as "role: content" lines ahead of the text).
+  std::vector<ChatTurn> context;
   bool chat = true;         // chat endpoint (/v1/chat/completions, /api/chat) vs completion
   int max_tokens = 0;       // <= 0: none sent (the server's own limit)
   double temperature = 0.6;  // the IPW paper's decoding defaults

@@ -32,13 +32,11 @@ json ollama_request_body(const Request& req) {
   if (!req.stop.empty()) options["stop"] = req.stop;
   json body = {{"model", req.model}, {"stream", true}, {"options", options}};
   if (req.chat) {
-    body["messages"] = json::array();
-    if (!req.system_prompt.empty()) body["messages"].push_back({{"role", "system"}, {"content", req.system_prompt}});
-    body["messages"].push_back({{"role", "user"}, {"content", req.prompt}});
-  } else if (!req.system_prompt.empty()) {
-    body["system"] = req.system_prompt;
+    body["messages"] = chat_messages(req);
+  } else {
+    if (!req.system_prompt.empty()) body["system"] = req.system_prompt;
+    body["prompt"] = completion_text(req);
   }
-  if (!req.chat) body["prompt"] = req.prompt;
   // Ollama has no chat-template arguments; thinking is its `think` field (true/false,
   // or a level for models that have levels, as gpt-oss does).
   if (req.chat_template_kwargs.is_object()) {

@@ -30,12 +30,10 @@ json openai_request_body(const Request& req) {
   };
   if (req.max_tokens > 0) body["max_tokens"] = req.max_tokens;
   if (req.chat) {
-    body["messages"] = json::array();
-    if (!req.system_prompt.empty()) body["messages"].push_back({{"role", "system"}, {"content", req.system_prompt}});
-    body["messages"].push_back({{"role", "user"}, {"content", req.prompt}});
+    body["messages"] = chat_messages(req);
   } else {
     // The completion endpoint has no roles: the system prompt leads the text.
-    body["prompt"] = req.system_prompt.empty() ? req.prompt : req.system_prompt + "\n\n" + req.prompt;
+    body["prompt"] = req.system_prompt.empty() ? completion_text(req) : req.system_prompt + "\n\n" + completion_text(req);
   }
   if (req.top_k > 0) body["top_k"] = req.top_k;
   if (req.min_p) body["min_p"] = *req.min_p;

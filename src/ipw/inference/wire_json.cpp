@@ -7,8 +7,23 @@
 
 #include "ipw/common/usage_error.h"
 #include "ipw/common/utf8.h"
+#include "ipw/inference/client.h"
 
 namespace ipw::inference {
+
+nlohmann::json chat_messages(const Request& req) {
+  nlohmann::json messages = nlohmann::json::array();
+  if (!req.system_prompt.empty()) messages.push_back({{"role", "system"}, {"content", req.system_prompt}});
+  for (const ChatTurn& t : req.context) messages.push_back({{"role", t.role}, {"content", t.content}});
+  messages.push_back({{"role", "user"}, {"content", req.prompt}});
+  return messages;
+}
+
+std::string completion_text(const Request& req) {
+  std::string text;
+  for (const ChatTurn& t : req.context) text += t.role + ": " + t.content + "\n\n";
+  return text + req.prompt;
+}
 
 std::string wire_excerpt(std::string_view s) { return excerpt(s, kWireExcerptChars); }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Reading the JSON a server streams (both clients): fields that must have a type or
-// be absent, and the excerpt of a reply an error message quotes.
+// The JSON of both clients: the messages a request sends, fields of what a server
+// streams that must have a type or be absent, and the excerpt of a reply an error
+// message quotes.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -8,6 +9,15 @@
 #include <nlohmann/json.hpp>
 
 namespace ipw::inference {
+
+struct Request;
+
+// A chat request's messages: the system prompt, the context turns, then the prompt
+// as the user's message.
+nlohmann::json chat_messages(const Request& req);
+// A completion request's text: the context turns as "role: content" lines, then the
+// prompt. The system prompt is not in it (each API places that itself).
+std::string completion_text(const Request& req);
 
 // How much of a server's reply an error message quotes.
 inline constexpr std::size_t kWireExcerptChars = 200;

@@ -17,7 +17,7 @@ namespace ipw::run {
   X(top_p) X(top_k) X(telemetry) X(domains) X(sample_period_ms) X(idle_seconds)           \
   X(connect_timeout_s) X(first_token_timeout_s) X(total_timeout_s)                        \
   X(max_consecutive_failures) X(retries) X(retry_max_wait_s) X(out) X(judge_url) X(judge_model)       \
-  X(judge_api_key_env) X(judge_max_tokens) X(perplexity) X(dataset_format) X(fields)        \
+  X(judge_api_key_env) X(judge_max_tokens) X(perplexity) X(dataset_format) X(dataset_split) X(fields) \
   X(skip_bad_rows) X(sample) X(sample_seed) X(stratify) X(model_info) X(concurrency) X(rate)    \
   X(arrival) X(arrival_trace) X(max_concurrency) X(duration_s) X(arrival_seed) X(attribution) \
   X(sweep) X(stop_on_saturation) X(warmup_s) X(cooldown_s) X(slo) X(min_p) X(system_prompt)  \

@@ -26,7 +26,8 @@ struct ProfileConfig {
 
   // Workload.
   std::string dataset = "builtin";
-  std::string dataset_format = "auto";  // auto | jsonl | csv | a preset (workload/presets.h)
+  std::string dataset_format = "auto";  // auto | jsonl | csv | parquet | arrow | a preset (workload/presets.h)
+  std::string dataset_split;            // a dataset folder's split ("": its only one)
   std::vector<std::string> fields;      // "ipw-field=column" renames, e.g. "prompt=question"
   bool skip_bad_rows = false;           // warn about (and skip) bad rows instead of failing
   int sample = 0;                       // a deterministic subset of N items (0: all)

@@ -15,7 +15,7 @@ namespace {
 const std::map<std::string, std::string>& renamed_flags() {
   static const std::map<std::string, std::string> renamed = {
       {"engine-arg", "engine_args"}, {"completion", "chat"}, {"judge", "judge_url"},
-      {"format", "dataset_format"},  {"field", "fields"},
+      {"format", "dataset_format"},  {"field", "fields"},       {"split", "dataset_split"},
   };
   return renamed;
 }
@@ -44,7 +44,8 @@ nlohmann::json overrides_from_flags(const std::vector<std::string>& flags, const
 ProfileConfig resume_config(const nlohmann::json& stored, const nlohmann::json& overrides, const std::string& run_dir) {
   // The items a run covers are fixed when it starts: resuming with another subset would mix two
   // workloads in one run (the dataset's own bytes are checked by hash in the profiler).
-  for (const char* key : {"dataset_format", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify"}) {
+  for (const char* key :
+       {"dataset_format", "dataset_split", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify"}) {
     if (overrides.contains(key) && stored.contains(key) && overrides[key] != stored[key]) {
       throw UsageError(fmt::format(
           "--resume: '{}' was {} when {} started and cannot change (it chooses the run's items)", key,

@@ -78,8 +78,9 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
       {"host", host_info()},
       {"server", {{"url", redact_url(server_url)}, {"api", c.api}, {"model", c.model}, {"engine", c.engine}}},
       {"workload",
-       {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name},
-        {"sha256", ds.content_hash}, {"items", ds.items.size()}, {"skipped_rows", ds.warnings},
+       {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name}, {"split", ds.split},
+        {"files", ds.files}, {"sha256", ds.content_hash}, {"items", ds.items.size()},
+        {"skipped_rows", ds.warnings}, {"notes", ds.notes},
         {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}}}},
       {"decoding",
        {{"max_tokens", c.max_tokens > 0 ? nlohmann::json(c.max_tokens) : nlohmann::json()},
@@ -109,6 +110,7 @@ inference::Request make_request(const ProfileConfig& cfg, const workload::Item& 
   inference::Request r;
   r.model = cfg.model;
   r.prompt = workload::render_prompt(item);
+  r.context = item.context;
   r.chat = cfg.chat;
   r.max_tokens = cfg.max_tokens;
   r.temperature = cfg.temperature;

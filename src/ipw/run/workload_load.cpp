@@ -13,6 +13,7 @@ namespace ipw::run {
 workload::Dataset load_workload(const ProfileConfig& cfg) {
   workload::LoadOptions opts;
   opts.format = cfg.dataset_format;
+  opts.split = cfg.dataset_split;
   opts.skip_bad_rows = cfg.skip_bad_rows;
   // The CLI reads like an assignment (ipw field = dataset column); the loader's map is keyed by column.
   for (const std::string& f : cfg.fields) {
@@ -28,6 +29,7 @@ workload::Dataset load_workload(const ProfileConfig& cfg) {
   }
   workload::Dataset ds = workload::load_dataset(cfg.dataset, opts);
   for (const std::string& w : ds.warnings) spdlog::warn("{}", w);
+  for (const std::string& n : ds.notes) spdlog::info("{}", n);
   if (!cfg.stratify.empty() && cfg.sample <= 0) {
     throw UsageError("--stratify needs --sample N (it chooses which N items keep the shares)");
   }

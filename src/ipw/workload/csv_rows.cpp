@@ -126,7 +126,7 @@ std::vector<SourceRow> parse_csv(std::string_view text, const BadRowHandler& bad
                             std::to_string(rec.cells.size()));
       continue;
     }
-    SourceRow row{rec.line, nlohmann::json::object()};
+    SourceRow row{rec.line, nlohmann::json::object(), static_cast<int>(r)};
     for (std::size_t c = 0; c < rec.cells.size(); ++c) row.fields[header.cells[c]] = rec.cells[c];
     rows.push_back(std::move(row));
   }

@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include "ipw/common/chat_turn.h"
+
 namespace ipw::workload {
 
 // One question of a workload. `kind` selects the scorer: "mc" (multiple choice,
@@ -16,6 +18,9 @@ struct Item {
   std::string category;
   std::string source;
   std::vector<std::string> options;  // multiple choice only; rendered as A), B), …
+  // Earlier turns of a conversation, sent before the prompt (chat items from
+  // conversation datasets); empty for a single question.
+  std::vector<ChatTurn> context;
 };
 
 }  // namespace ipw::workload

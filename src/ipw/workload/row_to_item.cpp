@@ -120,6 +120,29 @@ std::string mc_answer_letter(const std::string& answer, const std::vector<std::s
                  " nor the text of one of the " + std::to_string(options.size()) + " options");
 }
 
+// Earlier turns of a conversation: a list of {"role": user|assistant|system, "content": text}.
+std::vector<ChatTurn> context_of(const MappedRow& row) {
+  const nlohmann::json& v = row.value("context");
+  if (v.is_null()) return {};
+  if (!v.is_array()) throw RowError("field " + row.describe("context") + " must be a list of turns, got " + v.type_name());
+  std::vector<ChatTurn> turns;
+  for (const nlohmann::json& t : v) {
+    const nlohmann::json role = t.is_object() ? t.value("role", nlohmann::json()) : nlohmann::json();
+    const nlohmann::json content = t.is_object() ? t.value("content", nlohmann::json()) : nlohmann::json();
+    if (!role.is_string() || !content.is_string()) {
+      throw RowError("turn " + std::to_string(turns.size() + 1) + " of " + row.describe("context") +
+                     " must be an object with string 'role' and 'content'");
+    }
+    const std::string r = role.get<std::string>();
+    if (r != "user" && r != "assistant" && r != "system") {
+      throw RowError("turn " + std::to_string(turns.size() + 1) + " of " + row.describe("context") + " has role '" + r +
+                     "' (expected user, assistant or system)");
+    }
+    turns.push_back({r, content.get<std::string>()});
+  }
+  return turns;
+}
+
 }  // namespace
 
 Item row_to_item(const SourceRow& row_in, const RowContext& ctx) {
@@ -129,6 +152,7 @@ Item row_to_item(const SourceRow& row_in, const RowContext& ctx) {
   item.prompt = required_text(row, "prompt");
   item.answer = required_text(row, "answer");
   item.options = options_of(row);
+  item.context = context_of(row);
 
   item.kind = scalar_text(row, "kind");
   std::transform(item.kind.begin(), item.kind.end(), item.kind.begin(),
