@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "ipw/common/dl_symbol.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -15,13 +17,6 @@ constexpr std::uint32_t kMaxHandles = 256;             // sanity bound on librar
 // matches on domain/bus/device/function only.
 unsigned long long strip_partition(unsigned long long bdf) {
   return bdf & 0xffffffff0000ffffULL;
-}
-
-template <typename F>
-bool resolve(void* handle, const char* symbol, F& out) {
-  void* p = ::dlsym(handle, symbol);
-  out = reinterpret_cast<F>(p);  // POSIX: dlsym results convert to function pointers
-  return p != nullptr;
 }
 
 // dlopen handle owner; closes on destruction.
@@ -116,12 +111,12 @@ Expected<std::unique_ptr<AmdEnergyCounters>, std::string> load_amdsmi(const std:
   auto h = open_library(path);
   if (!h) return unexpected(h.error());
   lib->dl.h = *h;
-  if (!resolve(lib->dl.h, "amdsmi_init", lib->init) ||
-      !resolve(lib->dl.h, "amdsmi_shut_down", lib->shut_down) ||
-      !resolve(lib->dl.h, "amdsmi_get_socket_handles", lib->socket_handles) ||
-      !resolve(lib->dl.h, "amdsmi_get_processor_handles", lib->processor_handles) ||
-      !resolve(lib->dl.h, "amdsmi_get_gpu_bdf_id", lib->bdf_id) ||
-      !resolve(lib->dl.h, "amdsmi_get_energy_count", lib->energy_count))
+  if (!resolve_symbol(lib->dl.h, "amdsmi_init", lib->init) ||
+      !resolve_symbol(lib->dl.h, "amdsmi_shut_down", lib->shut_down) ||
+      !resolve_symbol(lib->dl.h, "amdsmi_get_socket_handles", lib->socket_handles) ||
+      !resolve_symbol(lib->dl.h, "amdsmi_get_processor_handles", lib->processor_handles) ||
+      !resolve_symbol(lib->dl.h, "amdsmi_get_gpu_bdf_id", lib->bdf_id) ||
+      !resolve_symbol(lib->dl.h, "amdsmi_get_energy_count", lib->energy_count))
     return unexpected(path + " lacks an amdsmi function ipw needs (too old?)");
   if (const int rc = lib->init(kAmdsmiInitAmdGpus); rc != 0)
     return unexpected("amdsmi_init failed with status " + std::to_string(rc));
@@ -154,11 +149,11 @@ Expected<std::unique_ptr<AmdEnergyCounters>, std::string> load_rocm_smi(const st
   auto h = open_library(path);
   if (!h) return unexpected(h.error());
   lib->dl.h = *h;
-  if (!resolve(lib->dl.h, "rsmi_init", lib->init) ||
-      !resolve(lib->dl.h, "rsmi_shut_down", lib->shut_down) ||
-      !resolve(lib->dl.h, "rsmi_num_monitor_devices", lib->num_devices) ||
-      !resolve(lib->dl.h, "rsmi_dev_pci_id_get", lib->pci_id) ||
-      !resolve(lib->dl.h, "rsmi_dev_energy_count_get", lib->energy_count))
+  if (!resolve_symbol(lib->dl.h, "rsmi_init", lib->init) ||
+      !resolve_symbol(lib->dl.h, "rsmi_shut_down", lib->shut_down) ||
+      !resolve_symbol(lib->dl.h, "rsmi_num_monitor_devices", lib->num_devices) ||
+      !resolve_symbol(lib->dl.h, "rsmi_dev_pci_id_get", lib->pci_id) ||
+      !resolve_symbol(lib->dl.h, "rsmi_dev_energy_count_get", lib->energy_count))
     return unexpected(path + " lacks a ROCm SMI function ipw needs (too old?)");
   if (const int rc = lib->init(0); rc != 0)
     return unexpected("rsmi_init failed with status " + std::to_string(rc));

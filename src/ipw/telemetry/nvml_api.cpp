@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "ipw/common/dl_symbol.h"
+
 namespace ipw::telemetry {
 namespace {
 
@@ -59,18 +61,6 @@ struct NvmlLibrary::Symbols {
   int (*field_values)(NvmlDevice, int, RawFieldValue*) = nullptr;
 };
 
-namespace {
-
-template <typename F>
-bool resolve(void* handle, const char* symbol, F& out) {
-  void* p = ::dlsym(handle, symbol);
-  // POSIX guarantees object/function pointer round-trips for dlsym results.
-  out = reinterpret_cast<F>(p);
-  return p != nullptr;
-}
-
-}  // namespace
-
 Expected<std::shared_ptr<NvmlLibrary>, NvmlError> NvmlLibrary::load(const std::string& path) {
   std::shared_ptr<NvmlLibrary> lib(new NvmlLibrary());
   lib->path_ = path;
@@ -84,17 +74,17 @@ Expected<std::shared_ptr<NvmlLibrary>, NvmlError> NvmlLibrary::load(const std::s
   }
   Symbols& s = *lib->fn_;
   const std::pair<const char*, bool> required[] = {
-      {"nvmlInit_v2", resolve(lib->handle_, "nvmlInit_v2", s.init)},
-      {"nvmlShutdown", resolve(lib->handle_, "nvmlShutdown", s.shutdown)},
-      {"nvmlErrorString", resolve(lib->handle_, "nvmlErrorString", s.error_string)},
-      {"nvmlDeviceGetCount_v2", resolve(lib->handle_, "nvmlDeviceGetCount_v2", s.device_count)},
+      {"nvmlInit_v2", resolve_symbol(lib->handle_, "nvmlInit_v2", s.init)},
+      {"nvmlShutdown", resolve_symbol(lib->handle_, "nvmlShutdown", s.shutdown)},
+      {"nvmlErrorString", resolve_symbol(lib->handle_, "nvmlErrorString", s.error_string)},
+      {"nvmlDeviceGetCount_v2", resolve_symbol(lib->handle_, "nvmlDeviceGetCount_v2", s.device_count)},
       {"nvmlDeviceGetHandleByIndex_v2",
-       resolve(lib->handle_, "nvmlDeviceGetHandleByIndex_v2", s.handle_by_index)},
-      {"nvmlDeviceGetName", resolve(lib->handle_, "nvmlDeviceGetName", s.name)},
-      {"nvmlDeviceGetUUID", resolve(lib->handle_, "nvmlDeviceGetUUID", s.uuid)},
+       resolve_symbol(lib->handle_, "nvmlDeviceGetHandleByIndex_v2", s.handle_by_index)},
+      {"nvmlDeviceGetName", resolve_symbol(lib->handle_, "nvmlDeviceGetName", s.name)},
+      {"nvmlDeviceGetUUID", resolve_symbol(lib->handle_, "nvmlDeviceGetUUID", s.uuid)},
       {"nvmlDeviceGetTotalEnergyConsumption",
-       resolve(lib->handle_, "nvmlDeviceGetTotalEnergyConsumption", s.total_energy)},
-      {"nvmlDeviceGetPowerUsage", resolve(lib->handle_, "nvmlDeviceGetPowerUsage", s.power_usage)},
+       resolve_symbol(lib->handle_, "nvmlDeviceGetTotalEnergyConsumption", s.total_energy)},
+      {"nvmlDeviceGetPowerUsage", resolve_symbol(lib->handle_, "nvmlDeviceGetPowerUsage", s.power_usage)},
   };
   for (const auto& [symbol, ok] : required) {
     if (!ok) {
@@ -105,10 +95,10 @@ Expected<std::shared_ptr<NvmlLibrary>, NvmlError> NvmlLibrary::load(const std::s
                     path + " lacks " + symbol + " (not an NVML library, or too old)"});
     }
   }
-  resolve(lib->handle_, "nvmlSystemGetDriverVersion", s.driver_version);
-  resolve(lib->handle_, "nvmlDeviceGetTemperature", s.temperature);
-  resolve(lib->handle_, "nvmlDeviceGetMemoryInfo", s.memory_info);
-  resolve(lib->handle_, "nvmlDeviceGetFieldValues", s.field_values);
+  resolve_symbol(lib->handle_, "nvmlSystemGetDriverVersion", s.driver_version);
+  resolve_symbol(lib->handle_, "nvmlDeviceGetTemperature", s.temperature);
+  resolve_symbol(lib->handle_, "nvmlDeviceGetMemoryInfo", s.memory_info);
+  resolve_symbol(lib->handle_, "nvmlDeviceGetFieldValues", s.field_values);
 
   const int rc = s.init();
   if (rc != nvml_rc::kSuccess) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ipw/common/dl_symbol.h"
+
 namespace ipw::workload {
 namespace {
 
@@ -39,13 +41,6 @@ struct String {
   }
 };
 static_assert(sizeof(String) == 16, "duckdb_string_t layout");
-
-template <typename F>
-bool resolve(void* handle, const char* symbol, F& out) {
-  void* p = ::dlsym(handle, symbol);
-  out = reinterpret_cast<F>(p);  // POSIX: dlsym results convert to function pointers
-  return p != nullptr;
-}
 
 #ifndef IPW_DUCKDB_NPM_LIBRARY
 #define IPW_DUCKDB_NPM_LIBRARY ""
@@ -102,22 +97,22 @@ std::unique_ptr<DuckDb> DuckDb::open() {
   db->api_ = std::make_unique<Api>();
   Api& a = *db->api_;
   const std::pair<const char*, bool> symbols[] = {
-      {"duckdb_open", resolve(db->handle_, "duckdb_open", a.open)},
-      {"duckdb_close", resolve(db->handle_, "duckdb_close", a.close)},
-      {"duckdb_connect", resolve(db->handle_, "duckdb_connect", a.connect)},
-      {"duckdb_disconnect", resolve(db->handle_, "duckdb_disconnect", a.disconnect)},
-      {"duckdb_query", resolve(db->handle_, "duckdb_query", a.query)},
-      {"duckdb_result_error", resolve(db->handle_, "duckdb_result_error", a.result_error)},
-      {"duckdb_destroy_result", resolve(db->handle_, "duckdb_destroy_result", a.destroy_result)},
-      {"duckdb_column_count", resolve(db->handle_, "duckdb_column_count", a.column_count)},
-      {"duckdb_column_type", resolve(db->handle_, "duckdb_column_type", a.column_type)},
-      {"duckdb_fetch_chunk", resolve(db->handle_, "duckdb_fetch_chunk", a.fetch_chunk)},
-      {"duckdb_data_chunk_get_size", resolve(db->handle_, "duckdb_data_chunk_get_size", a.chunk_size)},
-      {"duckdb_data_chunk_get_vector", resolve(db->handle_, "duckdb_data_chunk_get_vector", a.chunk_vector)},
-      {"duckdb_destroy_data_chunk", resolve(db->handle_, "duckdb_destroy_data_chunk", a.destroy_chunk)},
-      {"duckdb_vector_get_data", resolve(db->handle_, "duckdb_vector_get_data", a.vector_data)},
-      {"duckdb_vector_get_validity", resolve(db->handle_, "duckdb_vector_get_validity", a.vector_validity)},
-      {"duckdb_library_version", resolve(db->handle_, "duckdb_library_version", a.library_version)},
+      {"duckdb_open", resolve_symbol(db->handle_, "duckdb_open", a.open)},
+      {"duckdb_close", resolve_symbol(db->handle_, "duckdb_close", a.close)},
+      {"duckdb_connect", resolve_symbol(db->handle_, "duckdb_connect", a.connect)},
+      {"duckdb_disconnect", resolve_symbol(db->handle_, "duckdb_disconnect", a.disconnect)},
+      {"duckdb_query", resolve_symbol(db->handle_, "duckdb_query", a.query)},
+      {"duckdb_result_error", resolve_symbol(db->handle_, "duckdb_result_error", a.result_error)},
+      {"duckdb_destroy_result", resolve_symbol(db->handle_, "duckdb_destroy_result", a.destroy_result)},
+      {"duckdb_column_count", resolve_symbol(db->handle_, "duckdb_column_count", a.column_count)},
+      {"duckdb_column_type", resolve_symbol(db->handle_, "duckdb_column_type", a.column_type)},
+      {"duckdb_fetch_chunk", resolve_symbol(db->handle_, "duckdb_fetch_chunk", a.fetch_chunk)},
+      {"duckdb_data_chunk_get_size", resolve_symbol(db->handle_, "duckdb_data_chunk_get_size", a.chunk_size)},
+      {"duckdb_data_chunk_get_vector", resolve_symbol(db->handle_, "duckdb_data_chunk_get_vector", a.chunk_vector)},
+      {"duckdb_destroy_data_chunk", resolve_symbol(db->handle_, "duckdb_destroy_data_chunk", a.destroy_chunk)},
+      {"duckdb_vector_get_data", resolve_symbol(db->handle_, "duckdb_vector_get_data", a.vector_data)},
+      {"duckdb_vector_get_validity", resolve_symbol(db->handle_, "duckdb_vector_get_validity", a.vector_validity)},
+      {"duckdb_library_version", resolve_symbol(db->handle_, "duckdb_library_version", a.library_version)},
   };
   for (const auto& [symbol, ok] : symbols) {
     if (!ok) throw DuckDbError(db->path_ + " lacks " + symbol + " (not DuckDB's C library, or older than 1.0)");
