@@ -31,6 +31,7 @@ SUBSTITUTIONS = [
     (r"(?<=ipw score )RUN\b", "runs/RUNID"),
     (r"runs/20261125T120000Z-qwen3-4b-1a2b", "runs/RUNID"),
     (r"~/models/[^ ]+\.gguf", "MODEL_GGUF"),
+    (r"~/MMLU-Pro\b", "MMLU-Pro"),  # a hub download the calling script makes
     (r"(?<=--judge-max-tokens )N\b", "256"),
 ]
 

@@ -33,6 +33,12 @@ mkrun A llama3.2:1b 2024-09-25 1B
 for n in B a b local local-1 qwen3-4b gpt-oss-20b; do cp -r runs/A "runs/$n"; done
 mkrun cloud big-model 2025-06-01 400B
 cp -r runs/cloud runs/big-model
+# A Hugging Face download of MMLU-Pro as the docs name it (~/MMLU-Pro): Parquet shards of two splits.
+mkdir -p MMLU-Pro/data
+"$IPW_BIN/ipw-test-write-parquet" "$IPW_SOURCE_DIR/tests/fixtures/datasets/mmlu_pro.jsonl" \
+  MMLU-Pro/data/test-00000-of-00001.parquet || fail "writing the MMLU-Pro fixture"
+"$IPW_BIN/ipw-test-write-parquet" "$IPW_SOURCE_DIR/tests/fixtures/datasets/mmlu_pro.jsonl" \
+  MMLU-Pro/data/validation-00000-of-00001.parquet "*" "question_id = 70" || fail "writing the MMLU-Pro fixture"
 
 "$PY" "$E2E/docs_commands.py" "$IPW_SOURCE_DIR" "$WORK" "$IPW" "$MOCK_URL" >"$WORK/docs.out" 2>"$WORK/docs.err" ||
   { cat "$WORK/docs.out" "$WORK/docs.err"; fail "a documented command line does not work"; }

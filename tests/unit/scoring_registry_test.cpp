@@ -10,7 +10,7 @@ namespace ipw::scoring {
 namespace {
 
 workload::Item item(std::string kind, std::string answer, std::vector<std::string> options = {}) {
-  return workload::Item{"id", "prompt", std::move(answer), std::move(kind), "c", "s", std::move(options)};
+  return workload::Item{"id", "prompt", std::move(answer), std::move(kind), "c", "s", std::move(options), {}};
 }
 
 TEST(ScoringRegistry, KindsAndNames) {

@@ -182,8 +182,8 @@ TEST(WorkloadDataset, FormatSelection) {
   jsonl.format = "jsonl";
   EXPECT_EQ(load_dataset("x.txt", jsonl, reader).items.size(), 1u);
   LoadOptions bogus;
-  bogus.format = "parquet";
-  EXPECT_THAT(load_error("x.txt", reader, bogus), HasSubstr("unknown dataset format 'parquet'"));
+  bogus.format = "xlsx";
+  EXPECT_THAT(load_error("x.txt", reader, bogus), HasSubstr("unknown dataset format 'xlsx'"));
   EXPECT_THAT(load_error("missing.jsonl", reader), HasSubstr("cannot read missing.jsonl"));
 }
 

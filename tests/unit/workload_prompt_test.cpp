@@ -11,7 +11,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 TEST(WorkloadPrompt, MultipleChoiceListsLetteredOptions) {
-  Item item{"x", "Which is largest?", "C", "mc", "c", "s", {"1", "2", "3"}};
+  Item item{"x", "Which is largest?", "C", "mc", "c", "s", {"1", "2", "3"}, {}};
   const std::string text = render_prompt(item);
   EXPECT_THAT(text, StartsWith("Which is largest?\n\nA) 1\nB) 2\nC) 3\n\n"));
   EXPECT_THAT(text, HasSubstr("\"Answer: X\""));
@@ -19,9 +19,9 @@ TEST(WorkloadPrompt, MultipleChoiceListsLetteredOptions) {
 }
 
 TEST(WorkloadPrompt, InstructionPerKind) {
-  Item numeric{"x", "2+2?", "4", "numeric", "c", "s", {}};
-  Item exact{"x", "Capital of France?", "Paris", "exact", "c", "s", {}};
-  Item chat{"x", "Write a haiku.", "ref", "chat", "c", "s", {}};
+  Item numeric{"x", "2+2?", "4", "numeric", "c", "s", {}, {}};
+  Item exact{"x", "Capital of France?", "Paris", "exact", "c", "s", {}, {}};
+  Item chat{"x", "Write a haiku.", "ref", "chat", "c", "s", {}, {}};
   EXPECT_THAT(render_prompt(numeric), HasSubstr("final number"));
   EXPECT_THAT(render_prompt(exact), HasSubstr("short answer"));
   EXPECT_EQ(render_prompt(chat), "Write a haiku.");  // open prompts go out unchanged

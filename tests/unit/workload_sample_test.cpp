@@ -12,7 +12,7 @@ namespace {
 std::vector<Item> make_items(const std::map<std::string, int>& per_category) {
   std::vector<Item> items;
   for (const auto& [cat, n] : per_category) {
-    for (int i = 0; i < n; ++i) items.push_back(Item{cat + "-" + std::to_string(i), "p", "a", "exact", cat, "s", {}});
+    for (int i = 0; i < n; ++i) items.push_back(Item{cat + "-" + std::to_string(i), "p", "a", "exact", cat, "s", {}, {}});
   }
   return items;
 }
