@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "arrow_format_generated.h"
 #include "ipw/common/utf8.h"
@@ -38,6 +39,13 @@ std::string type_name(fb::Type t) {
   return name && *name ? name : "type #" + std::to_string(static_cast<int>(t));
 }
 
+// Names become JSON keys, which must be UTF-8 as Arrow requires of them.
+std::string field_name(const fb::Field& field) {
+  std::string name = field.name() ? field.name()->str() : "";
+  if (!is_valid_utf8(name)) corrupt("a column's name is not UTF-8");
+  return name;
+}
+
 // One record batch's body, and the cursors over its node and buffer lists, which
 // are consumed in the schema's depth-first field order.
 class BatchDecoder {
@@ -51,7 +59,7 @@ class BatchDecoder {
 
   // The values of one field as JSON, `length` of them; path names it in messages.
   std::vector<json> decode(const fb::Field& field, const std::string& path) {
-    const fb::FieldNode& node = next_node(path);
+    const fb::FieldNode node = next_node(path);
     const std::int64_t n = node.length();
     if (n < 0 || static_cast<std::uint64_t>(n) > budget_) {
       corrupt("column '" + path + "' claims " + std::to_string(n) + " values, more than the file could hold");
@@ -126,7 +134,7 @@ class BatchDecoder {
           if (valid(i)) out[i] = json::object();
         if (field.children()) {
           for (const fb::Field* child_field : *field.children()) {
-            const std::string name = child_field->name() ? child_field->name()->str() : "";
+            const std::string name = field_name(*child_field);
             const std::vector<json> child = decode(*child_field, path + "." + name);
             if (child.size() < count) corrupt("struct column '" + path + "' has a shorter child '" + name + "'");
             for (std::size_t i = 0; i < count; ++i)
@@ -161,14 +169,23 @@ class BatchDecoder {
     std::string_view bits_;  // empty: every value is present
   };
 
-  const fb::FieldNode& next_node(const std::string& path) {
+  // Structs in a FlatBuffers vector are 8-byte values the verifier does not align-check,
+  // so they are copied out rather than read in place (a damaged file may misplace them).
+  template <typename T>
+  static T copy_of(const T* in_buffer) {
+    T out;
+    std::memcpy(static_cast<void*>(&out), static_cast<const void*>(in_buffer), sizeof out);
+    return out;
+  }
+
+  fb::FieldNode next_node(const std::string& path) {
     if (node_ >= batch_.nodes()->size()) corrupt("the record batch describes fewer columns than the schema ('" + path + "')");
-    return *batch_.nodes()->Get(node_++);
+    return copy_of(batch_.nodes()->Get(node_++));
   }
 
   std::string_view buffer(const std::string& path) {
     if (buffer_ >= batch_.buffers()->size()) corrupt("the record batch has fewer buffers than column '" + path + "' needs");
-    const fb::Buffer& b = *batch_.buffers()->Get(buffer_++);
+    const fb::Buffer b = copy_of(batch_.buffers()->Get(buffer_++));
     if (b.offset() < 0 || b.length() < 0 || static_cast<std::uint64_t>(b.offset()) > body_.size() ||
         static_cast<std::uint64_t>(b.length()) > body_.size() - static_cast<std::uint64_t>(b.offset())) {
       corrupt("a buffer of column '" + path + "' lies outside the message body");
@@ -275,14 +292,6 @@ class BatchDecoder {
   flatbuffers::uoffset_t buffer_ = 0;
 };
 
-struct Message {
-  const fb::Message* meta = nullptr;  // null: end of stream
-  std::string_view body;
-};
-
-// The next encapsulated message at `pos`: a 0xFFFFFFFF continuation marker (absent
-// in files written before Arrow 0.15), the metadata's length, the FlatBuffers
-// metadata, then the body.
 // Whether some text inside `v` is not well-formed UTF-8.
 bool has_bad_utf8(const json& v) {
   if (v.is_string()) return !is_valid_utf8(v.get_ref<const std::string&>());
@@ -292,6 +301,26 @@ bool has_bad_utf8(const json& v) {
   }
   return false;
 }
+
+// FlatBuffers reads its scalars in place, so metadata must sit at the alignment the
+// format gives it; in a file's bytes it need not (a damaged file can put it
+// anywhere), so each metadata block is copied to 8-byte-aligned storage first.
+class AlignedCopy {
+ public:
+  explicit AlignedCopy(std::string_view bytes) : words_((bytes.size() + 7) / 8) {
+    if (!bytes.empty()) std::memcpy(words_.data(), bytes.data(), bytes.size());
+  }
+  const std::uint8_t* data() const { return reinterpret_cast<const std::uint8_t*>(words_.data()); }
+
+ private:
+  std::vector<std::uint64_t> words_;
+};
+
+struct Message {
+  std::shared_ptr<const AlignedCopy> storage;  // what `meta` points into
+  const fb::Message* meta = nullptr;           // null: end of stream
+  std::string_view body;
+};
 
 Message next_message(std::string_view bytes, std::size_t& pos) {
   if (pos == bytes.size()) return {};  // a stream may end without its end marker
@@ -305,11 +334,11 @@ Message next_message(std::string_view bytes, std::size_t& pos) {
   }
   if (length == 0) return {};
   if (length > bytes.size() - pos) corrupt("a message's metadata runs past the end of the file");
-  const auto* meta_bytes = reinterpret_cast<const std::uint8_t*>(bytes.data() + pos);
-  flatbuffers::Verifier verifier(meta_bytes, length);
-  if (!fb::VerifyMessageBuffer(verifier)) corrupt("a message's metadata is damaged");
   Message m;
-  m.meta = fb::GetMessage(meta_bytes);
+  m.storage = std::make_shared<const AlignedCopy>(bytes.substr(pos, length));
+  flatbuffers::Verifier verifier(m.storage->data(), length);
+  if (!fb::VerifyMessageBuffer(verifier)) corrupt("a message's metadata is damaged");
+  m.meta = fb::GetMessage(m.storage->data());
   pos += length;
   const std::int64_t body_length = m.meta->body_length();
   if (body_length < 0 || static_cast<std::uint64_t>(body_length) > bytes.size() - pos) {
@@ -321,6 +350,7 @@ Message next_message(std::string_view bytes, std::size_t& pos) {
 }
 
 const fb::Schema* checked(const fb::Schema* schema) {
+  if (!schema) corrupt("a schema message holds no schema");
   if (schema->endianness() != fb::Endianness_Little) {
     throw FatalParseError(0, "the Arrow file is big-endian, which ipw does not read");
   }
@@ -331,17 +361,19 @@ const fb::Schema* checked(const fb::Schema* schema) {
 // The file layout ends with its footer, the footer's length and the magic again.
 // Its schema is the file's: writers need not repeat it at the start (Arrow's
 // JavaScript writer does not).
-const fb::Schema* footer_schema(std::string_view bytes) {
+// The schema points into `storage`, which the caller keeps.
+const fb::Schema* footer_schema(std::string_view bytes, std::shared_ptr<const AlignedCopy>& storage) {
   constexpr std::size_t kTail = 4 + kFileMagic.size();
   if (bytes.size() < 8 + kTail || bytes.substr(bytes.size() - kFileMagic.size()) != kFileMagic) {
     corrupt("it starts as an Arrow file but does not end as one (truncated?)");
   }
   const std::int32_t length = load<std::int32_t>(bytes.data() + bytes.size() - kTail);
   if (length <= 0 || static_cast<std::size_t>(length) > bytes.size() - 8 - kTail) corrupt("its footer's length is wrong");
-  const auto* footer = reinterpret_cast<const std::uint8_t*>(bytes.data() + bytes.size() - kTail - static_cast<std::size_t>(length));
-  flatbuffers::Verifier verifier(footer, static_cast<std::size_t>(length));
+  storage = std::make_shared<const AlignedCopy>(
+      bytes.substr(bytes.size() - kTail - static_cast<std::size_t>(length), static_cast<std::size_t>(length)));
+  flatbuffers::Verifier verifier(storage->data(), static_cast<std::size_t>(length));
   if (!verifier.VerifyBuffer<fb::Footer>(nullptr)) corrupt("its footer is damaged");
-  const fb::Schema* schema = flatbuffers::GetRoot<fb::Footer>(footer)->schema();
+  const fb::Schema* schema = flatbuffers::GetRoot<fb::Footer>(storage->data())->schema();
   if (!schema) corrupt("its footer has no schema");
   return schema;
 }
@@ -352,9 +384,10 @@ std::vector<SourceRow> parse_arrow_ipc(std::string_view bytes, const BadRowHandl
                                        std::vector<std::string>& notes) {
   std::size_t pos = 0;
   const fb::Schema* schema = nullptr;
+  std::shared_ptr<const AlignedCopy> schema_storage;  // what `schema` points into
   if (bytes.substr(0, kFileMagic.size()) == kFileMagic) {  // the file layout: magic, padding, a stream, the footer
     pos = 8;
-    schema = checked(footer_schema(bytes));
+    schema = checked(footer_schema(bytes, schema_storage));
   }
   const bool schema_from_footer = schema != nullptr;
   // A value takes at least a bit of the file (a bool), except in null columns and
@@ -371,9 +404,11 @@ std::vector<SourceRow> parse_arrow_ipc(std::string_view bytes, const BadRowHandl
         if (schema_from_footer) break;  // the footer's copy is the one read
         if (schema) corrupt("it has two schemas");
         schema = checked(m.meta->header_as_Schema());
+        schema_storage = m.storage;
         break;
       case fb::MessageHeader_RecordBatch: {
         if (!schema) corrupt("a record batch comes before the schema");
+        if (!m.meta->header_as_RecordBatch()) corrupt("a record batch message holds no record batch");
         const fb::RecordBatch& batch = *m.meta->header_as_RecordBatch();
         if (batch.compression()) {
           throw FatalParseError(0, "the Arrow file's buffers are compressed (LZ4 or ZSTD), which ipw does not "
@@ -387,7 +422,7 @@ std::vector<SourceRow> parse_arrow_ipc(std::string_view bytes, const BadRowHandl
         BatchDecoder decoder(batch, m.body, budget, notes);
         std::vector<json> batch_rows(count, json::object());
         for (const fb::Field* field : *schema->fields()) {
-          const std::string name = field->name() ? field->name()->str() : "";
+          const std::string name = field_name(*field);
           std::vector<json> column = decoder.decode(*field, name);
           if (column.size() != count) {
             corrupt("column '" + name + "' has " + std::to_string(column.size()) + " values in a batch of " +
