@@ -106,6 +106,27 @@ TEST(LatchedCounter, HoldsTheEdgeIntervalsPowerOutsideItsLatches) {
   EXPECT_NEAR(*c.at(1 * kMs), load.energy_to(1 * kMs), 0.001);  // before the first: 50 W held back
 }
 
+// Outside its latches the counter holds a power measured between two placed
+// instants; the claim covers how far each misplacement tilts it over the distance
+// held (it once covered only the edge latch's own placement: 1 ms claimed, 2.4 ms
+// off here).
+TEST(LatchedCounter, TheClaimCoversThePowerHeldOutsideTheLatches) {
+  const double power_w = 200;
+  const auto energy = [&](std::int64_t t) { return power_w * static_cast<double>(t) * 1e-9; };
+  LatchedCounter c(kT);
+  // Updates at 3.3, 13.3, 23.3 ms; reads too far apart for a precise latch, the true
+  // instants at opposite ends of their bounds.
+  c.append(11'300'000, energy(3'300'000));
+  c.append(13'300'000, energy(13'300'000));  // latch 13.3 in (11.3, 13.3]: placed 1 ms early
+  c.append(23'250'000, energy(13'300'000));
+  c.append(25'300'000, energy(23'300'000));  // latch 23.3 in (23.25, 25.3]: placed ~1 ms late
+  for (const std::int64_t t : {std::int64_t{33'000'000}, std::int64_t{30'000'000}, std::int64_t{5'000'000}}) {
+    const double error_ns = std::abs(*c.at(t) - energy(t)) / power_w * 1e9;
+    EXPECT_LE(error_ns, static_cast<double>(*c.uncertainty_at(t))) << "at " << t << " ns";
+  }
+  EXPECT_GT(std::abs(*c.at(33'000'000) - energy(33'000'000)) / power_w * 1e9, 2.0 * kMs);  // not vacuous
+}
+
 // The same through DomainTrace: a 100 ms query on an NVML-like counter, polled
 // at its edges as Sampler::sample_latches does, against the exact energy.
 TEST(LatchedCounter, DomainTraceUsesItForLatchedCoarseCounters) {

@@ -161,7 +161,19 @@ std::optional<std::int64_t> LatchedCounter::uncertainty_at(std::int64_t t_ns) co
   if (n == 0) return std::nullopt;
   const std::size_t k = latch_before(t_ns);
   const Placed a = place(k);
-  if (k + 1 == n || t_ns <= a.ns) return a.uncertainty_ns;
+  if (k + 1 == n || t_ns <= a.ns) {
+    // Outside the latches at() holds the edge interval's power, measured between two
+    // placed instants: each misplacement tilts it, and the tilt grows with the
+    // distance held (a latch off by u at each end of a period T is 2u/T of the power).
+    if (n < 2) return a.uncertainty_ns;
+    const Placed other = place(k + 1 == n ? n - 2 : 1);
+    const std::int64_t span_ns = std::abs(a.ns - other.ns);
+    if (span_ns == 0) return a.uncertainty_ns;
+    const double held_ns = static_cast<double>(std::abs(t_ns - a.ns));
+    return std::llround(static_cast<double>(a.uncertainty_ns) +
+                        held_ns * static_cast<double>(a.uncertainty_ns + other.uncertainty_ns) /
+                            static_cast<double>(span_ns));
+  }
   // Interpolated between the two instants, C(t) moves with each in proportion
   // to its weight: the latch just before t decides a value just after it.
   const Placed b = place(k + 1);
