@@ -4,7 +4,6 @@
 // do); the Parquet fixtures are written here by DuckDB, the library ipw reads them with.
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -27,13 +26,6 @@ using nlohmann::json;
 using ipw::testing::write_parquet_copy;
 
 const std::string kFixtures = std::string(IPW_SOURCE_DIR) + "/tests/fixtures/datasets/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void spit(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -69,7 +61,7 @@ json items_of(const Dataset& ds) {
 
 TEST(ArrowRows, EveryTypeApacheArrowWritesBecomesJson) {
   std::vector<std::string> notes;
-  const std::vector<SourceRow> rows = arrow_rows(slurp(kFixtures + "arrow/types.arrow"), &notes);
+  const std::vector<SourceRow> rows = arrow_rows(disk_reader().read(kFixtures + "arrow/types.arrow"), &notes);
   ASSERT_EQ(rows.size(), 3u);  // two record batches (2 rows + 1)
   EXPECT_EQ(rows[2].line, 3);
   const json& a = rows[0].fields;
@@ -106,15 +98,15 @@ TEST(ArrowRows, EveryTypeApacheArrowWritesBecomesJson) {
 }
 
 TEST(ArrowRows, TheFileLayoutReadsAsTheStreamLayout) {
-  const std::vector<SourceRow> stream = arrow_rows(slurp(kFixtures + "arrow/types.arrow"));
-  const std::vector<SourceRow> file = arrow_rows(slurp(kFixtures + "arrow/types_file.arrow"));
+  const std::vector<SourceRow> stream = arrow_rows(disk_reader().read(kFixtures + "arrow/types.arrow"));
+  const std::vector<SourceRow> file = arrow_rows(disk_reader().read(kFixtures + "arrow/types_file.arrow"));
   ASSERT_EQ(stream.size(), file.size());
   for (std::size_t i = 0; i < stream.size(); ++i) EXPECT_EQ(stream[i].fields, file[i].fields) << i;
 }
 
 TEST(ArrowRows, DamagedFilesFailWithAMessage) {
-  const std::string good = slurp(kFixtures + "arrow/types.arrow");
-  const std::string good_file = slurp(kFixtures + "arrow/types_file.arrow");
+  const std::string good = disk_reader().read(kFixtures + "arrow/types.arrow");
+  const std::string good_file = disk_reader().read(kFixtures + "arrow/types_file.arrow");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"not arrow at all", "a message's metadata runs past the end"},
       {good.substr(0, good.size() / 2), "past the end of the file"},
@@ -143,7 +135,7 @@ TEST(ArrowRows, DamagedFilesFailWithAMessage) {
 }
 
 TEST(ArrowRows, TextThatIsNotUtf8IsABadRow) {
-  std::string bytes = slurp(kFixtures + "arrow/types.arrow");
+  std::string bytes = disk_reader().read(kFixtures + "arrow/types.arrow");
   const std::size_t at = bytes.find("plain");
   ASSERT_NE(at, std::string::npos);
   bytes[at] = '\xff';
