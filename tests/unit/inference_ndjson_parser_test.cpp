@@ -85,5 +85,15 @@ TEST(InferenceNdjson, BlankLinesOnlyProduceNothing) {
   EXPECT_FALSE(p.finish().has_value());
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number past a double's range:
+// it must be the line's error like any malformed line, not escape the parser.
+TEST(InferenceNdjson, NumberOutOfRangeIsTheLinesError) {
+  NdjsonParser p;
+  const auto recs = p.feed("{\"eval_count\":1e400}\n");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_NE(recs[0].error.find("line 1 is not JSON"), std::string::npos) << recs[0].error;
+  EXPECT_NE(recs[0].error.find("number overflow"), std::string::npos) << recs[0].error;
+}
+
 }  // namespace
 }  // namespace ipw::inference

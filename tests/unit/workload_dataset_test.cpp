@@ -65,6 +65,13 @@ TEST(WorkloadDataset, MalformedJsonNamesFileAndLine) {
   EXPECT_THAT(err, HasSubstr("bad.jsonl:2: malformed JSON"));
 }
 
+// nlohmann throws out_of_range (not parse_error) for 1e400: the same named error.
+TEST(WorkloadDataset, NumberOutOfRangeNamesFileAndLine) {
+  FakeReader reader;
+  reader.add("big.jsonl", "{\"id\":\"a\",\"prompt\":\"p\",\"answer\":\"x\",\"weight\":1e400}\n");
+  EXPECT_THAT(load_error("big.jsonl", reader), HasSubstr("big.jsonl:1: malformed JSON"));
+}
+
 TEST(WorkloadDataset, NonObjectLineIsBad) {
   FakeReader reader;
   reader.add("bad.jsonl", "{\"id\":\"a\",\"prompt\":\"p\",\"answer\":\"x\"}\n\"just a string\"\n");

@@ -46,7 +46,7 @@ std::optional<NdjsonRecord> NdjsonParser::parse_line() {
   rec.line_no = line_no_;
   try {
     rec.value = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     const bool cut = line.size() > kErrorExcerptChars;
     rec.error = fmt::format("line {} is not JSON ({}): {}{}", line_no_, e.what(),
                             line.substr(0, kErrorExcerptChars), cut ? "..." : "");

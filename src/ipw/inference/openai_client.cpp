@@ -6,6 +6,7 @@
 
 #include "ipw/common/utf8.h"
 #include "ipw/inference/client_factories.h"
+#include "ipw/inference/openai_chunk.h"
 #include "ipw/inference/sse_parser.h"
 #include "ipw/inference/streaming_client.h"
 #include "ipw/inference/token_recorder.h"
@@ -48,18 +49,9 @@ json openai_request_body(const Request& req) {
 
 namespace {
 
-// The text of a server-reported error object ({"error": {"message": ...}} or a string).
-std::string error_text(const json& err) {
-  if (err.is_object() && err.contains("message") && err["message"].is_string()) {
-    return err["message"].get<std::string>();
-  }
-  if (err.is_string()) return err.get<std::string>();
-  return err.dump();
-}
-
 class OpenAiDecoder final : public StreamDecoder {
  public:
-  OpenAiDecoder(TokenRecorder& recorder, bool chat) : rec_(recorder), chat_(chat) {}
+  OpenAiDecoder(TokenRecorder& recorder, bool chat) : rec_(recorder), chat_(chat), chunks_(chat) {}
 
   std::string on_bytes(std::string_view bytes, std::int64_t t_ns) override {
     for (const SseEvent& ev : sse_.feed(bytes)) {
@@ -93,70 +85,37 @@ class OpenAiDecoder final : public StreamDecoder {
     std::string_view data = ev.data;
     if (!is_valid_utf8(data)) data = fixed = valid_utf8(data);
     if (ev.event == "error") return fmt::format("server sent an error event: {}", wire_excerpt(data));
-    json j;
-    try {
-      j = json::parse(data);
-    } catch (const json::parse_error& e) {
-      return fmt::format("malformed JSON in an event ({}): {}", e.what(), wire_excerpt(data));
-    }
-    if (!j.is_object()) return fmt::format("event is not a JSON object: {}", wire_excerpt(data));
-    if (j.contains("error") && !j.at("error").is_null()) {
-      return fmt::format("server reported an error: {}", wire_excerpt(error_text(j.at("error"))));
-    }
-    try {
-      read_choices(j, t_ns);
-      read_usage(j);
-    } catch (const std::exception& e) {
-      return fmt::format("unexpected event ({}): {}", e.what(), wire_excerpt(data));
-    }
+    if (std::string err = chunks_.read(data); !err.empty()) return err;
+    apply(chunks_.chunk(), t_ns);
     return {};
   }
 
-  void read_choices(const json& j, std::int64_t t_ns) {
-    const auto it = j.find("choices");
-    if (it == j.end() || !it->is_array()) return;  // e.g. the final usage-only chunk
-    for (const json& choice : *it) {
-      // Only the first choice is the answer (n=1 is what we request).
-      if (choice.value("index", 0) != 0) continue;
-      Response& r = rec_.response();
-      if (chat_) {
-        const json& delta = choice.contains("delta") ? choice["delta"] : json::object();
-        // llama.cpp and DeepSeek say reasoning_content; vLLM and others say reasoning.
-        rec_.reasoning(string_field(delta, "reasoning_content"), t_ns);
-        rec_.reasoning(string_field(delta, "reasoning"), t_ns);
-        rec_.content(string_field(delta, "content"), t_ns);
-      } else {
-        rec_.content(string_field(choice, "text"), t_ns);
-      }
-      if (std::string reason = string_field(choice, "finish_reason"); !reason.empty()) {
-        r.finish_reason = std::move(reason);
-      }
-    }
-  }
-
-  void read_usage(const json& j) {
+  void apply(const OpenAiChunk& chunk, std::int64_t t_ns) {
     Response& r = rec_.response();
-    if (auto it = j.find("usage"); it != j.end() && it->is_object()) {
-      if (auto p = it->find("prompt_tokens"); p != it->end() && p->is_number_integer()) {
-        r.input_tokens = p->get<int>();
+    if (chunk.has_choice) {
+      const OpenAiChoice& c = chunk.choice;
+      if (chat_) {
+        // llama.cpp and DeepSeek say reasoning_content; vLLM and others say reasoning.
+        rec_.reasoning(c.reasoning_content, t_ns);
+        rec_.reasoning(c.reasoning, t_ns);
+        rec_.content(c.content, t_ns);
+      } else {
+        rec_.content(c.text, t_ns);
       }
-      if (auto c = it->find("completion_tokens"); c != it->end() && c->is_number_integer()) {
-        r.output_tokens = c->get<int>();
-      }
-      // vLLM, SGLang and the OpenAI API count the thinking apart (llama.cpp does not).
-      if (auto d = it->find("completion_tokens_details"); d != it->end() && d->is_object()) {
-        if (auto n = d->find("reasoning_tokens"); n != d->end() && n->is_number_integer()) {
-          r.reasoning_tokens = n->get<int>();
-        }
-      }
+      if (!c.finish_reason.empty()) r.finish_reason = c.finish_reason;
     }
+    if (chunk.prompt_tokens) r.input_tokens = *chunk.prompt_tokens;
+    if (chunk.completion_tokens) r.output_tokens = *chunk.completion_tokens;
+    // vLLM, SGLang and the OpenAI API count the thinking apart (llama.cpp does not).
+    if (chunk.reasoning_tokens) r.reasoning_tokens = *chunk.reasoning_tokens;
     // llama.cpp's server adds its own prefill/decode timings to the last chunk.
-    if (auto it = j.find("timings"); it != j.end() && it->is_object()) r.server_timings = *it;
+    if (!chunk.server_timings.is_null()) r.server_timings = chunk.server_timings;
   }
 
   SseParser sse_;
   TokenRecorder& rec_;
   bool chat_;
+  OpenAiChunkReader chunks_;
   bool done_ = false;
 };
 

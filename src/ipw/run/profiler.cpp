@@ -99,7 +99,7 @@ nlohmann::json json_object_flag(const char* flag, const std::string& text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     throw UsageError(fmt::format("{} is not JSON ({}): {}", flag, e.what(), text));
   }
   if (!j.is_object()) throw UsageError(fmt::format("{} must be a JSON object, e.g. {{\"key\": true}}; got {}", flag, text));

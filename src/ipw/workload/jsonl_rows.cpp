@@ -21,7 +21,7 @@ std::vector<SourceRow> parse_jsonl(std::string_view text, const BadRowHandler& b
     nlohmann::json value;
     try {
       value = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
       // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the useful part.
       std::string what = e.what();
       if (auto cut = what.find("] "); cut != std::string::npos) what = what.substr(cut + 2);

@@ -71,7 +71,7 @@ std::vector<std::string> options_of(const MappedRow& row) {
     if (text.front() == '[') {
       try {
         v = nlohmann::json::parse(text);
-      } catch (const nlohmann::json::parse_error&) {
+      } catch (const nlohmann::json::exception&) {  // parse_error, or out_of_range (1e400)
         throw RowError("field " + row.describe("options") + " starts with '[' but is not a JSON array");
       }
     } else {
