@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -238,6 +239,7 @@ class StreamLoop {
   std::unordered_set<curl_socket_t> watched_;
   std::int64_t timer_ns_ = 0;
   bool timer_set_ = false;
+  std::int64_t next_deadline_ns_ = 0;  // no transfer times out before this (poll())
   std::vector<std::unique_ptr<Active>> active_;
   std::vector<CURL*> idle_easy_;
   // Requests that ended before being sent (cancelled): their callbacks run in poll().
@@ -311,6 +313,9 @@ void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob>
   response.t_send_ns = t_send;
   a->total_deadline = deadline_after(t_send, opts_.total_timeout_s);
   a->first_deadline = deadline_after(t_send, opts_.first_token_timeout_s);
+  for (std::int64_t d : {a->total_deadline, a->first_deadline}) {
+    if (d != 0) next_deadline_ns_ = std::min(next_deadline_ns_, d);
+  }
   curl_multi_add_handle(multi_, easy);
   active_.push_back(std::move(a));
 }
@@ -330,8 +335,17 @@ void StreamLoop::act(curl_socket_t sock, int events, std::size_t& ended) {
     if ((events & CURL_CSELECT_IN) != 0) ack_now(sock);
   } else {
     // A timer action sends new requests, and libcurl tries a read at once: a fast
-    // reply's headers can be read here, on whichever socket.
-    for (curl_socket_t s : watched_) ack_now(s);
+    // reply's headers can be read here. Only the streams still waiting for their first
+    // body bytes are acknowledged (a syscall for every watched socket on each timer
+    // action cost more than a microsecond a token at 256 streams): a stream read here
+    // mid-reply was read in its own socket event too, and acknowledged there.
+    for (const auto& a : active_) {
+      curl_socket_t s = CURL_SOCKET_BAD;
+      if (a->t.body_bytes == 0 && curl_easy_getinfo(a->easy, CURLINFO_ACTIVESOCKET, &s) == CURLE_OK &&
+          s != CURL_SOCKET_BAD) {
+        ack_now(s);
+      }
+    }
   }
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
@@ -368,26 +382,33 @@ std::size_t StreamLoop::poll(std::int64_t wait_ns) {
     }
     if (timer_set_ && clock_.now_ns() >= timer_ns_) act(CURL_SOCKET_TIMEOUT, 0, ended);
     const std::int64_t now = clock_.now_ns();
-    std::int64_t next = until;
-    std::vector<std::pair<Active*, FailureKind>> due;
-    for (auto& a : active_) {
-      const bool waiting_first = a->first_deadline != 0 && !a->job->recorder().any_token();
-      if (cancelled_.load()) {
-        due.emplace_back(a.get(), FailureKind::cancelled);
-      } else if (waiting_first && now >= a->first_deadline &&
-                 (a->total_deadline == 0 || a->first_deadline <= a->total_deadline || now < a->total_deadline)) {
-        due.emplace_back(a.get(), FailureKind::timeout_first_token);
-      } else if (a->total_deadline != 0 && now >= a->total_deadline) {
-        due.emplace_back(a.get(), FailureKind::timeout_total);
-      } else {
-        if (a->total_deadline != 0) next = std::min(next, a->total_deadline);
-        if (waiting_first) next = std::min(next, a->first_deadline);
+    // The transfers are scanned for timeouts only once the earliest deadline of the
+    // last scan has come (or a cancel): not on every wake-up, which at high
+    // concurrency is every token. A deadline only goes away between scans (a first
+    // token came, a transfer ended), so the remembered one is never late.
+    if (cancelled_.load() || now >= next_deadline_ns_) {
+      next_deadline_ns_ = std::numeric_limits<std::int64_t>::max();
+      std::vector<std::pair<Active*, FailureKind>> due;
+      for (auto& a : active_) {
+        const bool waiting_first = a->first_deadline != 0 && !a->job->recorder().any_token();
+        if (cancelled_.load()) {
+          due.emplace_back(a.get(), FailureKind::cancelled);
+        } else if (waiting_first && now >= a->first_deadline &&
+                   (a->total_deadline == 0 || a->first_deadline <= a->total_deadline || now < a->total_deadline)) {
+          due.emplace_back(a.get(), FailureKind::timeout_first_token);
+        } else if (a->total_deadline != 0 && now >= a->total_deadline) {
+          due.emplace_back(a.get(), FailureKind::timeout_total);
+        } else {
+          if (a->total_deadline != 0) next_deadline_ns_ = std::min(next_deadline_ns_, a->total_deadline);
+          if (waiting_first) next_deadline_ns_ = std::min(next_deadline_ns_, a->first_deadline);
+        }
+      }
+      for (auto& [a, kind] : due) {
+        finish(a, kind, CURLE_OK, "");
+        ++ended;
       }
     }
-    for (auto& [a, kind] : due) {
-      finish(a, kind, CURLE_OK, "");
-      ++ended;
-    }
+    std::int64_t next = std::min(until, next_deadline_ns_);
     if (ended > 0 || active_.empty() || (now >= until && polled)) return in_flight();
     if (timer_set_) next = std::min(next, timer_ns_);
     const std::int64_t wait = std::clamp<std::int64_t>(next - now, 0, kMaxPollWaitNs);
