@@ -2,7 +2,8 @@
 # The streaming client at scale (docs/BENCHMARKS.md, "Load: the client at scale"):
 # ipw profile --concurrency N against the mock server at full speed (unpaced tokens),
 # and beside it, in the same run, an aiohttp client doing what vLLM's `bench serve`
-# does (one coroutine per stream, chunks stamped as they are read). For each N:
+# does (one coroutine per stream, chunks stamped as they are read) and the floor, the
+# least a client can do (bench/stream_floor_bench.cpp). For each N:
 #   * CPU per streamed token: the client process's user+sys CPU time / tokens received
 #     (for ipw the whole `ipw profile` process: store, scoring and sampler included);
 #   * lag: per token, the client's stamp minus the instant the mock handed the token
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin
 PY=/usr/bin/python3  # Debian's interpreter, where python3-aiohttp is installed
-[ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
+[ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] && [ -x "$BIN/stream_floor_bench" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
 "$PY" -c 'import aiohttp' 2>/dev/null || { echo "needs python3-aiohttp (scripts/setup.sh installs it)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/ipw-client-scale.XXXXXX)
 MOCK=""
@@ -127,4 +128,15 @@ for n in "${streams[@]}"; do
   lag=$(python3 "$WORK/lag.py" aio "$WORK/aio-$n.json" "$WORK/aio-$n.log")
   cpu=$(python3 -c "import json; print(json.load(open('$WORK/aio-$n.json'))['cpu_s'])")
   python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'aiohttp', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
+  # the floor: one epoll loop, a recv and a byte scan per event (bench/stream_floor_bench.cpp)
+  start_mock "$WORK/floor-$n.log"
+  if ! "$BIN/stream_floor_bench" "${URL#http://}" "$n" "$total" "$WORK/ds.jsonl" "$WORK/floor-$n.json" 2>"$WORK/floor-$n.err"; then
+    stop_mock
+    printf '%-8s %-8s failed: %s\n' "$n" floor "$(tail -1 "$WORK/floor-$n.err")"
+    continue
+  fi
+  stop_mock
+  lag=$(python3 "$WORK/lag.py" aio "$WORK/floor-$n.json" "$WORK/floor-$n.log")
+  cpu=$(python3 -c "import json; print(json.load(open('$WORK/floor-$n.json'))['cpu_s'])")
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'floor', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
 done
