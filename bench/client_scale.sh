@@ -103,6 +103,26 @@ q = lambda p: lags[min(len(lags) - 1, int(p * len(lags)))]
 print(json.dumps({"tokens": len(lags), "lag_p50_ms": q(0.5), "lag_p99_ms": q(0.99)}))
 PY
 
+row() {  # row STREAMS CLIENT LAG_JSON CPU_S
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], sys.argv[3], d['tokens'], float(sys.argv[4]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$3" "$1" "$2" "$4"
+}
+# other STREAMS NAME COMMAND...: a client writing {"cpu_s", "stamps"} to $WORK/NAME-STREAMS.json
+# (its own arguments say so), against a fresh mock: @URL@ in them becomes its URL, @HOST@ its host:port.
+other() {
+  local n="$1" name="$2" args=()
+  shift 2
+  start_mock "$WORK/$name-$n.log"
+  for a in "$@"; do a="${a//@URL@/$URL}"; args+=("${a//@HOST@/${URL#http://}}"); done
+  if ! "${args[@]}" 2>"$WORK/$name-$n.err"; then
+    stop_mock
+    printf '%-8s %-8s failed: %s\n' "$n" "$name" "$(tail -1 "$WORK/$name-$n.err")"
+    return
+  fi
+  stop_mock
+  row "$n" "$name" "$(python3 "$WORK/lag.py" other "$WORK/$name-$n.json" "$WORK/$name-$n.log")" \
+    "$(python3 -c "import json; print(json.load(open('$WORK/$name-$n.json'))['cpu_s'])")"
+}
+
 printf '%-8s %-8s %10s %14s %12s %12s\n' streams client tokens "CPU µs/token" "lag p50 ms" "lag p99 ms"
 for n in "${streams[@]}"; do
   # Four replies per stream (at full speed at least 256 in all, for enough tokens).
@@ -115,28 +135,8 @@ for n in "${streams[@]}"; do
   stop_mock
   run=$(ls -d "$WORK/runs-$n"/*/)
   lag=$(python3 "$WORK/lag.py" ipw "$run/run.db" "$WORK/ipw-$n.log")
-  cpu=$(awk '{print $1 + $2}' "$WORK/ipw-$n.time")
-  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'ipw', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
-  # aiohttp
-  start_mock "$WORK/aio-$n.log"
-  if ! "$PY" "$WORK/aio.py" "$URL" "$n" "$total" "$WORK/aio-$n.json" "$WORK/ds.jsonl" 2>"$WORK/aio-$n.err"; then
-    stop_mock
-    printf '%-8s %-8s failed: %s\n' "$n" aiohttp "$(tail -1 "$WORK/aio-$n.err")"
-    continue
-  fi
-  stop_mock
-  lag=$(python3 "$WORK/lag.py" aio "$WORK/aio-$n.json" "$WORK/aio-$n.log")
-  cpu=$(python3 -c "import json; print(json.load(open('$WORK/aio-$n.json'))['cpu_s'])")
-  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'aiohttp', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
+  row "$n" ipw "$lag" "$(awk '{print $1 + $2}' "$WORK/ipw-$n.time")"
+  other "$n" aiohttp "$PY" "$WORK/aio.py" @URL@ "$n" "$total" "$WORK/aiohttp-$n.json" "$WORK/ds.jsonl"
   # the floor: one epoll loop, a recv and a byte scan per event (bench/stream_floor_bench.cpp)
-  start_mock "$WORK/floor-$n.log"
-  if ! "$BIN/stream_floor_bench" "${URL#http://}" "$n" "$total" "$WORK/ds.jsonl" "$WORK/floor-$n.json" 2>"$WORK/floor-$n.err"; then
-    stop_mock
-    printf '%-8s %-8s failed: %s\n' "$n" floor "$(tail -1 "$WORK/floor-$n.err")"
-    continue
-  fi
-  stop_mock
-  lag=$(python3 "$WORK/lag.py" aio "$WORK/floor-$n.json" "$WORK/floor-$n.log")
-  cpu=$(python3 -c "import json; print(json.load(open('$WORK/floor-$n.json'))['cpu_s'])")
-  python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%-8s %-8s %10d %14.2f %12.3f %12.3f' % (sys.argv[2], 'floor', d['tokens'], float(sys.argv[3]) * 1e6 / d['tokens'], d['lag_p50_ms'], d['lag_p99_ms']))" "$lag" "$n" "$cpu"
+  other "$n" floor "$BIN/stream_floor_bench" @HOST@ "$n" "$total" "$WORK/ds.jsonl" "$WORK/floor-$n.json"
 done
