@@ -54,6 +54,9 @@ struct Transfer {
   std::size_t body_bytes = 0;
   std::int64_t t_last_byte_ns = 0;
   std::string decode_error;   // set when the decoder rejects the stream
+  // The loop's list of transfers that received bytes during one of libcurl's timer
+  // actions (null outside them): their sockets are acknowledged after it.
+  std::vector<CURL*>** timer_reads = nullptr;
 };
 
 // Acknowledges what was just read at once. A server that leaves Nagle's algorithm
@@ -73,6 +76,7 @@ std::size_t on_write(char* ptr, std::size_t size, std::size_t nmemb, void* user)
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * nmemb;
   t->t_last_byte_ns = t->clock->now_ns();
+  if (*t->timer_reads != nullptr) (*t->timer_reads)->push_back(t->easy);
   if (t->status == 0) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
   const std::string_view bytes(ptr, n);
   if (t->body_head.size() < kBodyHeadBytes) {
@@ -240,6 +244,8 @@ class StreamLoop {
   std::int64_t timer_ns_ = 0;
   bool timer_set_ = false;
   std::int64_t next_deadline_ns_ = 0;  // no transfer times out before this (poll())
+  std::vector<CURL*> timer_reads_;     // see Transfer::timer_reads
+  std::vector<CURL*>* in_timer_reads_ = nullptr;
   std::vector<std::unique_ptr<Active>> active_;
   std::vector<CURL*> idle_easy_;
   // Requests that ended before being sent (cancelled): their callbacks run in poll().
@@ -281,6 +287,7 @@ void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob>
   a->t.clock = &clock_;
   a->t.easy = a->easy;
   a->t.decoder = &job.decoder();
+  a->t.timer_reads = &in_timer_reads_;
   CURL* easy = a->easy;
   a->headers = curl_slist_append(a->headers, "Content-Type: application/json");
   a->headers = curl_slist_append(a->headers, ("Accept: " + a->post.accept).c_str());
@@ -323,7 +330,11 @@ void StreamLoop::start(HttpPost post, StreamJob& job, std::unique_ptr<StreamJob>
 void StreamLoop::act(curl_socket_t sock, int events, std::size_t& ended) {
   int running = 0;
   if (sock == CURL_SOCKET_TIMEOUT) timer_set_ = false;
-  if (CURLMcode mc = curl_multi_socket_action(multi_, sock, events, &running); mc != CURLM_OK) {
+  timer_reads_.clear();
+  in_timer_reads_ = sock == CURL_SOCKET_TIMEOUT ? &timer_reads_ : nullptr;
+  const CURLMcode mc = curl_multi_socket_action(multi_, sock, events, &running);
+  in_timer_reads_ = nullptr;
+  if (mc != CURLM_OK) {
     const std::string message = curl_multi_strerror(mc);
     while (!active_.empty()) {
       finish(active_.front().get(), std::nullopt, CURLE_OK, message);
@@ -334,17 +345,18 @@ void StreamLoop::act(curl_socket_t sock, int events, std::size_t& ended) {
   if (sock != CURL_SOCKET_TIMEOUT) {
     if ((events & CURL_CSELECT_IN) != 0) ack_now(sock);
   } else {
-    // A timer action sends new requests, and libcurl tries a read at once: a fast
-    // reply's headers can be read here. Only the streams still waiting for their first
-    // body bytes are acknowledged (a syscall for every watched socket on each timer
-    // action cost more than a microsecond a token at 256 streams): a stream read here
-    // mid-reply was read in its own socket event too, and acknowledged there.
-    for (const auto& a : active_) {
+    // A timer action sends new requests, and libcurl tries a read at once: a reply's
+    // headers or first bytes can be read here. Acknowledged: the streams that received
+    // bytes in it and those still waiting for their body (headers carry no bytes to the
+    // write callback) — not every watched socket, a syscall each, which on every timer
+    // action cost more than a microsecond a token at 256 streams.
+    const auto ack = [](CURL* easy) {
       curl_socket_t s = CURL_SOCKET_BAD;
-      if (a->t.body_bytes == 0 && curl_easy_getinfo(a->easy, CURLINFO_ACTIVESOCKET, &s) == CURLE_OK &&
-          s != CURL_SOCKET_BAD) {
-        ack_now(s);
-      }
+      if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &s) == CURLE_OK && s != CURL_SOCKET_BAD) ack_now(s);
+    };
+    for (CURL* easy : timer_reads_) ack(easy);
+    for (const auto& a : active_) {
+      if (a->t.body_bytes == 0) ack(a->easy);
     }
   }
   int left = 0;
