@@ -54,9 +54,10 @@ struct Transfer {
   std::size_t body_bytes = 0;
   std::int64_t t_last_byte_ns = 0;
   std::string decode_error;   // set when the decoder rejects the stream
+  curl_socket_t sock = CURL_SOCKET_BAD;  // the socket libcurl watches for it, if any
   // The loop's list of transfers that received bytes during one of libcurl's timer
   // actions (null outside them): their sockets are acknowledged after it.
-  std::vector<CURL*>** timer_reads = nullptr;
+  std::vector<Transfer*>** timer_reads = nullptr;
 };
 
 // Acknowledges what was just read at once. A server that leaves Nagle's algorithm
@@ -76,7 +77,7 @@ std::size_t on_write(char* ptr, std::size_t size, std::size_t nmemb, void* user)
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * nmemb;
   t->t_last_byte_ns = t->clock->now_ns();
-  if (*t->timer_reads != nullptr) (*t->timer_reads)->push_back(t->easy);
+  if (*t->timer_reads != nullptr) (*t->timer_reads)->push_back(t);
   if (t->status == 0) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
   const std::string_view bytes(ptr, n);
   if (t->body_head.size() < kBodyHeadBytes) {
@@ -183,9 +184,14 @@ class StreamLoop {
   std::size_t in_flight() const { return active_.size() + ready_.size(); }
 
  private:
-  // libcurl asks to watch a socket (or stop): mirrored into epoll.
-  static int on_socket(CURL*, curl_socket_t sock, int what, void* self, void*) {
+  // libcurl asks to watch a socket (or stop): mirrored into epoll, and noted on the
+  // transfer it is for (CURLINFO_ACTIVESOCKET names a finished transfer's socket only).
+  static int on_socket(CURL* easy, curl_socket_t sock, int what, void* self, void*) {
     auto* loop = static_cast<StreamLoop*>(self);
+    Active* a = nullptr;
+    if (easy != nullptr && curl_easy_getinfo(easy, CURLINFO_PRIVATE, &a) == CURLE_OK && a != nullptr) {
+      a->t.sock = what == CURL_POLL_REMOVE ? CURL_SOCKET_BAD : sock;
+    }
     if (what == CURL_POLL_REMOVE) {
       epoll_ctl(loop->epoll_, EPOLL_CTL_DEL, sock, nullptr);
       loop->watched_.erase(sock);
@@ -244,8 +250,8 @@ class StreamLoop {
   std::int64_t timer_ns_ = 0;
   bool timer_set_ = false;
   std::int64_t next_deadline_ns_ = 0;  // no transfer times out before this (poll())
-  std::vector<CURL*> timer_reads_;     // see Transfer::timer_reads
-  std::vector<CURL*>* in_timer_reads_ = nullptr;
+  std::vector<Transfer*> timer_reads_;  // see Transfer::timer_reads
+  std::vector<Transfer*>* in_timer_reads_ = nullptr;
   std::vector<std::unique_ptr<Active>> active_;
   std::vector<CURL*> idle_easy_;
   // Requests that ended before being sent (cancelled): their callbacks run in poll().
@@ -350,13 +356,11 @@ void StreamLoop::act(curl_socket_t sock, int events, std::size_t& ended) {
     // bytes in it and those still waiting for their body (headers carry no bytes to the
     // write callback) — not every watched socket, a syscall each, which on every timer
     // action cost more than a microsecond a token at 256 streams.
-    const auto ack = [](CURL* easy) {
-      curl_socket_t s = CURL_SOCKET_BAD;
-      if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &s) == CURLE_OK && s != CURL_SOCKET_BAD) ack_now(s);
-    };
-    for (CURL* easy : timer_reads_) ack(easy);
+    for (const Transfer* t : timer_reads_) {
+      if (t->sock != CURL_SOCKET_BAD) ack_now(t->sock);
+    }
     for (const auto& a : active_) {
-      if (a->t.body_bytes == 0) ack(a->easy);
+      if (a->t.body_bytes == 0 && a->t.sock != CURL_SOCKET_BAD) ack_now(a->t.sock);
     }
   }
   int left = 0;
