@@ -36,6 +36,7 @@ std::int64_t now_ns() {
 
 struct Stream {
   int fd = -1;
+  bool connected = false;
   std::size_t prompt = 0;
   std::string carry;  // an event not yet ended by its blank line
   std::vector<std::int64_t> stamps;
@@ -58,6 +59,10 @@ class Floor {
       const int n = epoll_wait(epoll_, events, 256, 1000);
       for (int i = 0; i < n; ++i) {
         Stream& s = *static_cast<Stream*>(events[i].data.ptr);
+        if (!s.connected) {
+          send_request(s);
+          continue;
+        }
         const ssize_t got = recv(s.fd, buf.data(), buf.size(), 0);
         const std::int64_t t = now_ns();
         if (got > 0) {
@@ -78,10 +83,26 @@ class Floor {
     s.prompt = sent_++;
     s.carry.clear();
     s.stamps.clear();
-    s.fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (s.fd < 0 || connect(s.fd, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_) != 0) {
+    // Non-blocking: a connect the server's backlog holds back (a SYN retried after 1 s)
+    // must not stall the other streams.
+    s.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    s.connected = false;
+    if (s.fd < 0 || (connect(s.fd, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_) != 0 && errno != EINPROGRESS)) {
       throw std::runtime_error("cannot connect to the server");
     }
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.ptr = &s;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd, &ev);
+  }
+
+  void send_request(Stream& s) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+      throw std::runtime_error("cannot connect to the server");
+    }
+    s.connected = true;
     const std::string body = nlohmann::json{{"model", "mock"},
                                             {"stream", true},
                                             {"max_tokens", 100000},
@@ -96,7 +117,7 @@ class Floor {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.ptr = &s;
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd, &ev);
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, s.fd, &ev);
   }
 
   // Stamps each complete event that carries content ("content":" then a character
