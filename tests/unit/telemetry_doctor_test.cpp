@@ -201,7 +201,8 @@ TEST(EnergyMeter, ConstantPowerTraceGivesPowerTimesSeconds) {
   TempTree t;
   t.write("trace.csv", "t_s,power_w\n0,40\n1000,40\n");
   // A sampling stall of 3 periods (60 ms) flags `gap`: the energy stays exact (the trace
-  // is constant), so that holds on every try, and the clean flags on one of three.
+  // is constant), so that holds on every try; the clean flags and a sample per period
+  // on one of three (a loaded machine starves the sampler: 5 samples in 300 ms seen).
   bool clean = false;
   for (int attempt = 0; attempt < 3 && !clean; ++attempt) {
     std::vector<std::unique_ptr<Collector>> cs;
@@ -222,15 +223,15 @@ TEST(EnergyMeter, ConstantPowerTraceGivesPowerTimesSeconds) {
     EXPECT_NEAR(*e.energy_j, 40.0 * e.seconds, 1e-6 * 40.0 * e.seconds);
     EXPECT_NEAR(*e.mean_power_w, 40.0, 1e-6);
     EXPECT_TRUE(e.flags == "" || e.flags == "gap") << e.flags;
-    EXPECT_GT(e.samples, 5);
+    EXPECT_GE(e.samples, 2);  // both edges
     const nlohmann::json j = to_json(e);
     for (const char* k : {"domain", "device", "source", "energy_j", "mean_power_w", "seconds", "flags"})
       EXPECT_TRUE(j.contains(k)) << k;
     EXPECT_TRUE(j["flags"].is_array());
     EXPECT_THROW(meter.finish(), std::logic_error);
-    clean = e.flags.empty();  // both edges bracketed, no stall
+    clean = e.flags.empty() && e.samples > 5;  // both edges bracketed, no stall
   }
-  EXPECT_TRUE(clean) << "every try's sampler stalled for 3 periods";
+  EXPECT_TRUE(clean) << "every try's sampler stalled";
 }
 
 }  // namespace
