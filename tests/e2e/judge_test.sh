@@ -159,9 +159,13 @@ for rep in (0, 1):
     assert rows["chat-1"] == (1, "judge-pairwise") and rows["rs-1"] == (0, "judge-reference"), rows
     assert rows["chat-4"] == (None, "judge-failed"), rows
 assert db.execute("SELECT count(*) FROM judgments").fetchone()[0] == 7  # 6 + the failure asked again
-# Judge calls happen after a query's energy window closes: no window holds the judge's 300 ms.
-slow = db.execute("SELECT item_id, repeat, (t_end_ns - t_start_ns) / 1e6 FROM queries WHERE t_end_ns - t_start_ns > 200e6").fetchall()
-assert not slow, f"query windows include the judge: {slow}"
+# Judge calls happen after a query's energy window closes. Were the judge's 300 ms inside the
+# windows, every judged query's would last 300 ms or more; a loaded machine can stretch some
+# 5 ms queries past 200 ms (244 ms seen under ASan beside the stress), but not all of them.
+# (Repeat 0 only: repeat 1's verdicts come from the cache, no call.)
+judged = db.execute("SELECT item_id, repeat, (t_end_ns - t_start_ns) / 1e6 FROM queries WHERE score_method LIKE 'judge%' AND repeat = 0").fetchall()
+assert len(judged) >= 3, judged
+assert min(w for _, _, w in judged) < 300, f"every judged query's window holds the judge's 300 ms: {judged}"
 PY
 # A judge key variable that is not set fails before any run directory exists.
 if "$IPW" profile "${common[@]}" --judge "$JUDGE_URL" --judge-model m --judge-api-key-env IPW_E2E_UNSET_KEY \

@@ -412,22 +412,29 @@ TEST_P(InferenceClient, TimingsDoNotDependOnTheServersNagle) {
   TestServer nagle(false);
   nagle.set_script(stream_of(api(), {"a", "b", "c"}, 5, 5));
   auto client = make_client(api(), fast_options(nagle.base_url()));
-  std::vector<std::int64_t> first_token_ns;
-  for (int i = 0; i < 12; ++i) {
-    auto r = client->complete(simple_request());
-    ASSERT_TRUE(r) << r.error().message;
-    first_token_ns.push_back(r->t_first_token_ns);
+  // Nagle meeting delayed ACKs costs 35-40 ms on nearly every first token: the median
+  // stays under 20 ms on every try. The tight bounds (scheduling noise only) hold on
+  // one try of three: a loaded, sanitised machine once stalled one query 167 ms.
+  bool tight = false;
+  for (int attempt = 0; attempt < 3 && !tight; ++attempt) {
+    std::vector<std::int64_t> first_token_ns;
+    for (int i = 0; i < 12; ++i) {
+      auto r = client->complete(simple_request());
+      ASSERT_TRUE(r) << r.error().message;
+      first_token_ns.push_back(r->t_first_token_ns);
+    }
+    const auto written = nagle.first_write_ns();
+    ASSERT_GE(written.size(), first_token_ns.size());
+    std::vector<double> lag_ms;
+    for (std::size_t i = 0; i < first_token_ns.size(); ++i) {
+      lag_ms.push_back(static_cast<double>(first_token_ns[i] - written[written.size() - first_token_ns.size() + i]) * 1e-6);
+    }
+    std::sort(lag_ms.begin(), lag_ms.end());
+    const double median = lag_ms[lag_ms.size() / 2];
+    EXPECT_LT(median, 20.0) << "median lag: the delayed ACK";
+    tight = median <= 2.0 && lag_ms.back() < 25.0;
   }
-  const auto written = nagle.first_write_ns();
-  ASSERT_EQ(written.size(), first_token_ns.size());
-  std::vector<double> lag_ms;
-  for (std::size_t i = 0; i < written.size(); ++i) {
-    lag_ms.push_back(static_cast<double>(first_token_ns[i] - written[i]) * 1e-6);
-  }
-  std::sort(lag_ms.begin(), lag_ms.end());
-  // Nagle meeting delayed ACKs costs 35-40 ms a token; scheduling noise a few ms.
-  EXPECT_LE(lag_ms[lag_ms.size() / 2], 2.0) << "median lag";
-  EXPECT_LT(lag_ms.back(), 25.0) << "worst lag";
+  EXPECT_TRUE(tight) << "no try had a median lag within 2 ms and a worst under 25 ms";
 }
 
 INSTANTIATE_TEST_SUITE_P(Apis, InferenceClient, ::testing::Values("openai", "ollama"),

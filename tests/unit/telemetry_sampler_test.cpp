@@ -248,6 +248,13 @@ TEST(TelemetrySampler, ConcurrentReadersWhileSampling) {
     s.sample_now();
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
+  // A loaded machine may not have run the reader at all yet (0 checks seen beside the
+  // stress): it gets up to 10 s more, so the check below says the reads were right.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (checks.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+    s.sample_now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   done.store(true);
   reader.join();
   s.stop();
