@@ -89,25 +89,35 @@ TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
   o.endpoint = m.endpoint();
   o.token = kToken;
   o.interval_ns = 5'000'000;
-  std::vector<std::unique_ptr<telemetry::Collector>> cs;
-  cs.push_back(std::make_unique<telemetry::RemoteCollector>(make_grpc_transport(o.endpoint, o.token), o));
-  telemetry::Sampler sampler(std::move(cs), 5'000'000);
-  sampler.start();
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(m.hub->clients(), 1);
-  const std::int64_t a = steady_clock().now_ns();
-  std::this_thread::sleep_for(300ms);
-  const std::int64_t b = steady_clock().now_ns();
-  ASSERT_TRUE(sampler.wait_for_sample_after(b, 2'000'000'000));
-  sampler.stop();  // the traces are final: the flag and the samples below see the same ones
-  const auto w = sampler.energy(0, a, b);
-  ASSERT_TRUE(w.energy_j);
-  const double exact = p.energy_between(a, b);
-  EXPECT_NEAR(*w.energy_j, exact, exact * 0.01);
-  EXPECT_EQ((w.flags & telemetry::kGap) != 0,
-            telemetry::samples_have_gap(sampler.samples(0), a, b, telemetry::sample_period_ns(sampler)));
-  const auto details = sampler.describe()[0]["details"];
-  EXPECT_NEAR(details["clock_sync"]["offset_s"].get<double>(), 3.0, 0.05);
+  // The claim: a window not flagged `gap` is within 1 % of the source, on every try. An
+  // unflagged window on one try of three: beside the stress a starved stream left one
+  // flagged window 4.4 % off, rightly.
+  bool unflagged = false;
+  for (int attempt = 0; attempt < 3 && !unflagged; ++attempt) {
+    std::vector<std::unique_ptr<telemetry::Collector>> cs;
+    cs.push_back(std::make_unique<telemetry::RemoteCollector>(make_grpc_transport(o.endpoint, o.token), o));
+    telemetry::Sampler sampler(std::move(cs), 5'000'000);
+    sampler.start();
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(m.hub->clients(), 1);
+    const std::int64_t a = steady_clock().now_ns();
+    std::this_thread::sleep_for(300ms);
+    const std::int64_t b = steady_clock().now_ns();
+    ASSERT_TRUE(sampler.wait_for_sample_after(b, 2'000'000'000));
+    sampler.stop();  // the traces are final: the flag and the samples below see the same ones
+    const auto w = sampler.energy(0, a, b);
+    ASSERT_TRUE(w.energy_j);
+    const double exact = p.energy_between(a, b);
+    const bool gap = (w.flags & telemetry::kGap) != 0;
+    if (!gap) EXPECT_NEAR(*w.energy_j, exact, exact * 0.01) << "an unflagged window";
+    EXPECT_EQ(gap, telemetry::samples_have_gap(sampler.samples(0), a, b, telemetry::sample_period_ns(sampler)));
+    const auto details = sampler.describe()[0]["details"];
+    EXPECT_NEAR(details["clock_sync"]["offset_s"].get<double>(), 3.0, 0.05);
+    unflagged = !gap;
+    // The next try's collector connects afresh: wait for this one's stream to end.
+    for (int i = 0; i < 200 && m.hub->clients() > 0; ++i) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(unflagged) << "every try's window was flagged gap";
 }
 
 TEST(MonitorGrpc, RemoteSpecGoesThroughTheRegistry) {
