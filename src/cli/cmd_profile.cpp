@@ -339,7 +339,7 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--first-token-timeout", c.first_token_timeout_s, "Seconds to the first token")->capture_default_str();
   app.add_option("--total-timeout", c.total_timeout_s, "Seconds per query")->capture_default_str();
   app.add_option("--retries", c.retries,
-                 "Send a query again up to N times after a connect failure or a 408/429/5xx before its first token")
+                 "Send a query again up to N times after a connect failure, an empty reply or a 408/429/5xx before its first token")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--retry-max-wait", c.retry_max_wait_s,

@@ -1,6 +1,10 @@
 // Both clients against an in-test streaming server: what they assemble, when they
 // stamp, what they send, and how each failure is classified. The transport cases run
 // for both APIs (parametrised); protocol details have their own tests below.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -166,6 +170,37 @@ TEST_P(InferenceClient, RefusedPortIsConnectFailureNamingTheUrl) {
   EXPECT_TRUE(result.error().partial.text.empty());
   EXPECT_GE(result.error().partial.t_last_byte_ns, result.error().partial.t_send_ns);
   EXPECT_GT(result.error().partial.t_send_ns, 0);
+}
+
+// A server that closes the connection before a byte of reply (a kept-alive connection
+// it had just closed): a protocol failure marked no_reply, which the scheduler retries.
+// One that closes after its status line did answer: not no_reply.
+TEST_P(InferenceClient, ConnectionClosedBeforeAnyReplyIsMarkedNoReply) {
+  for (const std::string reply : {"", "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                      "Transfer-Encoding: chunked\r\n\r\n"}) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(listener, 4), 0);
+    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    std::thread closer([listener, &reply] {
+      const int c = ::accept(listener, nullptr, nullptr);
+      char buf[4096];
+      [[maybe_unused]] const auto n = ::recv(c, buf, sizeof buf, 0);  // the request
+      [[maybe_unused]] const auto w = ::send(c, reply.data(), reply.size(), 0);
+      ::close(c);
+    });
+    auto client = make_client(api(), fast_options("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))));
+    auto result = client->complete(simple_request());
+    closer.join();
+    ::close(listener);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().kind, FailureKind::protocol) << result.error().message;
+    EXPECT_EQ(result.error().no_reply, reply.empty()) << result.error().message;
+  }
 }
 
 TEST_P(InferenceClient, SilentServerHitsFirstTokenTimeout) {

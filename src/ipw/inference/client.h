@@ -106,6 +106,10 @@ struct Failure {
   std::int64_t t_failed_ns = 0;
   // The server's Retry-After on a 429/503 reply, in seconds (seconds or HTTP-date form).
   std::optional<double> retry_after_s;
+  // The connection closed (or was reset) before a byte of reply, not even a status
+  // line: libcurl's "Empty reply from server". A server closing a kept-alive connection
+  // just as the next request goes out does this (docs/reliability.md, "Retries").
+  bool no_reply = false;
 };
 
 using Result = Expected<Response, Failure>;

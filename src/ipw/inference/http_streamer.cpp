@@ -510,11 +510,14 @@ Result StreamLoop::conclude(Active& a, std::optional<FailureKind> aborted, CURLc
       return fail(FailureKind::timeout_connect,
                   fmt::format("cannot connect to {} within {} s (connect timeout; check --server)",
                               url, opts_.connect_timeout_s));
-    default:
+    default: {
       if (status != 0 && !is_2xx(status)) break;  // reported below with its body
-      return fail(FailureKind::protocol,
-                  fmt::format("transfer from {} failed after {} bytes: {}", url, t.body_bytes,
-                              curl_detail));
+      Result r = fail(FailureKind::protocol,
+                      fmt::format("transfer from {} failed after {} bytes: {}", url, t.body_bytes, curl_detail));
+      r.error().no_reply = status == 0 && t.body_bytes == 0 &&
+                           (result == CURLE_GOT_NOTHING || result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR);
+      return r;
+    }
   }
   if (!is_2xx(status)) {
     return fail(FailureKind::http_status,

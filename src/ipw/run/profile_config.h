@@ -82,7 +82,7 @@ struct ProfileConfig {
   double first_token_timeout_s = 120.0;
   double total_timeout_s = 600.0;
   int max_consecutive_failures = 10;  // then the run stops (resumable)
-  // Sends again after a connect failure or a 408/429/5xx before the first token
+  // Sends again after a connect failure, an empty reply or a 408/429/5xx before the first token
   // (docs/reliability.md): up to `retries` more attempts, waiting the server's
   // Retry-After or a jittered exponential back-off, never more than retry_max_wait_s.
   int retries = 2;

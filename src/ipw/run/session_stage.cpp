@@ -32,11 +32,13 @@ namespace {
 // the clock, Ctrl-C and the telemetry frontier.
 constexpr std::int64_t kPollNs = 20'000'000;
 
-// Worth sending again: nothing reached the server, or it turned the request away
-// before generating anything (408, 429, 5xx with no token), as a busy server does.
+// Worth sending again: nothing reached the server, nothing came back from it, or it
+// turned the request away before generating anything (408, 429, 5xx with no token),
+// as a busy server does.
 bool retryable(const inference::Failure& f) {
   using inference::FailureKind;
   if (f.kind == FailureKind::connect || f.kind == FailureKind::timeout_connect) return true;
+  if (f.no_reply) return true;  // closed without a byte of reply: a stale kept-alive connection
   if (f.kind != FailureKind::http_status || f.partial.t_first_token_ns > 0) return false;
   return f.http_status == 408 || f.http_status == 429 || f.http_status >= 500;
 }
