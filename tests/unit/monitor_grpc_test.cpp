@@ -109,7 +109,9 @@ TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
     ASSERT_TRUE(w.energy_j);
     const double exact = p.energy_between(a, b);
     const bool gap = (w.flags & telemetry::kGap) != 0;
-    if (!gap) EXPECT_NEAR(*w.energy_j, exact, exact * 0.01) << "an unflagged window";
+    if (!gap) {
+      EXPECT_NEAR(*w.energy_j, exact, exact * 0.01) << "an unflagged window";
+    }
     EXPECT_EQ(gap, telemetry::samples_have_gap(sampler.samples(0), a, b, telemetry::sample_period_ns(sampler)));
     const auto details = sampler.describe()[0]["details"];
     EXPECT_NEAR(details["clock_sync"]["offset_s"].get<double>(), 3.0, 0.05);
