@@ -65,17 +65,35 @@ assert all(s["slo_attainment"] == 0 and s["goodput_queries"] == 0 and s["goodput
 # the sweep ends at stage 1. (At --batch-slowdown 1 throughput merely held, and on a loaded
 # machine the noise in it once crossed the 5 % line.)
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 2 --tokens-per-s 100 --batch-slowdown 3
-profile sat --max-queries 8 --sweep concurrency=2,4,8 --stop-on-saturation
-"$PY" - "$WORK/sat.jsonl" "$WORK/sat.json" <<'PYEOF' || fail "--stop-on-saturation"
+# Whether the stage's numbers cross the line depends on the machine too (under ASan beside the
+# stress, stage 1 once did not), so: the rule is kept on every try — a sweep that saturated ran
+# no stage after it, one that did not ran all three — and it saturates at stage 1 on one of three.
+for try in 1 2 3; do
+  rm -rf "$WORK/sat"
+  profile sat --max-queries 8 --sweep concurrency=2,4,8 --stop-on-saturation
+  set +e
+  "$PY" - "$WORK/sat.jsonl" "$WORK/sat.json" <<'PYEOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 d = json.load(open(sys.argv[2]))
-assert sorted({r["stage"] for r in rows}) == [0, 1], "stage 2 ran after the sweep saturated"
+ran = sorted({r["stage"] for r in rows})
 sat = d["saturation"]
-assert sat["stage"] == 1 and sat["previous_stage"] == 0, sat
+if sat is None:
+    assert ran == [0, 1, 2], f"the sweep stopped without saturating: stages {ran}"
+    sys.exit(3)
+assert ran == list(range(sat["stage"] + 1)), f"stages {ran} ran, saturation at {sat['stage']}"
 assert sat["throughput_gain"] < 0.05 and sat["p50_latency_growth"] > 0.5, sat
+if sat["stage"] != 1:
+    sys.exit(3)
+assert sat["previous_stage"] == 0, sat
 print(f"saturation at stage 1: throughput {sat['throughput_gain']:+.1%}, p50 latency {sat['p50_latency_growth']:+.1%}")
 PYEOF
+  rc=$?
+  set -e
+  [ "$rc" -eq 0 ] && break
+  [ "$rc" -eq 3 ] || fail "--stop-on-saturation"
+  [ "$try" -lt 3 ] || fail "--stop-on-saturation: no try saturated at stage 1"
+done
 grep -q "saturated the server" "$WORK/sat.log" || { cat "$WORK/sat.log"; fail "no saturation note"; }
 # Resuming a sweep that ended at saturation runs nothing more.
 "$IPW" profile --resume "$(run_dir_in "$WORK/sat")" --server "$MOCK_URL" >"$WORK/sat-resume.log" 2>&1 ||
