@@ -37,7 +37,9 @@ d = json.load(sys.stdin)
 st = d["stages"][0]
 assert st["queries"]["queries"] == d["summary"]["queries"] == 40, (st["queries"]["queries"], d["summary"]["queries"])
 assert st["setting"] == {"concurrency": 4} and d["conservation_error_j"] < 1e-6, st' || fail "analyze --json stages"
-"$PY" "$E2E/replay_trace.py" union "$WORK/trace.csv" "$WORK/c4.jsonl" 0.005 || fail "energy not conserved at concurrency 4"
+"$IPW" export "$(run_dir_in "$WORK/c4")" --telemetry -o "$WORK/c4.samples.csv"
+"$PY" "$E2E/replay_trace.py" union "$WORK/trace.csv" "$WORK/c4.jsonl" 0.005 "$WORK/c4.samples.csv" ||
+  fail "energy not conserved at concurrency 4"
 "$IPW" export "$(run_dir_in "$WORK/c1")" --telemetry -o "$WORK/c1.samples.csv"
 "$PY" "$E2E/replay_trace.py" check "$WORK/trace.csv" "$WORK/c1.jsonl" 0.005 "$WORK/c1.samples.csv" ||
   fail "concurrency 1 energies"
