@@ -1,7 +1,6 @@
 #include "ipw/inference/openai_chunk.h"
 
 #include <cstdint>
-
 #include <cstring>
 
 #include <fmt/format.h>
