@@ -27,6 +27,8 @@ add_library(ipw_monitor_proto STATIC ${IPW_PROTO_SOURCES})
 # SYSTEM: generated headers must not trip our -Werror flags where we include them.
 target_include_directories(ipw_monitor_proto SYSTEM PUBLIC ${IPW_PROTO_OUT})
 target_link_libraries(ipw_monitor_proto PUBLIC gRPC::grpc++ protobuf::libprotobuf)
+# protoc gives each generated file the same file-local names: they cannot share a unity file.
+set_target_properties(ipw_monitor_proto PROPERTIES UNITY_BUILD OFF)
 
 file(GLOB IPW_MONITOR_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/ipw/monitor/*.cpp)
 add_library(ipw_monitor STATIC ${IPW_MONITOR_SOURCES})

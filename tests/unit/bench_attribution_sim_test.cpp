@@ -8,12 +8,10 @@
 #include <random>
 
 #include "../../bench/attribution_sim.h"  // header-only, shared with bench/attribution_error_bench.cpp
+#include "time_units.h"
 
 namespace ipw::bench {
 namespace {
-
-constexpr std::int64_t kMs = 1'000'000;
-constexpr std::int64_t kS = 1'000'000'000;
 
 // 100 W for 1 s, a linear ramp to 300 W over the next second, then 300 W; a
 // step down to 0 W at 4 s.

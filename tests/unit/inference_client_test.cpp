@@ -19,6 +19,7 @@
 
 #include "inference_test_server.h"
 #include "ipw/inference/client.h"
+#include "time_units.h"
 
 namespace ipw::inference {
 namespace {
@@ -27,8 +28,6 @@ using nlohmann::json;
 using testing::Script;
 using testing::Step;
 using testing::TestServer;
-
-constexpr std::int64_t kMs = 1'000'000;
 
 // One token chunk in the API's wire format.
 std::string token(const std::string& api, const std::string& text) {

@@ -12,7 +12,7 @@ using nlohmann::json;
 using testing::Script;
 using testing::TestServer;
 
-ClientOptions options(const std::string& base_url) {
+ClientOptions ollama_options(const std::string& base_url) {
   ClientOptions o;
   o.base_url = base_url;
   o.connect_timeout_s = 2;
@@ -37,7 +37,7 @@ TEST(InferenceOllama, ChatSendsOptionsAndReadsUsageAndDurations) {
   server.set_script(ndjson({R"({"message":{"role":"assistant","content":"Hel"},"done":false})",
                             R"({"message":{"role":"assistant","content":"lo"},"done":false})",
                             kFinal}));
-  auto client = make_client("ollama", options(server.base_url() + "/"));
+  auto client = make_client("ollama", ollama_options(server.base_url() + "/"));
   Request req;
   req.model = "llama3.2:1b";
   req.prompt = "Greet me";
@@ -76,7 +76,7 @@ TEST(InferenceOllama, GenerateReadsResponseAndThinking) {
   TestServer server;
   server.set_script(ndjson({R"({"thinking":"hmm","response":"","done":false})",
                             R"({"response":"42","done":false})", kFinal}));
-  auto client = make_client("ollama", options(server.base_url()));
+  auto client = make_client("ollama", ollama_options(server.base_url()));
   Request req;
   req.chat = false;
   req.prompt = "6*7=";
@@ -95,7 +95,7 @@ TEST(InferenceOllama, MissingPromptEvalCountIsUnknownNotZero) {
   TestServer server;
   server.set_script(ndjson({R"({"message":{"content":"a"},"done":false})",
                             R"({"done":true,"eval_count":1})"}));
-  auto client = make_client("ollama", options(server.base_url()));
+  auto client = make_client("ollama", ollama_options(server.base_url()));
   auto result = client->complete(Request{});
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_FALSE(result->input_tokens.has_value());
@@ -105,7 +105,7 @@ TEST(InferenceOllama, MissingPromptEvalCountIsUnknownNotZero) {
 TEST(InferenceOllama, MalformedLineNamesItsLineNumber) {
   TestServer server;
   server.set_script(ndjson({R"({"message":{"content":"a"},"done":false})", "{oops", kFinal}));
-  auto client = make_client("ollama", options(server.base_url()));
+  auto client = make_client("ollama", ollama_options(server.base_url()));
   auto result = client->complete(Request{});
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, FailureKind::protocol);
@@ -119,7 +119,7 @@ TEST(InferenceOllama, ModelNotFoundIsHttpStatusWithServerMessage) {
   s.content_type = "application/json";
   s.steps = {{0, R"({"error":"model 'nope' not found, try pulling it first"})"}};
   server.set_script(s);
-  auto client = make_client("ollama", options(server.base_url()));
+  auto client = make_client("ollama", ollama_options(server.base_url()));
   auto result = client->complete(Request{});
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, FailureKind::http_status);

@@ -14,7 +14,7 @@
 namespace ipw::metrics {
 namespace {
 
-run::QueryRecord q(int seq, int repeat, std::optional<bool> correct, std::optional<double> energy_j) {
+run::QueryRecord repeat_row(int seq, int repeat, std::optional<bool> correct, std::optional<double> energy_j) {
   run::QueryRecord r;
   r.seq = seq;
   r.repeat = repeat;
@@ -32,12 +32,12 @@ run::QueryRecord q(int seq, int repeat, std::optional<bool> correct, std::option
 // accuracy: mean 0.5, σ = sqrt((0.5² + 0² + 0.5²) / 2) = 0.5
 // energy:   mean 17 J, σ = sqrt((2² + 0² + 2²) / 2) = 2 J
 std::vector<run::QueryRecord> three_repeats() {
-  std::vector<run::QueryRecord> v = {q(0, 0, true, 10), q(1, 0, true, 20),  q(0, 1, true, 12),
-                                     q(1, 1, false, 22), q(0, 2, false, 14), q(1, 2, false, 24)};
+  std::vector<run::QueryRecord> v = {repeat_row(0, 0, true, 10), repeat_row(1, 0, true, 20),  repeat_row(0, 1, true, 12),
+                                     repeat_row(1, 1, false, 22), repeat_row(0, 2, false, 14), repeat_row(1, 2, false, 24)};
   // An unscored query without energy changes neither figure of its repeat.
-  v.push_back(q(2, 1, std::nullopt, std::nullopt));
+  v.push_back(repeat_row(2, 1, std::nullopt, std::nullopt));
   // A failed query is wrong (as in the summary) but its energy is not a query's energy.
-  run::QueryRecord failed = q(3, 2, false, 500);
+  run::QueryRecord failed = repeat_row(3, 2, false, 500);
   failed.error_kind = "timeout_total";
   v.push_back(failed);
   return v;
@@ -63,8 +63,8 @@ TEST(MetricsRepeats, MeanAndSampleSigmaAcrossRepeats) {
 
 TEST(MetricsRepeats, OneRepeatHasNoSigma) {
   RepeatBuilder b;
-  b.add(q(0, 0, true, 10));
-  b.add(q(1, 0, false, 30));
+  b.add(repeat_row(0, 0, true, 10));
+  b.add(repeat_row(1, 0, false, 30));
   const RepeatStats s = b.finish();
   EXPECT_EQ(s.repeats(), 1u);
   EXPECT_DOUBLE_EQ(*s.accuracy_mean, 0.5);

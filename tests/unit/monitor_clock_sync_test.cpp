@@ -2,11 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "time_units.h"
+
 namespace ipw::telemetry {
 namespace {
-
-constexpr std::int64_t kMs = 1'000'000;
-constexpr std::int64_t kS = 1'000'000'000;
 
 // An exchange against a remote clock `offset` ahead of ours, with the given
 // one-way delays and monitor processing time.

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "time_units.h"
+
 namespace ipw::monitor {
 namespace {
 
 using telemetry::EnergySource;
-
-constexpr std::int64_t kS = 1'000'000'000;
 
 HubDomain dom(const std::string& name, const std::string& kind, const std::string& collector,
               bool summable = true) {
@@ -96,8 +96,6 @@ TEST(MonitorCompat, GpuInfoNamesTheFirstGpu) {
 
 namespace ipw::monitor {
 namespace {
-
-constexpr std::int64_t kMs = 1'000'000;
 
 // Feeds batches at the given times (ms) and returns the times of the batches a
 // reading was sent for, as the stream loop does: add, then send if due.

@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "time_units.h"
+
 namespace ipw::monitor {
 namespace {
 
 using telemetry::DomainInfo;
 using telemetry::EnergySource;
 using telemetry::Reading;
-
-constexpr std::int64_t kS = 1'000'000'000;
 
 Reading counter(double j) {
   Reading r;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
@@ -82,6 +83,22 @@ TEST(MonitorGrpc, DescribeAndClockSyncOverTheWire) {
   EXPECT_LE(std::llabs(e.offset_ns - kOffsetNs), e.uncertainty_ns + 1'000'000);
 }
 
+// What a failed energy check needs to be explained: the remote collector's account
+// (clock sync, misses, reconnects) and each sample near the window beside the source's
+// exact counter at its stamp.
+std::string window_story(const telemetry::Sampler& sampler, std::int64_t a, std::int64_t b,
+                         const LinearProfile& p) {
+  std::string out = "details: " + sampler.describe()[0]["details"].dump() +
+                    "\nsamples (ms from a: read J, exact J, read ms):\n";
+  for (const telemetry::Sample& s : sampler.samples(0)) {
+    if (s.t_ns < a - 30'000'000 || s.t_ns > b + 30'000'000) continue;
+    out += fmt::format("  {:+.3f}: {} {:.4f} {:.3f}\n", static_cast<double>(s.t_ns - a) * 1e-6,
+                       s.energy_j ? fmt::format("{:.4f}", *s.energy_j) : std::string("-"), p.energy_to(s.t_ns),
+                       static_cast<double>(s.read_ns) * 1e-6);
+  }
+  return out;
+}
+
 TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
   LinearProfile p;
   Monitor m(p);
@@ -110,7 +127,8 @@ TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
     const double exact = p.energy_between(a, b);
     const bool gap = (w.flags & telemetry::kGap) != 0;
     if (!gap) {
-      EXPECT_NEAR(*w.energy_j, exact, exact * 0.01) << "an unflagged window";
+      EXPECT_NEAR(*w.energy_j, exact, exact * 0.01)
+          << "an unflagged window\n" << window_story(sampler, a, b, p);
     }
     EXPECT_EQ(gap, telemetry::samples_have_gap(sampler.samples(0), a, b, telemetry::sample_period_ns(sampler)));
     const auto details = sampler.describe()[0]["details"];

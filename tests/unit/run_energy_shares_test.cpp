@@ -10,10 +10,10 @@
 #include <random>
 #include <stdexcept>
 
+#include "time_units.h"
+
 namespace ipw::run {
 namespace {
-
-constexpr std::int64_t kS = 1'000'000'000;
 
 // Constant power on every domain: F(t) = power × t.
 CumulativeFn constant_w(double power_w) {

@@ -15,14 +15,15 @@
 #include "ipw/telemetry/registry.h"
 #include "ipw/telemetry/replay_collector.h"
 #include "ipw/telemetry/replay_trace.h"
+#include "telemetry_hw_fakes.h"
+#include "time_units.h"
 
 namespace ipw::telemetry {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-constexpr std::int64_t kS = 1'000'000'000;
+using hwtest::ScopedEnv;
 
 // A fresh temp directory per test, removed afterwards.
 class TempDir {
@@ -47,26 +48,6 @@ class TempDir {
  private:
   static inline int next_id_ = 0;  // several TempDirs in one test
   fs::path path_;
-};
-
-// Sets an environment variable for one test's duration.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
 };
 
 std::string expect_spec_error(const std::string& spec) {

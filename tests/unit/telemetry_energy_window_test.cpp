@@ -7,10 +7,10 @@
 #include <random>
 #include <stdexcept>
 
+#include "time_units.h"
+
 namespace ipw::telemetry {
 namespace {
-
-constexpr std::int64_t kMs = 1'000'000;
 
 DomainInfo counter_domain(double wrap_j = 0.0) {
   return {"cpu-package0", "test", "cpu", EnergySource::counter, wrap_j};

@@ -86,12 +86,13 @@ class FailingReader final : public telemetry::SysfsReader {
 
 class FakeClock final : public Clock {
  public:
+  explicit FakeClock(std::int64_t t_ns = 1'000'000'000) : t_ns_(t_ns) {}
   std::int64_t now_ns() const override { return t_ns_.load(); }
   void advance(std::int64_t ns) { t_ns_ += ns; }
   void set(std::int64_t ns) { t_ns_ = ns; }
 
  private:
-  std::atomic<std::int64_t> t_ns_{1'000'000'000};
+  std::atomic<std::int64_t> t_ns_;
 };
 
 // RAII environment variable (restores the old value).

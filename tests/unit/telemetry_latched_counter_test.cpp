@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "ipw/telemetry/energy_window.h"
+#include "time_units.h"
 
 namespace ipw::telemetry {
 namespace {
 
-constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kT = 10 * kMs;      // update period
 constexpr std::int64_t kPhase = 3'300'000;  // updates at 3.3 ms + k·10 ms
 

@@ -11,22 +11,15 @@
 #include <thread>
 
 #include "ipw/telemetry/replay_collector.h"
+#include "telemetry_hw_fakes.h"
+#include "time_units.h"
 
 namespace ipw::telemetry {
 namespace {
 
-constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kHour = 3600LL * 1000 * kMs;  // a period so long the thread never reads
 
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(std::int64_t t) : t_(t) {}
-  std::int64_t now_ns() const override { return t_.load(); }
-  void set(std::int64_t t) { t_.store(t); }
-
- private:
-  std::atomic<std::int64_t> t_;
-};
+using hwtest::FakeClock;
 
 // Each domain's reading is a function of the time it is read at.
 class ScriptedCollector final : public Collector {

@@ -29,7 +29,7 @@ namespace ipw::inference {
 namespace {
 
 namespace fs = std::filesystem;
-using std::chrono::steady_clock;
+using SteadyTime = std::chrono::steady_clock;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 constexpr double kHealthRequestTimeoutS = 2.0;
@@ -125,8 +125,8 @@ struct Engine::State {
     if (pid <= 0) return;
     if (!wait_status) {
       ::kill(-pid, SIGTERM);
-      const auto deadline = steady_clock::now() + std::chrono::duration<double>(opts.stop_grace_s);
-      while (running_locked() && steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      const auto deadline = SteadyTime::now() + std::chrono::duration<double>(opts.stop_grace_s);
+      while (running_locked() && SteadyTime::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       if (!wait_status) {
         ::kill(-pid, SIGKILL);
         int status = 0;
@@ -260,7 +260,7 @@ std::string Engine::start() {
     register_group(s_->pid);
     s_->base_url = fmt::format("http://127.0.0.1:{}", port);
 
-    const auto deadline = steady_clock::now() + std::chrono::duration<double>(o.startup_timeout_s);
+    const auto deadline = SteadyTime::now() + std::chrono::duration<double>(o.startup_timeout_s);
     while (true) {
       if (!s_->running_locked()) {
         const std::string tail = s_->tail(kErrorTailBytes);
@@ -273,7 +273,7 @@ std::string Engine::start() {
       }
       auto health = engine_http("GET", s_->base_url + "/health", "", kHealthRequestTimeoutS);
       if (health && health->status == 200 && s_->running_locked()) return s_->base_url;
-      if (steady_clock::now() > deadline) {
+      if (SteadyTime::now() > deadline) {
         s_->stop_locked();
         throw EngineError(fmt::format("llama-server did not become healthy within {} s (last /health: {}); log {}:\n{}",
                                       o.startup_timeout_s,

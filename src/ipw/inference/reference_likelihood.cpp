@@ -21,11 +21,11 @@ using nlohmann::json;
 constexpr double kUnderflowLogprob = -1e30;
 constexpr std::size_t kExcerptChars = 300;
 
-std::string excerpt(const std::string& s) { return ipw::excerpt(s, kExcerptChars); }
+std::string reply_excerpt(const std::string& s) { return ipw::excerpt(s, kExcerptChars); }
 
 Expected<json, std::string> parse_object(const std::string& body, const char* what) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return unexpected(fmt::format("{}: not a JSON object: {}", what, excerpt(body)));
+  if (!j.is_object()) return unexpected(fmt::format("{}: not a JSON object: {}", what, reply_excerpt(body)));
   return j;
 }
 
@@ -77,7 +77,7 @@ class LlamaReferenceLikelihood final : public ReferenceLikelihood {
                                     "(reference scoring needs llama.cpp's server)", url));
     }
     if (r->status < 200 || r->status >= 300) {
-      return unexpected(fmt::format("{} answered HTTP {}: {}", url, r->status, excerpt(r->body)));
+      return unexpected(fmt::format("{} answered HTTP {}: {}", url, r->status, reply_excerpt(r->body)));
     }
     return std::move(r->body);
   }
@@ -99,7 +99,7 @@ Expected<std::vector<int>, std::string> parse_tokenize_reply(const std::string& 
   if (!j) return unexpected(j.error());
   const auto it = j->find("tokens");
   if (it == j->end() || !it->is_array()) {
-    return unexpected(fmt::format("/tokenize reply has no `tokens` array: {}", excerpt(body)));
+    return unexpected(fmt::format("/tokenize reply has no `tokens` array: {}", reply_excerpt(body)));
   }
   std::vector<int> ids;
   for (const json& t : *it) {
@@ -124,7 +124,7 @@ Expected<ReferenceScore, std::string> parse_forced_logprobs(const std::string& b
     }
   }
   if (content == nullptr) {
-    return unexpected(fmt::format("scoring reply has no choices[0].logprobs.content: {}", excerpt(body)));
+    return unexpected(fmt::format("scoring reply has no choices[0].logprobs.content: {}", reply_excerpt(body)));
   }
   if (content->size() != ids.size()) {
     // Typically a reference token the model treats as end-of-generation (it stops there).

@@ -1,5 +1,7 @@
 #include "ipw/metrics/breakdown.h"
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::metrics {
 namespace {
 
@@ -7,7 +9,6 @@ std::optional<double> avg(double sum, std::size_t n) {
   if (n == 0) return std::nullopt;
   return sum / static_cast<double>(n);
 }
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 }  // namespace
 
@@ -71,15 +72,15 @@ nlohmann::json to_json(const GroupStats& g) {
           {"scored", g.scored},
           {"correct", g.correct},
           {"energy_queries", g.energy_queries},
-          {"accuracy", opt(g.accuracy)},
+          {"accuracy", json_or_null(g.accuracy)},
           {"accuracy_ci95", ci},
-          {"mean_energy_j", opt(g.mean_energy_j)},
-          {"mean_power_w", opt(g.mean_power_w)},
-          {"mean_net_energy_j", opt(g.mean_net_energy_j)},
-          {"ipw", opt(g.ipw)},
-          {"ipj", opt(g.ipj)},
-          {"mean_latency_s", opt(g.mean_latency_s)},
-          {"mean_output_tokens", opt(g.mean_output_tokens)}};
+          {"mean_energy_j", json_or_null(g.mean_energy_j)},
+          {"mean_power_w", json_or_null(g.mean_power_w)},
+          {"mean_net_energy_j", json_or_null(g.mean_net_energy_j)},
+          {"ipw", json_or_null(g.ipw)},
+          {"ipj", json_or_null(g.ipj)},
+          {"mean_latency_s", json_or_null(g.mean_latency_s)},
+          {"mean_output_tokens", json_or_null(g.mean_output_tokens)}};
 }
 
 nlohmann::json to_json(const std::vector<GroupStats>& groups) {

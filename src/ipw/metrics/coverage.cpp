@@ -4,10 +4,10 @@
 #include <map>
 #include <set>
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::metrics {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 bool scored_by_all(const OutcomeTable& t, std::size_t i) {
   for (const auto& r : t.runs) {
@@ -113,12 +113,12 @@ nlohmann::json to_json(const CoverageResult& c, const std::vector<std::string>& 
     for (std::size_t m = 0; m < g.models.size(); ++m) {
       models.push_back({{"run", m < labels.size() ? labels[m] : std::to_string(m)},
                         {"correct", g.models[m].correct},
-                        {"accuracy", opt(g.models[m].accuracy)},
+                        {"accuracy", json_or_null(g.models[m].accuracy)},
                         {"unique", g.models[m].unique},
-                        {"marginal", opt(g.models[m].marginal)}});
+                        {"marginal", json_or_null(g.models[m].marginal)}});
     }
     return nlohmann::json{{"key", g.key}, {"items", g.items}, {"covered", g.covered},
-                          {"coverage", opt(g.coverage)}, {"models", models}};
+                          {"coverage", json_or_null(g.coverage)}, {"models", models}};
   };
   nlohmann::json cats = nlohmann::json::array();
   for (const auto& g : c.by_category) cats.push_back(group_json(g));

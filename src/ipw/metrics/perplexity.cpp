@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::metrics {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 std::optional<double> inverse_product(double a, double b) {
   if (!(a > 0) || !(b > 0)) return std::nullopt;
@@ -69,15 +69,15 @@ PerplexitySummary PerplexityBuilder::finish() const {
 nlohmann::json to_json(const PerplexitySummary& s) {
   return {{"scored", s.scored},
           {"reference_tokens", s.reference_tokens},
-          {"mean_perplexity", opt(s.mean_perplexity)},
-          {"token_perplexity", opt(s.token_perplexity)},
+          {"mean_perplexity", json_or_null(s.mean_perplexity)},
+          {"token_perplexity", json_or_null(s.token_perplexity)},
           {"energy_queries", s.energy_queries},
-          {"mean_energy_j", opt(s.mean_energy_j)},
-          {"mean_power_w", opt(s.mean_power_w)},
-          {"ppw", opt(s.ppw)},
-          {"ppj", opt(s.ppj)},
-          {"ppw_net", opt(s.ppw_net)},
-          {"ppj_net", opt(s.ppj_net)}};
+          {"mean_energy_j", json_or_null(s.mean_energy_j)},
+          {"mean_power_w", json_or_null(s.mean_power_w)},
+          {"ppw", json_or_null(s.ppw)},
+          {"ppj", json_or_null(s.ppj)},
+          {"ppw_net", json_or_null(s.ppw_net)},
+          {"ppj_net", json_or_null(s.ppj_net)}};
 }
 
 }  // namespace ipw::metrics

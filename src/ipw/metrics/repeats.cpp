@@ -2,14 +2,10 @@
 
 #include <cmath>
 
+#include "ipw/common/json_null.h"
 #include "ipw/metrics/stats.h"
 
 namespace ipw::metrics {
-namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-
-}  // namespace
 
 std::optional<double> sample_sd(const std::vector<double>& xs) {
   if (xs.size() < 2) return std::nullopt;
@@ -58,12 +54,12 @@ nlohmann::json to_json(const RepeatStats& r) {
   nlohmann::json per = nlohmann::json::array();
   for (const auto& f : r.per_repeat) {
     per.push_back({{"repeat", f.repeat}, {"queries", f.queries}, {"scored", f.scored}, {"correct", f.correct},
-                   {"energy_queries", f.energy_queries}, {"accuracy", opt(f.accuracy)},
-                   {"mean_energy_j", opt(f.mean_energy_j)}});
+                   {"energy_queries", f.energy_queries}, {"accuracy", json_or_null(f.accuracy)},
+                   {"mean_energy_j", json_or_null(f.mean_energy_j)}});
   }
   return {{"repeats", r.repeats()},
-          {"accuracy", {{"mean", opt(r.accuracy_mean)}, {"sd", opt(r.accuracy_sd)}}},
-          {"mean_energy_j", {{"mean", opt(r.mean_energy_j_mean)}, {"sd", opt(r.mean_energy_j_sd)}}},
+          {"accuracy", {{"mean", json_or_null(r.accuracy_mean)}, {"sd", json_or_null(r.accuracy_sd)}}},
+          {"mean_energy_j", {{"mean", json_or_null(r.mean_energy_j_mean)}, {"sd", json_or_null(r.mean_energy_j_sd)}}},
           {"per_repeat", per}};
 }
 

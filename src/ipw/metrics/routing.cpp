@@ -6,13 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/json_null.h"
 #include "ipw/common/rng.h"
 #include "ipw/common/usage_error.h"
 
 namespace ipw::metrics {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 // What sending item i to run r costs. NaN marks a figure that is not known.
 struct Route {
@@ -215,11 +214,11 @@ nlohmann::json to_json(const RoutingResult& r, const std::vector<std::string>& l
     for (std::size_t m = 0; m < x.per_run_queries.size(); ++m) {
       per[m < labels.size() ? labels[m] : std::to_string(m)] = x.per_run_queries[m];
     }
-    return nlohmann::json{{"name", x.name}, {"p", x.p}, {"accuracy", opt(x.accuracy)},
-                          {"energy_j", opt(x.energy_j)}, {"energy_saved", opt(x.energy_saved)},
-                          {"compute_param_tokens", opt(x.compute_param_tokens)},
-                          {"compute_saved", opt(x.compute_saved)}, {"cost_usd", opt(x.cost_usd)},
-                          {"cost_saved", opt(x.cost_saved)}, {"local_share", x.local_share},
+    return nlohmann::json{{"name", x.name}, {"p", x.p}, {"accuracy", json_or_null(x.accuracy)},
+                          {"energy_j", json_or_null(x.energy_j)}, {"energy_saved", json_or_null(x.energy_saved)},
+                          {"compute_param_tokens", json_or_null(x.compute_param_tokens)},
+                          {"compute_saved", json_or_null(x.compute_saved)}, {"cost_usd", json_or_null(x.cost_usd)},
+                          {"cost_saved", json_or_null(x.cost_saved)}, {"local_share", x.local_share},
                           {"queries_per_run", per}};
   };
   nlohmann::json routers = nlohmann::json::array();
@@ -237,9 +236,9 @@ nlohmann::json to_json(const std::vector<LoadResult>& load) {
     arr.push_back({{"router", l.router}, {"arrivals", l.arrivals}, {"local", l.local},
                    {"overflow", l.overflow}, {"cloud", l.cloud}, {"duration_s", l.duration_s},
                    {"local_utilisation", l.local_utilisation},
-                   {"latency_s", {{"mean", opt(l.latency_s.mean)}, {"p50", opt(l.latency_s.p50)},
-                                  {"p90", opt(l.latency_s.p90)}, {"p99", opt(l.latency_s.p99)}}},
-                   {"energy_j", opt(l.energy_j)}, {"cost_usd", opt(l.cost_usd)}});
+                   {"latency_s", {{"mean", json_or_null(l.latency_s.mean)}, {"p50", json_or_null(l.latency_s.p50)},
+                                  {"p90", json_or_null(l.latency_s.p90)}, {"p99", json_or_null(l.latency_s.p99)}}},
+                   {"energy_j", json_or_null(l.energy_j)}, {"cost_usd", json_or_null(l.cost_usd)}});
   }
   return arr;
 }

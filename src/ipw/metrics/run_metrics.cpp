@@ -1,11 +1,8 @@
 #include "ipw/metrics/run_metrics.h"
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::metrics {
-namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-
-}  // namespace
 
 RunMetricsBuilder::RunMetricsBuilder(RunMetricsOptions opts)
     : opts_(opts), itl_rng_(opts.bootstrap.seed ^ 0x1715ULL) {}
@@ -117,18 +114,18 @@ nlohmann::json to_json(const RunMetrics& m) {
   return {{"ci95", to_json(m.ci95)},
           {"trimmed",
            {{"proportion", t.proportion},
-            {"mean_energy_j", opt(t.mean_energy_j)},
-            {"mean_power_w", opt(t.mean_power_w)},
-            {"mean_net_energy_j", opt(t.mean_net_energy_j)},
-            {"mean_net_power_w", opt(t.mean_net_power_w)},
-            {"ipw", opt(t.ipw)},
-            {"ipj", opt(t.ipj)},
-            {"ipw_net", opt(t.ipw_net)},
-            {"ipj_net", opt(t.ipj_net)}}},
+            {"mean_energy_j", json_or_null(t.mean_energy_j)},
+            {"mean_power_w", json_or_null(t.mean_power_w)},
+            {"mean_net_energy_j", json_or_null(t.mean_net_energy_j)},
+            {"mean_net_power_w", json_or_null(t.mean_net_power_w)},
+            {"ipw", json_or_null(t.ipw)},
+            {"ipj", json_or_null(t.ipj)},
+            {"ipw_net", json_or_null(t.ipw_net)},
+            {"ipj_net", json_or_null(t.ipj_net)}}},
           {"energy_model", m.energy_model ? to_json(*m.energy_model) : nlohmann::json()},
-          {"error_rate", opt(m.error_rate)},
-          {"mean_prefill_energy_j", opt(m.mean_prefill_energy_j)},
-          {"mean_decode_energy_j", opt(m.mean_decode_energy_j)},
+          {"error_rate", json_or_null(m.error_rate)},
+          {"mean_prefill_energy_j", json_or_null(m.mean_prefill_energy_j)},
+          {"mean_decode_energy_j", json_or_null(m.mean_decode_energy_j)},
           {"itl_s", itl},
           {"by_category", to_json(m.by_category)},
           {"by_source", to_json(m.by_source)},

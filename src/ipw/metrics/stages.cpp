@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::metrics {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 // Σ over the domains of one stored figure ({"gpu0": J, …}); empty when any is null.
 std::optional<double> domain_sum(const nlohmann::json& per_domain) {
@@ -149,22 +149,22 @@ nlohmann::json to_json(const StageMetrics& s) {
           {"attribution", s.attribution},
           {"sessions", s.sessions},
           {"duration_s", s.duration_s},
-          {"mean_in_flight", opt(s.mean_in_flight)},
-          {"requests_per_s", opt(s.requests_per_s)},
-          {"output_tokens_per_s", opt(s.output_tokens_per_s)},
-          {"energy_j", opt(s.energy_j)},
-          {"unattributed_energy_j", opt(s.unattributed_energy_j)},
-          {"discarded_energy_j", opt(s.discarded_energy_j)},
-          {"retry_energy_j", opt(s.retry_energy_j)},
-          {"mean_power_w", opt(s.mean_power_w)},
-          {"j_per_output_token", opt(s.j_per_output_token)},
+          {"mean_in_flight", json_or_null(s.mean_in_flight)},
+          {"requests_per_s", json_or_null(s.requests_per_s)},
+          {"output_tokens_per_s", json_or_null(s.output_tokens_per_s)},
+          {"energy_j", json_or_null(s.energy_j)},
+          {"unattributed_energy_j", json_or_null(s.unattributed_energy_j)},
+          {"discarded_energy_j", json_or_null(s.discarded_energy_j)},
+          {"retry_energy_j", json_or_null(s.retry_energy_j)},
+          {"mean_power_w", json_or_null(s.mean_power_w)},
+          {"j_per_output_token", json_or_null(s.j_per_output_token)},
           {"conservation_error_j", s.conservation_error_j},
           {"queue_s", to_json(s.queue_s)},
           {"steady_state", s.steady_state},
           {"transient_queries", s.transient_queries},
-          {"slo_attainment", opt(s.slo_attainment)},
+          {"slo_attainment", json_or_null(s.slo_attainment)},
           {"goodput_queries", s.goodput_queries},
-          {"goodput_ipj", opt(s.goodput_ipj)},
+          {"goodput_ipj", json_or_null(s.goodput_ipj)},
           {"queries", to_json(s.queries)}};
 }
 

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::metrics {
-namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-
-}  // namespace
 
 nlohmann::json to_json(const Distribution& d) {
-  return {{"n", d.n}, {"mean", opt(d.mean)}, {"p50", opt(d.p50)}, {"p90", opt(d.p90)},
-          {"p99", opt(d.p99)}};
+  return {{"n", d.n}, {"mean", json_or_null(d.mean)}, {"p50", json_or_null(d.p50)}, {"p90", json_or_null(d.p90)},
+          {"p99", json_or_null(d.p99)}};
 }
 
 int provenance_rank(const std::string& source) {
@@ -125,29 +122,29 @@ nlohmann::json to_json(const RunSummary& s) {
       {"errors", s.errors},
       {"scored", s.scored},
       {"correct", s.correct},
-      {"accuracy", opt(s.accuracy)},
+      {"accuracy", json_or_null(s.accuracy)},
       {"accuracy_ci95", ci},
       {"energy_queries", s.energy_queries},
       {"energy_source", s.energy_source},
-      {"mean_energy_j", opt(s.mean_energy_j)},
-      {"mean_power_w", opt(s.mean_power_w)},
-      {"mean_net_energy_j", opt(s.mean_net_energy_j)},
-      {"mean_net_power_w", opt(s.mean_net_power_w)},
-      {"ipw", opt(s.ipw)},
-      {"ipj", opt(s.ipj)},
-      {"ipw_net", opt(s.ipw_net)},
-      {"ipj_net", opt(s.ipj_net)},
-      {"total_energy_j", opt(s.total_energy_j)},
-      {"failed_energy_j", opt(s.failed_energy_j)},
+      {"mean_energy_j", json_or_null(s.mean_energy_j)},
+      {"mean_power_w", json_or_null(s.mean_power_w)},
+      {"mean_net_energy_j", json_or_null(s.mean_net_energy_j)},
+      {"mean_net_power_w", json_or_null(s.mean_net_power_w)},
+      {"ipw", json_or_null(s.ipw)},
+      {"ipj", json_or_null(s.ipj)},
+      {"ipw_net", json_or_null(s.ipw_net)},
+      {"ipj_net", json_or_null(s.ipj_net)},
+      {"total_energy_j", json_or_null(s.total_energy_j)},
+      {"failed_energy_j", json_or_null(s.failed_energy_j)},
       {"finish_known", s.finish_known},
       {"truncated", s.truncated},
-      {"truncated_share", opt(s.truncated_share)},
+      {"truncated_share", json_or_null(s.truncated_share)},
       {"reasoning_queries", s.reasoning_queries},
-      {"reasoning_token_share", opt(s.reasoning_token_share)},
-      {"reasoning_energy_share", opt(s.reasoning_energy_share)},
-      {"ipj_without_reasoning", opt(s.ipj_without_reasoning)},
-      {"j_per_output_token", opt(s.j_per_output_token)},
-      {"output_tokens_per_s", opt(s.output_tokens_per_s)},
+      {"reasoning_token_share", json_or_null(s.reasoning_token_share)},
+      {"reasoning_energy_share", json_or_null(s.reasoning_energy_share)},
+      {"ipj_without_reasoning", json_or_null(s.ipj_without_reasoning)},
+      {"j_per_output_token", json_or_null(s.j_per_output_token)},
+      {"output_tokens_per_s", json_or_null(s.output_tokens_per_s)},
       {"ttft_s", to_json(s.ttft_s)},
       {"tpot_s", to_json(s.tpot_s)},
       {"latency_s", to_json(s.latency_s)},

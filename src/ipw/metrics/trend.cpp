@@ -9,12 +9,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ipw/common/json_null.h"
 #include "ipw/common/usage_error.h"
 
 namespace ipw::metrics {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 // The best-IPW point among those matching `pred` (nullptr when none).
 template <typename Pred>
@@ -168,17 +167,17 @@ nlohmann::json to_json(const TrendResult& t) {
     pts.push_back({{"label", p.label}, {"model", p.model}, {"hardware", p.hardware},
                    {"release_date", p.release_date},
                    {"hardware_release_date", p.hardware_release_date},
-                   {"accuracy", opt(p.accuracy)}, {"ipw", opt(p.ipw)}, {"ipj", opt(p.ipj)},
+                   {"accuracy", json_or_null(p.accuracy)}, {"ipw", json_or_null(p.ipw)}, {"ipj", json_or_null(p.ipj)},
                    {"frontier", std::find(t.frontier.begin(), t.frontier.end(), i) != t.frontier.end()}});
   }
   nlohmann::json dec;
   if (t.decomposition) {
     const auto& d = *t.decomposition;
     dec = {{"start", d.start}, {"end", d.end}, {"total", d.total},
-           {"model_factor", opt(d.model_factor)}, {"hardware_factor", opt(d.hardware_factor)},
+           {"model_factor", json_or_null(d.model_factor)}, {"hardware_factor", json_or_null(d.hardware_factor)},
            {"how", d.fixed}};
   }
-  return {{"points", pts}, {"ipw_growth_per_year", opt(t.ipw_growth_per_year)}, {"decomposition", dec},
+  return {{"points", pts}, {"ipw_growth_per_year", json_or_null(t.ipw_growth_per_year)}, {"decomposition", dec},
           {"decomposition_note", t.no_decomposition.empty() ? nlohmann::json() : nlohmann::json(t.no_decomposition)}};
 }
 

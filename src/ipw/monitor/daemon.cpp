@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ipw/common/host_facts.h"
+#include "ipw/common/json_null.h"
 #include "ipw/common/usage_error.h"
 #include "ipw/common/version.h"
 #include "ipw/monitor/access_policy.h"
@@ -28,8 +29,6 @@ namespace {
 std::int64_t ms_to_ns(double ms) { return static_cast<std::int64_t>(std::llround(ms * 1e6)); }
 
 std::string version_string() { return fmt::format("{} (git {})", kVersion, kGitRevision); }
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 }  // namespace
 
@@ -133,10 +132,10 @@ nlohmann::json read_once(const MonitorOptions& o) {
                       {"kind", hd.info.kind},
                       {"source", telemetry::to_string(hd.info.source)},
                       {"collector", hd.collector},
-                      {"energy_j", opt(r.energy_j)},
-                      {"power_w", opt(r.power_w ? r.power_w : totals[k].power_w())},
-                      {"temperature_c", opt(r.temperature_c)},
-                      {"memory_mb", opt(r.memory_mb)},
+                      {"energy_j", json_or_null(r.energy_j)},
+                      {"power_w", json_or_null(r.power_w ? r.power_w : totals[k].power_w())},
+                      {"temperature_c", json_or_null(r.temperature_c)},
+                      {"memory_mb", json_or_null(r.memory_mb)},
                       {"update_period_s", static_cast<double>(hd.update_period_ns) * 1e-9}});
     }
   }
@@ -151,7 +150,7 @@ nlohmann::json read_once(const MonitorOptions& o) {
           {"platform", compat_platform(domains)},
           {"host", {{"host_name", f.host_name}, {"os", f.os_name + " " + f.os_version},
                     {"kernel", f.kernel_version}, {"cpu", f.cpu_brand}, {"cpu_count", f.cpu_count}}},
-          {"cpu_memory_used_mb", opt(used_memory_mb())},
+          {"cpu_memory_used_mb", json_or_null(used_memory_mb())},
           {"domains", list}};
 }
 

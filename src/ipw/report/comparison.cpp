@@ -1,5 +1,5 @@
-#include "ipw/report/comparison.h"
 #include "ipw/common/usage_error.h"
+#include "ipw/report/comparison.h"
 #include "ipw/report/text_cells.h"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/json_null.h"
 #include "ipw/metrics/pareto.h"
 #include "ipw/report/analysis_tables.h"
 #include "ipw/report/csv.h"
@@ -15,8 +16,7 @@
 namespace ipw::report {
 namespace {
 
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-nlohmann::json opt(const std::optional<metrics::Interval>& i) {
+nlohmann::json interval_or_null(const std::optional<metrics::Interval>& i) {
   return i ? nlohmann::json::array({i->lo, i->hi}) : nlohmann::json();
 }
 
@@ -179,13 +179,15 @@ nlohmann::json to_json(const Comparison& c) {
     const auto& r = c.rows[k];
     rows.push_back({{"rank", k + 1}, {"label", r.label}, {"model", r.model}, {"hardware", r.hardware},
                     {"run_dir", r.dir}, {"energy_source", r.energy_source}, {"queries", r.queries},
-                    {"errors", r.errors}, {"accuracy", opt(r.accuracy)}, {"accuracy_ci95", opt(r.accuracy_ci)},
-                    {"ipw", opt(r.ipw)}, {"ipw_ci95", opt(r.ipw_ci)}, {"ipj", opt(r.ipj)},
-                    {"ipj_ci95", opt(r.ipj_ci)}, {"ipw_net", opt(r.ipw_net)}, {"ipj_net", opt(r.ipj_net)},
-                    {"mean_energy_j", opt(r.mean_energy_j)}, {"mean_power_w", opt(r.mean_power_w)},
-                    {"j_per_output_token", opt(r.j_per_output_token)},
-                    {"latency_p50_s", opt(r.latency_p50_s)},
-                    {"output_tokens_per_s", opt(r.output_tokens_per_s)}, {"pareto", r.pareto}});
+                    {"errors", r.errors}, {"accuracy", json_or_null(r.accuracy)},
+                    {"accuracy_ci95", interval_or_null(r.accuracy_ci)},
+                    {"ipw", json_or_null(r.ipw)}, {"ipw_ci95", interval_or_null(r.ipw_ci)},
+                    {"ipj", json_or_null(r.ipj)}, {"ipj_ci95", interval_or_null(r.ipj_ci)},
+                    {"ipw_net", json_or_null(r.ipw_net)}, {"ipj_net", json_or_null(r.ipj_net)},
+                    {"mean_energy_j", json_or_null(r.mean_energy_j)}, {"mean_power_w", json_or_null(r.mean_power_w)},
+                    {"j_per_output_token", json_or_null(r.j_per_output_token)},
+                    {"latency_p50_s", json_or_null(r.latency_p50_s)},
+                    {"output_tokens_per_s", json_or_null(r.output_tokens_per_s)}, {"pareto", r.pareto}});
   }
   nlohmann::json load_runs = nlohmann::json::array();
   for (const auto& l : c.load_runs) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/clock.h"
+#include "ipw/common/json_null.h"
 #include "ipw/inference/server_timings.h"
 #include "ipw/metrics/perplexity.h"
 #include "ipw/metrics/summary.h"
@@ -11,10 +13,6 @@
 
 namespace ipw::report {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-nlohmann::json opt(const std::optional<int>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-double secs(std::int64_t ns) { return static_cast<double>(ns) * 1e-9; }
 
 std::string csv_field(const nlohmann::json& v) {
   if (v.is_null()) return "";
@@ -59,38 +57,38 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"kind", q.kind},
       {"correct", q.correct ? nlohmann::json(*q.correct) : nlohmann::json()},
       {"extracted", q.extracted},
-      {"input_tokens", opt(q.input_tokens)},
-      {"output_tokens", opt(q.output_tokens)},
-      {"reasoning_tokens", opt(q.reasoning_tokens)},
-      {"answer_tokens", opt(q.answer_tokens)},
+      {"input_tokens", json_or_null(q.input_tokens)},
+      {"output_tokens", json_or_null(q.output_tokens)},
+      {"reasoning_tokens", json_or_null(q.reasoning_tokens)},
+      {"answer_tokens", json_or_null(q.answer_tokens)},
       {"token_source", q.token_source},
       {"finish_reason", q.finish_reason},
       {"truncated", q.finish_reason.empty() ? nlohmann::json() : nlohmann::json(q.truncated())},
-      {"queue_s", opt(q.queue_s())},
-      {"t_start_s", secs(q.t_start_ns)},
-      {"t_first_token_s", q.t_first_token_ns ? nlohmann::json(secs(q.t_first_token_ns)) : nlohmann::json()},
+      {"queue_s", json_or_null(q.queue_s())},
+      {"t_start_s", ns_to_s(q.t_start_ns)},
+      {"t_first_token_s", q.t_first_token_ns ? nlohmann::json(ns_to_s(q.t_first_token_ns)) : nlohmann::json()},
       {"t_first_answer_token_s",
-       q.t_first_answer_token_ns ? nlohmann::json(secs(q.t_first_answer_token_ns)) : nlohmann::json()},
-      {"t_end_s", secs(q.t_end_ns)},
-      {"ttft_s", opt(q.ttft_s())},
-      {"tpot_s", opt(metrics::tpot_s(q))},
+       q.t_first_answer_token_ns ? nlohmann::json(ns_to_s(q.t_first_answer_token_ns)) : nlohmann::json()},
+      {"t_end_s", ns_to_s(q.t_end_ns)},
+      {"ttft_s", json_or_null(q.ttft_s())},
+      {"tpot_s", json_or_null(metrics::tpot_s(q))},
       {"latency_s", q.latency_s()},
-      {"energy_j", opt(q.energy_j)},
-      {"prefill_energy_j", opt(q.prefill_energy_j)},
-      {"decode_energy_j", opt(q.decode_energy_j)},
-      {"reasoning_energy_j", opt(q.reasoning_energy_j)},
-      {"answer_energy_j", opt(q.answer_energy_j)},
-      {"net_energy_j", opt(q.net_energy_j)},
-      {"power_w", opt(q.power_w())},
-      {"peak_power_w", opt(q.peak_power_w)},
+      {"energy_j", json_or_null(q.energy_j)},
+      {"prefill_energy_j", json_or_null(q.prefill_energy_j)},
+      {"decode_energy_j", json_or_null(q.decode_energy_j)},
+      {"reasoning_energy_j", json_or_null(q.reasoning_energy_j)},
+      {"answer_energy_j", json_or_null(q.answer_energy_j)},
+      {"net_energy_j", json_or_null(q.net_energy_j)},
+      {"power_w", json_or_null(q.power_w())},
+      {"peak_power_w", json_or_null(q.peak_power_w)},
       {"energy_source", q.energy_source},
       {"energy_flags", telemetry::flags_to_string(q.energy_flags)},
-      {"server_prompt_ms", opt(st.prompt_ms)},
-      {"server_predicted_ms", opt(st.predicted_ms)},
-      {"server_cache_tokens", opt(st.cache_tokens)},
-      {"reference_tokens", opt(q.reference_tokens)},
-      {"reference_nll_nats", opt(q.reference_nll_nats)},
-      {"perplexity", opt(metrics::perplexity(q))},
+      {"server_prompt_ms", json_or_null(st.prompt_ms)},
+      {"server_predicted_ms", json_or_null(st.predicted_ms)},
+      {"server_cache_tokens", json_or_null(st.cache_tokens)},
+      {"reference_tokens", json_or_null(q.reference_tokens)},
+      {"reference_nll_nats", json_or_null(q.reference_nll_nats)},
+      {"perplexity", json_or_null(metrics::perplexity(q))},
       {"attempts", q.attempts},
       {"error_kind", q.error_kind},
       {"error", q.error_message},

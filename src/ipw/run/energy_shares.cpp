@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ipw/common/clock.h"
 #include "ipw/common/usage_error.h"
 
 namespace ipw::run {
@@ -13,8 +14,6 @@ namespace {
 
 // The fitted model is used once this many spans inform it; before, `tokens`.
 constexpr int kMinFitSpans = 8;
-
-double ns_s(std::int64_t ns) { return static_cast<double>(ns) * 1e-9; }
 
 double clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
 
@@ -163,7 +162,7 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
     const QueryActivity& q = queries_[id];
     if (q.t_start_ns < b && q.t_end_ns > a) in.push_back(id);
   }
-  const double dur = ns_s(b - a);
+  const double dur = ns_to_s(b - a);
   const double n = static_cast<double>(in.size());
   if (!in.empty()) {
     totals_.busy_s += dur;
@@ -285,7 +284,7 @@ std::vector<QueryShare> EnergyLedger::close(std::int64_t t_ns) {
   for (std::size_t id : open_) end = std::max(end, queries_[id].t_end_ns);
   std::vector<QueryShare> out = advance(end);
   totals_.t_end_ns = end;
-  const double span_s = ns_s(end - totals_.t_start_ns);
+  const double span_s = ns_to_s(end - totals_.t_start_ns);
   totals_.mean_in_flight = span_s > 0 ? totals_.mean_in_flight / span_s : 0.0;
   totals_.conservation_error_j = 0;
   if (f_frontier_.empty()) {  // nothing was ever shared: a stage of no length

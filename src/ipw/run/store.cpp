@@ -14,7 +14,6 @@ std::optional<double> opt_double(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getDouble();
 }
-std::string text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
 
 std::string db_path(const std::string& dir) {
   return (std::filesystem::path(dir) / "run.db").string();
@@ -124,10 +123,10 @@ std::vector<DomainRow> RunStore::domains() const {
   while (st.executeStep()) {
     DomainRow d;
     d.index = st.getColumn(0).getInt();
-    d.info.domain = text(st.getColumn(1));
-    d.info.device = text(st.getColumn(2));
-    d.info.kind = text(st.getColumn(3));
-    const std::string src = text(st.getColumn(4));
+    d.info.domain = column_text(st.getColumn(1));
+    d.info.device = column_text(st.getColumn(2));
+    d.info.kind = column_text(st.getColumn(3));
+    const std::string src = column_text(st.getColumn(4));
     d.info.source = src == "estimated"    ? telemetry::EnergySource::estimated
                     : src == "integrated" ? telemetry::EnergySource::integrated
                                           : telemetry::EnergySource::counter;
@@ -172,12 +171,12 @@ std::vector<SessionInfo> RunStore::sessions() const {
   while (st.executeStep()) {
     SessionInfo s;
     s.id = st.getColumn(0).getInt();
-    s.started_utc = text(st.getColumn(1));
+    s.started_utc = column_text(st.getColumn(1));
     s.t0_monotonic_ns = st.getColumn(2).getInt64();
-    s.command_line = text(st.getColumn(3));
-    s.status = text(st.getColumn(4));
-    s.idle = nlohmann::json::parse(text(st.getColumn(5)).empty() ? "{}" : text(st.getColumn(5)));
-    s.totals = nlohmann::json::parse(text(st.getColumn(6)).empty() ? "{}" : text(st.getColumn(6)));
+    s.command_line = column_text(st.getColumn(3));
+    s.status = column_text(st.getColumn(4));
+    s.idle = nlohmann::json::parse(column_text(st.getColumn(5)).empty() ? "{}" : column_text(st.getColumn(5)));
+    s.totals = nlohmann::json::parse(column_text(st.getColumn(6)).empty() ? "{}" : column_text(st.getColumn(6)));
     out.push_back(std::move(s));
   }
   return out;

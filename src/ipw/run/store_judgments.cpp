@@ -12,7 +12,6 @@ namespace ipw::run {
 using judge::JudgmentRecord;
 namespace {
 
-std::string text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
 std::optional<int> opt_int(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getInt();
@@ -25,20 +24,20 @@ constexpr const char* kColumns =
 JudgmentRecord read_row(SQLite::Statement& st) {
   JudgmentRecord j;
   int i = 0;
-  j.cache_key = text(st.getColumn(i++));
+  j.cache_key = column_text(st.getColumn(i++));
   j.seq = st.getColumn(i++).getInt();
   j.repeat = st.getColumn(i++).getInt();
-  j.protocol = text(st.getColumn(i++));
-  j.judge_model = text(st.getColumn(i++));
-  j.prompt_version = text(st.getColumn(i++));
-  j.verdict = text(st.getColumn(i++));
+  j.protocol = column_text(st.getColumn(i++));
+  j.judge_model = column_text(st.getColumn(i++));
+  j.prompt_version = column_text(st.getColumn(i++));
+  j.verdict = column_text(st.getColumn(i++));
   if (const auto c = opt_int(st.getColumn(i++))) j.correct = *c != 0;
-  j.raw_reply = text(st.getColumn(i++));
+  j.raw_reply = column_text(st.getColumn(i++));
   j.input_tokens = opt_int(st.getColumn(i++));
   j.output_tokens = opt_int(st.getColumn(i++));
-  j.error = text(st.getColumn(i++));
+  j.error = column_text(st.getColumn(i++));
   j.attempts = st.getColumn(i++).getInt();
-  j.t_utc = text(st.getColumn(i++));
+  j.t_utc = column_text(st.getColumn(i++));
   j.stage = st.getColumn(i++).getInt();
   return j;
 }

@@ -140,4 +140,6 @@ void migrate_schema(SQLite::Database& db) {
   db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
 }
 
+std::string column_text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+
 }  // namespace ipw::run

@@ -4,6 +4,7 @@
 #include <string>
 
 namespace SQLite {
+class Column;
 class Database;
 }
 
@@ -16,5 +17,8 @@ void create_schema(SQLite::Database& db);
 void migrate_schema(SQLite::Database& db);
 
 bool has_column(SQLite::Database& db, const char* table, const char* column);
+
+// A text column's value; NULL reads as the empty string.
+std::string column_text(const SQLite::Column& c);
 
 }  // namespace ipw::run

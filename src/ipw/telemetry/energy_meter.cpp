@@ -4,12 +4,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ipw/common/json_null.h"
+
 namespace ipw::telemetry {
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 
 nlohmann::json flag_list(const std::string& flags) {
   nlohmann::json out = nlohmann::json::array();
@@ -30,8 +28,8 @@ nlohmann::json to_json(const DomainEnergy& e) {
           {"device", e.device},
           {"kind", e.kind},
           {"source", e.source},
-          {"energy_j", opt(e.energy_j)},
-          {"mean_power_w", opt(e.mean_power_w)},
+          {"energy_j", json_or_null(e.energy_j)},
+          {"mean_power_w", json_or_null(e.mean_power_w)},
           {"seconds", e.seconds},
           {"flags", flag_list(e.flags)},
           {"samples", e.samples},

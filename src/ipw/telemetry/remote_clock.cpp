@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "ipw/common/clock.h"
+
 namespace ipw::telemetry {
 namespace {
 
-double to_s(std::int64_t ns) { return static_cast<double>(ns) * 1e-9; }
-
 nlohmann::json estimate_json(const OffsetEstimate& e) {
-  return {{"offset_s", to_s(e.offset_ns)},
-          {"uncertainty_s", to_s(e.uncertainty_ns)},
-          {"rtt_s", to_s(e.rtt_ns)}};
+  return {{"offset_s", ns_to_s(e.offset_ns)},
+          {"uncertainty_s", ns_to_s(e.uncertainty_ns)},
+          {"rtt_s", ns_to_s(e.rtt_ns)}};
 }
 
 }  // namespace
@@ -71,7 +71,7 @@ nlohmann::json ClockMap::to_json() const {
   nlohmann::json j = nlohmann::json::object();
   if (current_) j = estimate_json(*current_);
   if (bursts_.size() >= 2) {
-    j["drift_s"] = to_s(bursts_.back().best.offset_ns - bursts_.front().best.offset_ns);
+    j["drift_s"] = ns_to_s(bursts_.back().best.offset_ns - bursts_.front().best.offset_ns);
   }
   nlohmann::json list = nlohmann::json::array();
   for (const SyncBurst& b : bursts_) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ipw/common/clock.h"
 #include "ipw/common/usage_error.h"
 
 namespace ipw::telemetry {
@@ -56,8 +57,6 @@ std::optional<double> counter_between(const std::optional<double>& a, const std:
   if (wrap_j > 0 && v >= wrap_j) v -= wrap_j;
   return v;
 }
-
-double to_s(std::int64_t ns) { return static_cast<double>(ns) * 1e-9; }
 
 }  // namespace
 
@@ -132,8 +131,8 @@ RemoteCollector::RemoteCollector(std::unique_ptr<RemoteTransport> transport, Rem
   }
   const OffsetEstimate e = offset();
   spdlog::info("remote telemetry {}: {} domain(s), clock offset {:+.6f} s ± {:.6f} s (rtt {:.3f} ms)",
-               options_.endpoint, domains_.size(), to_s(e.offset_ns), to_s(e.uncertainty_ns),
-               to_s(e.rtt_ns) * 1e3);
+               options_.endpoint, domains_.size(), ns_to_s(e.offset_ns), ns_to_s(e.uncertainty_ns),
+               ns_to_s(e.rtt_ns) * 1e3);
 }
 
 RemoteCollector::~RemoteCollector() {
@@ -347,8 +346,8 @@ void RemoteCollector::stop() {
     const OffsetEstimate& first = bursts.front().best;
     const OffsetEstimate& last = bursts.back().best;
     spdlog::info("remote telemetry {}: clock offset after the run {:+.6f} s ± {:.6f} s (drift {:+.6f} s)",
-                 options_.endpoint, to_s(last.offset_ns), to_s(last.uncertainty_ns),
-                 to_s(last.offset_ns - first.offset_ns));
+                 options_.endpoint, ns_to_s(last.offset_ns), ns_to_s(last.uncertainty_ns),
+                 ns_to_s(last.offset_ns - first.offset_ns));
   }
 }
 
@@ -371,12 +370,12 @@ nlohmann::json RemoteCollector::describe() const {
   MutexLock l(mu_);
   nlohmann::json outages = nlohmann::json::array();
   for (const Outage& o : outages_) {
-    outages.push_back({{"from_s", to_s(o.from_ns - t0_ns_)},
-                       {"to_s", o.to_ns == 0 ? nlohmann::json() : nlohmann::json(to_s(o.to_ns - t0_ns_))},
+    outages.push_back({{"from_s", ns_to_s(o.from_ns - t0_ns_)},
+                       {"to_s", o.to_ns == 0 ? nlohmann::json() : nlohmann::json(ns_to_s(o.to_ns - t0_ns_))},
                        {"reason", o.reason}});
   }
   nlohmann::json update_periods = nlohmann::json::object();
-  for (const RemoteDomain& d : remote_.domains) update_periods[d.info.domain] = to_s(d.update_period_ns);
+  for (const RemoteDomain& d : remote_.domains) update_periods[d.info.domain] = ns_to_s(d.update_period_ns);
   return {{"endpoint", options_.endpoint},
           {"monitor",
            {{"version", remote_.version},
@@ -386,7 +385,7 @@ nlohmann::json RemoteCollector::describe() const {
             {"update_periods_s", update_periods}}},
           {"clock_sync", clock_map_.to_json()},
           {"stream",
-           {{"interval_s", to_s(stream_interval_ns_)},
+           {{"interval_s", ns_to_s(stream_interval_ns_)},
             {"batches", batches_},
             {"skipped_batches", sequence_gaps_},
             {"unbracketed_reads", misses_},
