@@ -276,6 +276,58 @@ TEST(EnergyShares, ConservationHoldsOverThousandsOfRandomSchedules) {
   EXPECT_EQ(checked, 3000);
 }
 
+// A bounded advance (the scheduler's, so one call never holds up the streams) stops at
+// a cut it would have made anyway: called again and again it shares exactly what one
+// unbounded call does, bit for bit, for every rule.
+TEST(EnergyShares, ABoundedAdvanceStopsAtACutAndGivesTheUnboundedShares) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<QueryActivity> qs;
+  for (int i = 0; i < 40; ++i) {
+    const double start = u(rng) * 10, len = 0.05 + u(rng) * 3, first = start + u(rng) * len;
+    std::vector<double> pieces;
+    for (double t = first; t <= start + len; t += 0.01 + u(rng) * 0.1) pieces.push_back(t);
+    QueryActivity q = window(start, start + len, first, pieces);
+    q.prompt_tokens = static_cast<int>(u(rng) * 300);
+    qs.push_back(q);
+  }
+  const CumulativeFn f = [](int, std::int64_t t) -> std::optional<double> {
+    const double ts = static_cast<double>(t) * 1e-9;
+    return 80 * ts + 30 * std::sin(ts);  // power varies, so every cut matters
+  };
+  for (const ShareRule rule : {ShareRule::equal, ShareRule::tokens, ShareRule::fitted}) {
+    EnergyLedger whole(rule, 1, f, {10.0}), sliced(rule, 1, f, {10.0});
+    whole.begin(0);
+    sliced.begin(0);
+    for (const auto& q : qs) {
+      whole.add(q);
+      sliced.add(q);
+    }
+    const std::int64_t frontier = 14 * kS;  // every query has ended
+    std::vector<QueryShare> a = whole.advance(frontier), b;
+    EXPECT_EQ(whole.frontier_ns(), frontier);
+    int calls = 0;
+    std::int64_t last = 0;
+    while (sliced.frontier_ns() < frontier) {
+      auto now = sliced.advance(frontier, 1);  // one span a call
+      b.insert(b.end(), now.begin(), now.end());
+      ASSERT_GT(sliced.frontier_ns(), last) << "each call shares at least one span";
+      last = sliced.frontier_ns();
+      ASSERT_LT(++calls, 1000);
+    }
+    EXPECT_GT(calls, 100) << "40 queries make more than 100 spans";
+    ASSERT_EQ(a.size(), qs.size());
+    ASSERT_EQ(b.size(), qs.size());
+    std::sort(b.begin(), b.end(), [](const QueryShare& x, const QueryShare& y) { return x.id < y.id; });
+    std::sort(a.begin(), a.end(), [](const QueryShare& x, const QueryShare& y) { return x.id < y.id; });
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(*a[i].energy_j[0], *b[i].energy_j[0]) << to_string(rule) << " query " << i;
+      EXPECT_EQ(*a[i].decode_j[0], *b[i].decode_j[0]) << to_string(rule) << " query " << i;
+      EXPECT_EQ(*a[i].net_j[0], *b[i].net_j[0]) << to_string(rule) << " query " << i;
+    }
+  }
+}
+
 // Under power = c + a·(prompt tokens/s) + b·(output tokens/s) the fitted rule
 // recovers each query's marginal energy once the model is fitted.
 TEST(EnergyShares, FittedRuleRecoversTheMarginalTruthOfALinearPowerModel) {

@@ -15,6 +15,10 @@ namespace {
 // The fitted model is used once this many spans inform it; before, `tokens`.
 constexpr int kMinFitSpans = 8;
 
+// A span's own cost in advance()'s work (its reads of the cumulative energy), in
+// units of one open query visited.
+constexpr std::size_t kSpanWork = 16;
+
 double clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
 
 // Solves the k×k system m·x = v (k ≤ 3) by Gaussian elimination with pivoting.
@@ -119,6 +123,7 @@ std::size_t EnergyLedger::add(QueryActivity q) {
   }
   const std::size_t id = queries_.size();
   queries_.push_back(std::move(q));
+  added_since_settle_ = true;
   QueryShare s;
   s.id = id;
   s.energy_j.assign(domains_, 0.0);
@@ -240,6 +245,7 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
 }
 
 std::vector<QueryShare> EnergyLedger::settle(std::int64_t up_to) {
+  added_since_settle_ = false;
   std::vector<QueryShare> out;
   std::vector<std::size_t> still;
   for (std::size_t id : open_) {
@@ -253,9 +259,11 @@ std::vector<QueryShare> EnergyLedger::settle(std::int64_t up_to) {
   return out;
 }
 
-std::vector<QueryShare> EnergyLedger::advance(std::int64_t frontier_ns) {
+std::vector<QueryShare> EnergyLedger::advance(std::int64_t frontier_ns, std::size_t max_work) {
   if (!begun_) throw std::logic_error("EnergyLedger::advance before begin");
-  if (frontier_ns <= frontier_ns_) return settle(frontier_ns_);
+  // The scheduler calls this on every wake-up: with the frontier where it was, only
+  // a query added since can have become settled (one of no length at the frontier).
+  if (frontier_ns <= frontier_ns_) return added_since_settle_ ? settle(frontier_ns_) : std::vector<QueryShare>{};
   if (f_frontier_.empty()) {
     for (std::size_t d = 0; d < domains_; ++d) f_frontier_.push_back(cumulative_(static_cast<int>(d), frontier_ns_));
     f_start_ = f_frontier_;
@@ -271,12 +279,15 @@ std::vector<QueryShare> EnergyLedger::advance(std::int64_t frontier_ns) {
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::int64_t a = frontier_ns_;
+  std::size_t work = 0;
   for (std::int64_t b : cuts) {
     share_span(a, b);
     a = b;
+    work += open_.size() + kSpanWork;
+    if (work >= max_work) break;
   }
-  frontier_ns_ = frontier_ns;
-  return settle(frontier_ns);
+  frontier_ns_ = a;
+  return settle(a);
 }
 
 std::vector<QueryShare> EnergyLedger::close(std::int64_t t_ns) {

@@ -13,6 +13,7 @@
 // query is settled when its last span is.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,7 +87,16 @@ class EnergyLedger {
   // Shares every span up to frontier_ns. The caller guarantees that every query
   // active before frontier_ns has been added (none still in flight started before
   // it) and that telemetry brackets it. Returns the queries settled now.
-  std::vector<QueryShare> advance(std::int64_t frontier_ns);
+  // With max_work it may stop short, after the span that takes its work past
+  // max_work (work: the open queries each span visits, plus a fixed cost a span),
+  // so that a caller on an event loop bounds the time of one call; frontier_ns()
+  // says how far it got, and the next call goes on from there. Where it stops is a
+  // cut it would have made anyway, so the shares are exactly those of one call
+  // without the bound.
+  std::vector<QueryShare> advance(std::int64_t frontier_ns,
+                                  std::size_t max_work = std::numeric_limits<std::size_t>::max());
+  // Every span before this instant is shared.
+  std::int64_t frontier_ns() const { return frontier_ns_; }
   // Ends the stage at t_ns (≥ every added query's end): shares the rest and
   // returns the queries settled by it; totals() then holds the stage's figures.
   std::vector<QueryShare> close(std::int64_t t_ns);
@@ -123,6 +133,7 @@ class EnergyLedger {
   std::vector<Fit> fits_;
   StageEnergy totals_;
   bool begun_ = false;
+  bool added_since_settle_ = false;
 };
 
 // Non-negative least squares in three unknowns from accumulated sums (all subsets

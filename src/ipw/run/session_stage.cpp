@@ -32,6 +32,15 @@ namespace {
 // the clock, Ctrl-C and the telemetry frontier.
 constexpr std::int64_t kPollNs = 20'000'000;
 
+// Settling is done in slices between the client's wake-ups, so that a burst of
+// finished queries (a slow query holds the frontier back while hundreds finish
+// behind it) never keeps the loop from stamping the tokens of the streams still in
+// flight: at most this much ledger work (open queries visited by a span, ~0.2 ms)
+// and this long delivering settled queries (scoring, storing) per wake-up. With
+// work left, the loop polls without waiting.
+constexpr std::size_t kSettleWorkPerWake = 20'000;
+constexpr std::int64_t kDeliverNsPerWake = 300'000;
+
 // Worth sending again: nothing reached the server, nothing came back from it, or it
 // turned the request away before generating anything (408, 429, 5xx with no token),
 // as a busy server does.
@@ -99,6 +108,8 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
   std::deque<Waiting> waiting;
   std::vector<Finished> finished;
   std::map<std::size_t, Pending> pending;  // by ledger id
+  std::deque<QueryShare> settled_shares;   // shared out, not yet delivered
+  bool settling_behind = false;            // ledger work or deliveries left for the next wake-up
   std::vector<double> discarded_j(selected_.size(), 0.0);  // shares of queries not stored
   std::vector<double> retry_j(selected_.size(), 0.0);      // shares of attempts sent again
   std::uint64_t next_id = 0;
@@ -261,6 +272,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
       for (const Waiting& w : waiting) wait = std::min(wait, w.not_before_ns - now);
     }
     if (deadline != 0 && sending) wait = std::min(wait, deadline - now);
+    if (settling_behind) wait = 0;
     wait = std::max<std::int64_t>(wait, 0);
     if (flying.empty()) {
       std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(wait, kPollNs)));
@@ -273,9 +285,17 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     // Ids are given in send order, so the first in flight was sent earliest (no scan
     // of every stream on each wake-up: this runs once per token at high concurrency).
     if (!flying.empty()) frontier = std::min(frontier, flying.begin()->second.t_sent);
-    for (const QueryShare& s : ledger.advance(frontier)) deliver(s);
+    for (QueryShare& s : ledger.advance(frontier, kSettleWorkPerWake)) settled_shares.push_back(std::move(s));
+    const std::int64_t deliver_until = clock.now_ns() + kDeliverNsPerWake;
+    while (!settled_shares.empty()) {
+      deliver(settled_shares.front());
+      settled_shares.pop_front();
+      if (clock.now_ns() >= deliver_until) break;
+    }
+    settling_behind = ledger.frontier_ns() < frontier || !settled_shares.empty();
   }
 
+  for (const QueryShare& s : settled_shares) deliver(s);
   sampler_.wait_for_sample_after(last_end, kSampleWaitNs);
   for (const QueryShare& s : ledger.close(last_end)) deliver(s);
   if (writer_) {
