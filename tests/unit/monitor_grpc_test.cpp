@@ -115,16 +115,20 @@ TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
     cs.push_back(std::make_unique<telemetry::RemoteCollector>(make_grpc_transport(o.endpoint, o.token), o));
     telemetry::Sampler sampler(std::move(cs), 5'000'000);
     sampler.start();
-    std::this_thread::sleep_for(50ms);
+    // The window starts once the stream delivers: under load connecting can take longer
+    // than any fixed sleep, and a window that starts before the first stored reading is
+    // `partial` (extrapolated: the open finding of session 12, 2.9 % off, flagged so).
+    ASSERT_TRUE(telemetry::wait_for_stored_sample(sampler, steady_clock().now_ns(), 5'000'000'000));
     EXPECT_EQ(m.hub->clients(), 1);
     const std::int64_t a = steady_clock().now_ns();
     std::this_thread::sleep_for(300ms);
     const std::int64_t b = steady_clock().now_ns();
-    ASSERT_TRUE(sampler.wait_for_sample_after(b, 2'000'000'000));
+    ASSERT_TRUE(telemetry::wait_for_stored_sample(sampler, b, 5'000'000'000));
     sampler.stop();  // the traces are final: the flag and the samples below see the same ones
     const auto w = sampler.energy(0, a, b);
     ASSERT_TRUE(w.energy_j);
     const double exact = p.energy_between(a, b);
+    EXPECT_EQ(w.flags & telemetry::kPartial, 0u) << "samples bracket the window";
     const bool gap = (w.flags & telemetry::kGap) != 0;
     if (!gap) {
       EXPECT_NEAR(*w.energy_j, exact, exact * 0.01)

@@ -230,11 +230,13 @@ TEST(MonitorRemoteCollector, SamplerEnergyMatchesTheExactIntegralThroughTheRemot
   cs.push_back(std::make_unique<RemoteCollector>(std::make_unique<FakeTransport>(s), fast_options()));
   Sampler sampler(std::move(cs), 2'000'000);
   sampler.start();
-  std::this_thread::sleep_for(20ms);
+  // Stored readings on both sides of the window (a loaded machine can take longer than
+  // any fixed sleep to connect the stream; a window beyond them is `partial`).
+  ASSERT_TRUE(wait_for_stored_sample(sampler, steady_clock().now_ns(), 5'000'000'000));
   const std::int64_t a = steady_clock().now_ns();
   std::this_thread::sleep_for(150ms);
   const std::int64_t b = steady_clock().now_ns();
-  ASSERT_TRUE(sampler.wait_for_sample_after(b, 1'000'000'000));
+  ASSERT_TRUE(wait_for_stored_sample(sampler, b, 5'000'000'000));
   sampler.stop();  // the traces are final: the flag and the samples below see the same ones
   const WindowEnergy w = sampler.energy(0, a, b);
   ASSERT_TRUE(w.energy_j);
@@ -255,7 +257,10 @@ TEST(MonitorRemoteCollector, OutageIsAGapNotZeroAndTheStreamReconnects) {
   cs.push_back(std::move(owned));
   Sampler sampler(std::move(cs), 2'000'000);
   sampler.start();
-  std::this_thread::sleep_for(30ms);
+  // The window must start with the stream delivering, so that the outage lies between
+  // stored readings (a loaded machine can take longer than any fixed sleep to get there;
+  // with none before the outage the window is `partial`, not `gap`).
+  ASSERT_TRUE(wait_for_stored_sample(sampler, steady_clock().now_ns(), 5'000'000'000));
   const std::int64_t a = steady_clock().now_ns();
   s->fail_streams = true;
   s->break_stream = true;
@@ -275,7 +280,7 @@ TEST(MonitorRemoteCollector, OutageIsAGapNotZeroAndTheStreamReconnects) {
   EXPECT_GE(c->reconnects(), 1);
   std::this_thread::sleep_for(30ms);
   const std::int64_t b = steady_clock().now_ns();
-  ASSERT_TRUE(sampler.wait_for_sample_after(b, 1'000'000'000));
+  ASSERT_TRUE(wait_for_stored_sample(sampler, b, 5'000'000'000));
   const WindowEnergy w = sampler.energy(0, a, b);
   ASSERT_TRUE(w.energy_j);
   EXPECT_NE(w.flags & kGap, 0u) << flags_to_string(w.flags);
