@@ -360,8 +360,12 @@ TEST(TelemetrySampler, SampleLatchesPollsOnPastALooselyBracketedChange) {
     if (t_ns < slow_until) std::this_thread::sleep_for(std::chrono::milliseconds(8));
     return latched_counter(d, t_ns);
   };
+  // The storage contract on every attempt; the two pinned changes, and a loose change
+  // stored beside them, on one of three (a loaded machine can delay the sampler thread
+  // past the slow reads, as it did under the TSan stress: then no change falls in them).
   int best = 0;
-  for (int attempt = 0; attempt < 3 && best < 2; ++attempt) {
+  bool stored_a_loose_change = false;
+  for (int attempt = 0; attempt < 3 && (best < 2 || !stored_a_loose_change); ++attempt) {
     slow_until = 0;
     const LatchRun run = run_sample_latches(script, true, 2);
     const int precise = expect_latch_storage_contract(run, 2);
@@ -371,9 +375,10 @@ TEST(TelemetrySampler, SampleLatchesPollsOnPastALooselyBracketedChange) {
       changes += *run.samples[i].energy_j != *run.samples[i - 1].energy_j;
     }
     // The slow reads' first change (a latch falls in them) was stored but not counted.
-    EXPECT_GT(changes, precise);
+    stored_a_loose_change = stored_a_loose_change || changes > precise;
   }
   EXPECT_EQ(best, 2);
+  EXPECT_TRUE(stored_a_loose_change) << "no change fell in the slow reads in 3 attempts";
 }
 
 TEST(TelemetrySampler, SampleLatchesGivesUpOnACounterThatNeverMoves) {
