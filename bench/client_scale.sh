@@ -8,11 +8,15 @@
 #     (for ipw the whole `ipw profile` process: store, scoring and sampler included);
 #   * lag: per token, the client's stamp minus the instant the mock handed the token
 #     to its socket (the mock's --token-log, on the same monotonic clock), p50 and p99.
-# usage: [IPW_BENCH_TOKENS_PER_S=R] bash bench/client_scale.sh [STREAMS...]   (default: 1 64 256 1024;
-#        R tokens/s per stream from the mock, default 0: as fast as it can send)
+# usage: [IPW_BENCH_TOKENS_PER_S=R] [IPW_BENCH_CLIENTS="ipw aiohttp floor"] [IPW_BENCH_BIN=DIR]
+#        bash bench/client_scale.sh [STREAMS...]   (default: 1 64 256 1024; R tokens/s per stream
+#        from the mock, default 0: as fast as it can send; the clients to run, default all three;
+#        DIR the build's bin/ to take ipw, the mock and the floor from, default build/bin, so two
+#        builds can be compared in one sitting)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=build/bin
+BIN="${IPW_BENCH_BIN:-build/bin}"
+CLIENTS=" ${IPW_BENCH_CLIENTS:-ipw aiohttp floor} "
 PY=/usr/bin/python3  # Debian's interpreter, where python3-aiohttp is installed
 [ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] && [ -x "$BIN/stream_floor_bench" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
 "$PY" -c 'import aiohttp' 2>/dev/null || { echo "needs python3-aiohttp (scripts/setup.sh installs it)" >&2; exit 1; }
@@ -127,16 +131,19 @@ printf '%-8s %-8s %10s %14s %12s %12s\n' streams client tokens "CPU µs/token" "
 for n in "${streams[@]}"; do
   # Four replies per stream (at full speed at least 256 in all, for enough tokens).
   total=$(( RATE == 0 && n * 4 < 256 ? 256 : n * 4 ))
-  # ipw
-  start_mock "$WORK/ipw-$n.log"
-  /usr/bin/time -f "%U %S" -o "$WORK/ipw-$n.time" "$BIN/ipw" profile --server "$URL" --model mock \
-    --dataset "$WORK/ds.jsonl" --max-queries "$total" --concurrency "$n" --max-tokens 100000 \
-    --telemetry "replay:$WORK/const.csv" --idle-seconds 0 --warmup 0 --out "$WORK/runs-$n" >"$WORK/ipw-$n.out" 2>&1
-  stop_mock
-  run=$(ls -d "$WORK/runs-$n"/*/)
-  lag=$(python3 "$WORK/lag.py" ipw "$run/run.db" "$WORK/ipw-$n.log")
-  row "$n" ipw "$lag" "$(awk '{print $1 + $2}' "$WORK/ipw-$n.time")"
-  other "$n" aiohttp "$PY" "$WORK/aio.py" @URL@ "$n" "$total" "$WORK/aiohttp-$n.json" "$WORK/ds.jsonl"
+  if [[ "$CLIENTS" == *" ipw "* ]]; then
+    start_mock "$WORK/ipw-$n.log"
+    /usr/bin/time -f "%U %S" -o "$WORK/ipw-$n.time" "$BIN/ipw" profile --server "$URL" --model mock \
+      --dataset "$WORK/ds.jsonl" --max-queries "$total" --concurrency "$n" --max-tokens 100000 \
+      --telemetry "replay:$WORK/const.csv" --idle-seconds 0 --warmup 0 --out "$WORK/runs-$n" >"$WORK/ipw-$n.out" 2>&1
+    stop_mock
+    run=$(ls -d "$WORK/runs-$n"/*/)
+    lag=$(python3 "$WORK/lag.py" ipw "$run/run.db" "$WORK/ipw-$n.log")
+    row "$n" ipw "$lag" "$(awk '{print $1 + $2}' "$WORK/ipw-$n.time")"
+  fi
+  [[ "$CLIENTS" != *" aiohttp "* ]] ||
+    other "$n" aiohttp "$PY" "$WORK/aio.py" @URL@ "$n" "$total" "$WORK/aiohttp-$n.json" "$WORK/ds.jsonl"
   # the floor: one epoll loop, a recv and a byte scan per event (bench/stream_floor_bench.cpp)
-  other "$n" floor "$BIN/stream_floor_bench" @HOST@ "$n" "$total" "$WORK/ds.jsonl" "$WORK/floor-$n.json"
+  [[ "$CLIENTS" != *" floor "* ]] ||
+    other "$n" floor "$BIN/stream_floor_bench" @HOST@ "$n" "$total" "$WORK/ds.jsonl" "$WORK/floor-$n.json"
 done
