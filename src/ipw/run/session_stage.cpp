@@ -33,13 +33,14 @@ namespace {
 constexpr std::int64_t kPollNs = 20'000'000;
 
 // Settling is done in slices between the client's wake-ups, so that a burst of
-// finished queries (a slow query holds the frontier back while hundreds finish
-// behind it) never keeps the loop from stamping the tokens of the streams still in
-// flight: at most this much ledger work (open queries visited by a span, ~0.2 ms)
-// and this long delivering settled queries (scoring, storing) per wake-up. With
-// work left, the loop polls without waiting.
+// finished queries (hundreds finishing together, or a slow query holding the frontier
+// back while hundreds finish behind it) never keeps the loop from stamping the tokens
+// of the streams still in flight: per wake-up, at most this much ledger work (open
+// queries visited by a span, ~0.2 ms), and collecting finished queries and delivering
+// settled ones (scoring, storing) for at most this long each, one of each at least.
+// With work left, the loop polls without waiting.
 constexpr std::size_t kSettleWorkPerWake = 20'000;
-constexpr std::int64_t kDeliverNsPerWake = 300'000;
+constexpr std::int64_t kSettleNsPerWake = 300'000;
 
 // Worth sending again: nothing reached the server, nothing came back from it, or it
 // turned the request away before generating anything (408, 429, 5xx with no token),
@@ -106,10 +107,10 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
   };
   std::map<std::uint64_t, Flight> flying;
   std::deque<Waiting> waiting;
-  std::vector<Finished> finished;
+  std::deque<Finished> finished;  // ended, not yet collected: still in `flying`, so they hold the frontier
   std::map<std::size_t, Pending> pending;  // by ledger id
   std::deque<QueryShare> settled_shares;   // shared out, not yet delivered
-  bool settling_behind = false;            // ledger work or deliveries left for the next wake-up
+  bool settling_behind = false;            // collecting, sharing or delivering left for the next wake-up
   std::vector<double> discarded_j(selected_.size(), 0.0);  // shares of queries not stored
   std::vector<double> retry_j(selected_.size(), 0.0);      // shares of attempts sent again
   std::uint64_t next_id = 0;
@@ -279,20 +280,26 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     } else {
       client_->poll(wait);
     }
-    for (Finished& fin : std::exchange(finished, {})) collect(fin);
+    const std::int64_t collect_until = clock.now_ns() + kSettleNsPerWake;
+    while (!finished.empty()) {
+      Finished fin = std::move(finished.front());  // collect may cancel: callbacks then append
+      finished.pop_front();
+      collect(fin);
+      if (clock.now_ns() >= collect_until) break;
+    }
     // Spans before the earliest send still in flight involve finished queries only.
     std::int64_t frontier = std::min(clock.now_ns(), sampler_.read_through_ns());
     // Ids are given in send order, so the first in flight was sent earliest (no scan
     // of every stream on each wake-up: this runs once per token at high concurrency).
     if (!flying.empty()) frontier = std::min(frontier, flying.begin()->second.t_sent);
     for (QueryShare& s : ledger.advance(frontier, kSettleWorkPerWake)) settled_shares.push_back(std::move(s));
-    const std::int64_t deliver_until = clock.now_ns() + kDeliverNsPerWake;
+    const std::int64_t deliver_until = clock.now_ns() + kSettleNsPerWake;
     while (!settled_shares.empty()) {
       deliver(settled_shares.front());
       settled_shares.pop_front();
       if (clock.now_ns() >= deliver_until) break;
     }
-    settling_behind = ledger.frontier_ns() < frontier || !settled_shares.empty();
+    settling_behind = !finished.empty() || ledger.frontier_ns() < frontier || !settled_shares.empty();
   }
 
   for (const QueryShare& s : settled_shares) deliver(s);
