@@ -129,7 +129,11 @@ assert set(doms) == {"gpu0", "cpu-package0"}, sorted(doms)
 # two edges: 2 × 20 W × that pause more.
 for name, watts, rel, stall in (("gpu0", 150.0, 0.03, 0.0), ("cpu-package0", 20.0, 0.05, stall_s)):
     d = doms[name]
-    assert d["source"] == "counter", d
+    # A counter that stood still for 100 of its update periods is flagged `stale` and the
+    # window's energy comes from power instead ("integrated"): right when the writer
+    # paused that long (seen once under the ASan stress), wrong otherwise.
+    frozen = "stale" in d["flags"] and stall >= 100 * (d.get("update_period_s") or 0)
+    assert d["source"] == "counter" or (frozen and d["source"] == "integrated"), (d, f"the writer's longest pause {stall * 1e3:.1f} ms")
     want = watts * d["seconds"]
     err_j, allowed_j = abs(d["energy_j"] - want), rel * want + 2 * watts * stall
     assert err_j <= allowed_j, (

@@ -178,10 +178,59 @@ def union(trace, export, tol, samples=None):
     print(f"{len(rows)} queries in {spans} busy spans: sum {total:.4f} J vs exact {exact:.4f} J ({err:.4%})")
 
 
+def shares(trace, export, tol, samples):
+    """Energies of queries in flight together, some of whose neighbours were lost (a run
+    killed and resumed): each is a share, at most the energy over its window, and a session's
+    shares add up to at most the energy over the union of its windows. Against ipw's own
+    stored samples on every row and session (its math, to 1e-6); against the trace within
+    tol, unless the stored samples show the sampler starved there (an interval over 2.5x
+    the median)."""
+    ts, ps = load(trace)
+    sessions = load_samples(samples)
+    gaps = sorted(b - a for st, _ in sessions.values() for a, b in zip(st, st[1:]))
+    median_gap = gaps[len(gaps) // 2]
+    by_session, starved = {}, []
+    for row in (json.loads(line) for line in open(export)):
+        by_session.setdefault(str(row.get("session", "")), []).append(row)
+    for session, rows in by_session.items():
+        if session not in sessions:
+            sys.exit(f"session {session}: no samples stored")
+        st, sp = sessions[session]
+        windows = [(r["t_start_s"], r["t_end_s"]) for r in rows]
+        for r, (a, b) in zip(rows, windows):
+            through = integral(st, sp, a, b)
+            if not 0 < r["energy_j"] <= through * (1 + 1e-6) + 1e-6:
+                sys.exit(f"{r['id']}: energy_j {r['energy_j']:.6f} J but ipw's own samples hold {through:.6f} J "
+                         f"over its window [{a:.4f}, {b:.4f}] s")
+            exact = integral(ts, ps, a, b)
+            if r["energy_j"] > exact * (1 + tol):
+                longest = longest_interval(st, a, b)
+                if longest <= 2.5 * median_gap:
+                    sys.exit(f"{r['id']}: energy_j {r['energy_j']:.6f} J > the trace's {exact:.6f} J over its window "
+                             f"by more than {tol:.2%} (longest sampling interval {longest * 1e3:.1f} ms)")
+                starved.append(f"{r['id']} (a {longest * 1e3:.0f} ms sampling interval)")
+        total = sum(r["energy_j"] for r in rows)
+        through, _ = union_integral(st, sp, windows)
+        if total > through * (1 + 1e-6) + 1e-6:
+            sys.exit(f"session {session}: shares sum to {total:.6f} J but ipw's own samples hold {through:.6f} J "
+                     f"over the union of its windows")
+        exact, _ = union_integral(ts, ps, windows)
+        if total > exact * (1 + tol):
+            longest = max(longest_interval(st, a, b) for a, b in windows)
+            if longest <= 2.5 * median_gap:
+                sys.exit(f"session {session}: shares sum to {total:.6f} J > the trace's {exact:.6f} J over the union "
+                         f"of its windows by more than {tol:.2%}")
+            starved.append(f"session {session} (a {longest * 1e3:.0f} ms sampling interval)")
+    print(f"shares bounded by their windows in {len(by_session)} sessions"
+          + (f"; beyond {tol:.2%} of the trace where the sampler was starved: {', '.join(starved)}" if starved else ""))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 120.0)
     elif sys.argv[1] == "union":
         union(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else None)
+    elif sys.argv[1] == "shares":
+        shares(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
     else:
         check(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else None)
