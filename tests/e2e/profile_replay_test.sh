@@ -8,17 +8,26 @@ python3 "$E2E/fixtures_small_dataset.py" "$WORK/ds.jsonl" "$WORK/answers.jsonl"
 python3 "$E2E/replay_trace.py" write "$WORK/trace.csv" 120
 start_mock --answers "$WORK/answers.jsonl" --ttft-ms 60 --tokens-per-s 80
 
-"$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" \
-  --telemetry "replay:$WORK/trace.csv" --idle-seconds 1 --warmup 1 --out "$WORK/runs" \
-  >"$WORK/profile.out" 2>&1 || { cat "$WORK/profile.out"; fail "ipw profile failed"; }
-run=$(run_dir_in "$WORK/runs")
-[ -f "$run/summary.json" ] || fail "summary.json missing"
+# Every energy within 0.5 % of the trace or flagged on every try; a run whose sampler the
+# machine starved on most queries (all flagged, nothing left to check: exit 3) runs again,
+# up to 3 tries (once under the ASan stress: 5 of 8 flagged gap).
+for try in 1 2 3; do
+  rm -rf "$WORK/runs"
+  "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" \
+    --telemetry "replay:$WORK/trace.csv" --idle-seconds 1 --warmup 1 --out "$WORK/runs" \
+    >"$WORK/profile.out" 2>&1 || { cat "$WORK/profile.out"; fail "ipw profile failed"; }
+  run=$(run_dir_in "$WORK/runs")
+  [ -f "$run/summary.json" ] || fail "summary.json missing"
 
-"$IPW" export "$run" --format jsonl -o "$WORK/q.jsonl"
-"$IPW" export "$run" --format csv >"$WORK/q.csv"
-[ "$(wc -l <"$WORK/q.jsonl")" = 8 ] || fail "expected 8 exported queries"
-[ "$(wc -l <"$WORK/q.csv")" = 9 ] || fail "expected a header + 8 CSV rows"
-python3 "$E2E/replay_trace.py" check "$WORK/trace.csv" "$WORK/q.jsonl" 0.005
+  "$IPW" export "$run" --format jsonl -o "$WORK/q.jsonl"
+  "$IPW" export "$run" --format csv >"$WORK/q.csv"
+  [ "$(wc -l <"$WORK/q.jsonl")" = 8 ] || fail "expected 8 exported queries"
+  [ "$(wc -l <"$WORK/q.csv")" = 9 ] || fail "expected a header + 8 CSV rows"
+  rc=0
+  python3 "$E2E/replay_trace.py" check "$WORK/trace.csv" "$WORK/q.jsonl" 0.005 || rc=$?
+  [ "$rc" = 0 ] && break
+  [ "$rc" = 3 ] && [ "$try" -lt 3 ] || fail "energies against the trace (exit $rc)"
+done
 
 "$IPW" analyze "$run" --json >"$WORK/a.json"
 python3 - "$WORK/q.jsonl" "$WORK/a.json" <<'PY'

@@ -218,12 +218,19 @@ TEST_F(NvmlFake, MeasuresTheCountersUpdatePeriod) {
   NvmlOptions o = options();
   o.common.detect_update_period = true;
   o.common.period.changes = 5;
-  auto c = make_nvml_collector(o);
-  ASSERT_TRUE(c.has_value());
-  EXPECT_GE((*c)->update_period_ns(), 15'000'000);
-  EXPECT_LE((*c)->update_period_ns(), 30'000'000);
-  // At least 5 changes, and as many as fit in UpdatePeriodOptions::min_span_ns.
-  EXPECT_GE((*c)->describe()["gpus"][0]["update_period"]["changes_seen"], 5);
+  // Never faster than the truth and at least 5 changes on every try; within 1.5x of it on
+  // one of three (a poller the scheduler starved sees changes late: 69 ms once, under the
+  // ASan stress).
+  bool close = false;
+  for (int attempt = 0; attempt < 3 && !close; ++attempt) {
+    auto c = make_nvml_collector(o);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_GE((*c)->update_period_ns(), 15'000'000);
+    // At least 5 changes, and as many as fit in UpdatePeriodOptions::min_span_ns.
+    EXPECT_GE((*c)->describe()["gpus"][0]["update_period"]["changes_seen"], 5);
+    close = (*c)->update_period_ns() <= 30'000'000;
+  }
+  EXPECT_TRUE(close) << "the measured period was over 30 ms on 3 tries";
 }
 
 TEST(NvmlLoad, MissingLibraryIsNotFoundWithFix) {
