@@ -250,6 +250,9 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--sample-seed", f->sample_seed, "Which subset --sample picks (default: --seed, else 0)");
   app.add_option("--stratify", c.stratify, "With --sample: keep each group's share")
       ->check(CLI::IsMember({"category", "source", "kind"}));
+  app.add_option("--shard", c.shard,
+                 "Run one part of the workload, I/N (0 <= I < N), chosen by a stable hash of the item id; "
+                 "the N parts merge with ipw merge (docs/cluster.md)");
   app.add_option("--max-queries", c.max_queries, "Use only the first N items (after --sample; 0: all)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--repeat", c.repeat, "Run every query N times")->check(CLI::PositiveNumber)->capture_default_str();

@@ -31,6 +31,7 @@ Handler setup_route(CLI::App& app);
 Handler setup_trend(CLI::App& app);
 Handler setup_monitor(CLI::App& app);
 Handler setup_score(CLI::App& app);
+Handler setup_merge(CLI::App& app);
 Handler setup_doctor(CLI::App& app);
 Handler setup_energy(CLI::App& app);
 

@@ -42,6 +42,7 @@ NOT_RUN = [
     (r"energy --watch", "runs until Ctrl-C"),
     (r"--token-file /etc/", "needs a token file in /etc"),
     (r"--telemetry (nvml|rapl|amd|jetson|powermetrics)", "needs that hardware"),
+    (r"SLURM_", "runs as a Slurm array task"),
     (r"--engine llama\.cpp --model MODEL_GGUF", "needs a downloaded GGUF model (the embedded engine is tested in e2e.engine_*)"),
 ]
 

@@ -127,8 +127,11 @@ profile_refused "--arrival 'burst'" --rate 2 --arrival burst
 profile_refused "--max-concurrency caps an open loop" --max-concurrency 4
 profile_refused "two arrival schedules" --rate 2 --arrival-trace "$WORK/decreasing.csv"
 
-# Interrupted under load, then resumed: every query once, none repeated.
-start_mock --answers "$WORK/answers.jsonl" --ttft-ms 100 --tokens-per-s 20
+# Interrupted under load, then resumed: every query once, none repeated. Each query
+# takes seconds (5 tokens/s), so the run is still going when the signal arrives even
+# when polling for its first rows is slow on a loaded machine (at 20 tokens/s an ASan
+# stress run finished all 40 before the signal came).
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 100 --tokens-per-s 5
 "$IPW" profile --server "$MOCK_URL" --model mock --dataset "$WORK/ds.jsonl" --telemetry "replay:$WORK/trace.csv" \
   --idle-seconds 0 --warmup 0 --max-queries 40 --concurrency 8 --out "$WORK/int" >"$WORK/int.log" 2>&1 &
 PROFILE=$!

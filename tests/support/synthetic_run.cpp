@@ -8,6 +8,7 @@
 
 #include "ipw/common/rng.h"
 #include "ipw/run/store.h"
+#include "ipw/workload/shard.h"
 
 namespace ipw::synthetic {
 namespace {
@@ -77,6 +78,7 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
       {"workload", {{"dataset", "synthetic"}, {"name", "synthetic"},
                     {"sha256", fmt::format("synthetic-{}", items)}, {"items", items}}},
       {"model_info", model_info},
+      {"config", {{"shard", spec.shard_count > 1 ? fmt::format("{}/{}", spec.shard_index, spec.shard_count) : ""}}},
       {"telemetry", {{"spec", "synthetic"}, {"selected_domains", {"gpu0"}},
                      {"sample_period_ms", static_cast<double>(spec.sample_period_ns) * 1e-6}}},
   });
@@ -168,6 +170,7 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
       if (spec.with_texts) q.response = *q.correct ? q.reference : "unsure";
       q.extracted = *q.correct ? q.reference : "0";
     }
+    if (spec.shard_count > 1 && workload::shard_of(q.item_id, spec.shard_count) != spec.shard_index) continue;
     // Committed in batches: one transaction per query would take most of an
     // hour for a million queries.
     batch.push_back(std::move(q));

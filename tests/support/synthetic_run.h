@@ -29,6 +29,10 @@ struct SyntheticRunSpec {
   bool with_texts = true;    // short prompt/response texts
   std::string energy_source = "counter";
   std::vector<std::string> categories = {"maths", "science", "history", "coding", "chat"};
+  // One shard of the workload (ipw profile --shard I/N): the run keeps the queries whose
+  // item is in it, each exactly as the unsharded run has it (the rest are made and dropped,
+  // so every random draw is the same), and its manifest says which shard it is.
+  int shard_index = 0, shard_count = 1;
 };
 
 // Creates `dir` (must not hold a run) and writes the run into it. Returns the

@@ -21,7 +21,7 @@ namespace ipw::run {
   X(skip_bad_rows) X(sample) X(sample_seed) X(stratify) X(model_info) X(concurrency) X(rate)    \
   X(arrival) X(arrival_trace) X(max_concurrency) X(duration_s) X(arrival_seed) X(attribution) \
   X(sweep) X(stop_on_saturation) X(warmup_s) X(cooldown_s) X(slo) X(min_p) X(system_prompt)  \
-  X(chat_template_kwargs) X(reasoning_effort) X(stop) X(extra_body) X(extra_body_override)
+  X(chat_template_kwargs) X(reasoning_effort) X(stop) X(extra_body) X(extra_body_override) X(shard)
 
 nlohmann::json to_json(const ProfileConfig& c) {
   nlohmann::json j;

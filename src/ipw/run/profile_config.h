@@ -33,6 +33,7 @@ struct ProfileConfig {
   int sample = 0;                       // a deterministic subset of N items (0: all)
   std::int64_t sample_seed = 0;         // which subset (--sample-seed, else --seed, else 0)
   std::string stratify;                 // "" | category | source | kind: keep the shares
+  std::string shard;                    // "I/N": only the items whose id hashes to I (workload/shard.h)
   int max_queries = 0;  // 0: all (the first N, after --sample)
   int repeat = 1;
   int warmup = 1;       // warm-up requests before the idle baseline, excluded from results

@@ -45,7 +45,7 @@ ProfileConfig resume_config(const nlohmann::json& stored, const nlohmann::json& 
   // The items a run covers are fixed when it starts: resuming with another subset would mix two
   // workloads in one run (the dataset's own bytes are checked by hash in the profiler).
   for (const char* key :
-       {"dataset_format", "dataset_split", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify"}) {
+       {"dataset_format", "dataset_split", "fields", "skip_bad_rows", "sample", "sample_seed", "stratify", "shard"}) {
     if (overrides.contains(key) && stored.contains(key) && overrides[key] != stored[key]) {
       throw UsageError(fmt::format(
           "--resume: '{}' was {} when {} started and cannot change (it chooses the run's items)", key,

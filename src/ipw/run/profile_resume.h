@@ -17,7 +17,7 @@ namespace ipw::run {
 nlohmann::json overrides_from_flags(const std::vector<std::string>& flags, const ProfileConfig& cfg);
 
 // The stored configuration with `overrides` applied. Throws ipw::UsageError when an
-// override would change the run's items (format, fields, bad-row policy, sample), or when a
+// override would change the run's items (format, fields, bad-row policy, sample, shard), or when a
 // stored URL lost its credentials (never stored) and was not given again.
 ProfileConfig resume_config(const nlohmann::json& stored, const nlohmann::json& overrides,
                             const std::string& run_dir);

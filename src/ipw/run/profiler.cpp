@@ -30,6 +30,7 @@
 #include "ipw/workload/arrivals.h"
 #include "ipw/workload/dataset.h"
 #include "ipw/workload/prompt.h"
+#include "ipw/workload/shard.h"
 
 namespace ipw::run {
 
@@ -50,20 +51,29 @@ struct WorkItem {
   const workload::Item* item = nullptr;
 };
 
-// The items a stage still has to run: every (item, repeat) not stored for it yet.
+// The items a stage still has to run: every (item, repeat) of the run's shard not stored
+// for it yet. `seq` stays the item's position in the whole list, so the shards of a
+// workload merge into the keys an unsharded run would have had (run/merge.h).
 std::vector<WorkItem> plan(const workload::Dataset& ds, const ProfileConfig& cfg, int stage,
                            const std::set<QueryKey>& done) {
   std::vector<WorkItem> out;
   const std::size_t n = cfg.max_queries > 0
                             ? std::min(ds.items.size(), static_cast<std::size_t>(cfg.max_queries))
                             : ds.items.size();
+  const workload::Shard shard = workload::parse_shard(cfg.shard);
   for (int r = 0; r < std::max(1, cfg.repeat); ++r) {
     for (std::size_t i = 0; i < n; ++i) {
       const int seq = static_cast<int>(i);
+      if (!shard.whole() && workload::shard_of(ds.items[i].id, shard.count) != shard.index) continue;
       if (!done.count({stage, seq, r})) out.push_back({seq, r, &ds.items[i]});
     }
   }
   return out;
+}
+
+nlohmann::json shard_json(const workload::Shard& s) {
+  if (s.whole()) return nullptr;
+  return {{"index", s.index}, {"count", s.count}};
 }
 
 nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset& ds,
@@ -81,7 +91,8 @@ nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset
        {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name}, {"split", ds.split},
         {"files", ds.files}, {"sha256", ds.content_hash}, {"items", ds.items.size()},
         {"skipped_rows", ds.warnings}, {"notes", ds.notes},
-        {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}}}},
+        {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}},
+        {"shard", shard_json(workload::parse_shard(c.shard))}}},
       {"decoding",
        {{"max_tokens", c.max_tokens > 0 ? nlohmann::json(c.max_tokens) : nlohmann::json()},
         {"temperature", c.temperature}, {"top_p", c.top_p}, {"top_k", c.top_k},
@@ -299,6 +310,7 @@ ProfileOutcome profile(const ProfileRequest& req, ProgressSink& progress,
   // Everything that can be wrong with the inputs is checked before a run
   // directory exists, so bad input leaves nothing half-made behind.
   const workload::Dataset ds = load_workload(cfg);
+  (void)workload::parse_shard(cfg.shard);  // a bad --shard: nothing written
   if (ds.items.empty()) throw std::runtime_error(fmt::format("dataset {} has no items", cfg.dataset));
 
   check_server_inputs(cfg);

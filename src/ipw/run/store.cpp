@@ -21,11 +21,43 @@ std::string db_path(const std::string& dir) {
 
 }  // namespace
 
+struct RunStore::InsertStatements {
+  SQLite::Statement query, energy, sample;
+};
+
 RunStore::RunStore(std::string dir, std::unique_ptr<SQLite::Database> db)
     : dir_(std::move(dir)), db_(std::move(db)) {}
 RunStore::RunStore(RunStore&&) noexcept = default;
-RunStore& RunStore::operator=(RunStore&&) noexcept = default;
+RunStore& RunStore::operator=(RunStore&& other) noexcept {
+  if (this != &other) {
+    inserts_.reset();  // this store's statements go before its database does
+    db_ = std::move(other.db_);
+    inserts_ = std::move(other.inserts_);
+    dir_ = std::move(other.dir_);
+  }
+  return *this;
+}
 RunStore::~RunStore() = default;
+
+RunStore::InsertStatements& RunStore::inserts() {
+  if (!inserts_) {
+    // The query statement's text follows from the table's columns (query_columns.h).
+    std::string names, marks;
+    for (const QueryColumn& c : query_columns()) {
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
+      marks += marks.empty() ? "?" : ",?";
+    }
+    inserts_.reset(new InsertStatements{
+        SQLite::Statement(*db_, fmt::format("INSERT INTO queries ({}) VALUES ({})", names, marks)),
+        SQLite::Statement(*db_,
+                          "INSERT INTO query_energy (stage, seq, repeat, domain_idx, energy_j, "
+                          "prefill_energy_j, decode_energy_j, source, flags, samples) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+        SQLite::Statement(*db_,
+                          "INSERT INTO samples (session, t_ns, domain_idx, energy_j, power_w, "
+                          "temperature_c, memory_mb) VALUES (?, ?, ?, ?, ?, ?, ?)")});
+  }
+  return *inserts_;
+}
 
 RunStore RunStore::create(const std::string& dir) {
   const std::string path = db_path(dir);
@@ -182,21 +214,21 @@ std::vector<SessionInfo> RunStore::sessions() const {
   return out;
 }
 
+void RunStore::insert_sample(int session, const telemetry::Sample& s) {
+  SQLite::Statement& st = inserts().sample;
+  st.reset();  // first, not last: a statement whose step threw is left unreset
+  st.bind(1, session);
+  st.bind(2, static_cast<int64_t>(s.t_ns));
+  st.bind(3, s.domain_index);
+  bind_opt(st, 4, s.energy_j);
+  bind_opt(st, 5, s.power_w);
+  bind_opt(st, 6, s.temperature_c);
+  bind_opt(st, 7, s.memory_mb);
+  st.exec();
+}
+
 void RunStore::insert_samples(int session, const std::vector<telemetry::Sample>& samples) {
-  SQLite::Statement st(*db_,
-                       "INSERT INTO samples (session, t_ns, domain_idx, energy_j, power_w, "
-                       "temperature_c, memory_mb) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  for (const auto& s : samples) {
-    st.bind(1, session);
-    st.bind(2, static_cast<int64_t>(s.t_ns));
-    st.bind(3, s.domain_index);
-    bind_opt(st, 4, s.energy_j);
-    bind_opt(st, 5, s.power_w);
-    bind_opt(st, 6, s.temperature_c);
-    bind_opt(st, 7, s.memory_mb);
-    st.exec();
-    st.reset();
-  }
+  for (const auto& s : samples) insert_sample(session, s);
 }
 
 void RunStore::append_samples(int session, const std::vector<telemetry::Sample>& samples) {
@@ -221,29 +253,27 @@ void RunStore::commit_queries(const std::vector<QueryRecord>& queries, int sessi
   tx.commit();
 }
 
+void RunStore::import_rows(const std::vector<QueryRecord>& queries,
+                           const std::vector<std::pair<int, telemetry::Sample>>& samples) {
+  SQLite::Transaction tx(*db_);
+  for (const auto& q : queries) insert_query(q, q.session);
+  for (const auto& [session, s] : samples) insert_sample(session, s);
+  tx.commit();
+}
+
 void RunStore::insert_query(const QueryRecord& record, int session) {
   QueryRecord q = record;
   make_storable(q);
   q.session = session;
   const auto& columns = query_columns();
-  // The statement's text follows from the table: built once, not for every stored query.
-  static const std::string insert_sql = [&columns] {
-    std::string names, marks;
-    for (const QueryColumn& c : columns) {
-      names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
-      marks += marks.empty() ? "?" : ",?";
-    }
-    return fmt::format("INSERT INTO queries ({}) VALUES ({})", names, marks);
-  }();
-  SQLite::Statement st(*db_, insert_sql);
+  SQLite::Statement& st = inserts().query;
+  st.reset();
   for (std::size_t i = 0; i < columns.size(); ++i) columns[i].bind(st, static_cast<int>(i) + 1, q);
   st.exec();
 
-  SQLite::Statement de(*db_,
-                       "INSERT INTO query_energy (stage, seq, repeat, domain_idx, energy_j, "
-                       "prefill_energy_j, decode_energy_j, source, flags, samples) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?)");
+  SQLite::Statement& de = inserts().energy;
   for (const auto& d : q.domains) {
+    de.reset();
     de.bind(1, q.stage);
     de.bind(2, q.seq);
     de.bind(3, q.repeat);
@@ -255,7 +285,6 @@ void RunStore::insert_query(const QueryRecord& record, int session) {
     de.bind(9, static_cast<int64_t>(d.flags));
     de.bind(10, d.samples);
     de.exec();
-    de.reset();
   }
 }
 

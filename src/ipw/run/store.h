@@ -95,6 +95,10 @@ class RunStore final : public judge::JudgmentCache {
   // synthetic stores of the benchmarks; the profiler commits one at a time).
   void commit_queries(const std::vector<QueryRecord>& queries, int session,
                       const std::vector<telemetry::Sample>& new_samples);
+  // Queries under their own `session` and samples under theirs, in one transaction:
+  // what `ipw merge` copies from other runs (run/merge.h).
+  void import_rows(const std::vector<QueryRecord>& queries,
+                   const std::vector<std::pair<int, telemetry::Sample>>& samples);
 
   // The queries already stored: resume skips these.
   std::set<QueryKey> completed_keys() const;
@@ -130,9 +134,16 @@ class RunStore final : public judge::JudgmentCache {
   const char* key_order() const;     // ORDER BY for queries: "stage, seq, repeat" (or "seq, repeat" before 4)
   const char* energy_stage_column() const;  // query_energy's stage: "stage", or "0" before schema 5
   void insert_samples(int session, const std::vector<telemetry::Sample>& samples);
+  void insert_sample(int session, const telemetry::Sample& s);
   void insert_query(const QueryRecord& q, int session);
   std::string dir_;
   std::unique_ptr<SQLite::Database> db_;
+  // The insert statements, prepared once per store: preparing them per row was most
+  // of the time of writing a million queries (bulk imports, merge). Declared after
+  // db_ so that they are finalized before it closes.
+  struct InsertStatements;
+  std::unique_ptr<InsertStatements> inserts_;
+  InsertStatements& inserts();
 };
 
 }  // namespace ipw::run
