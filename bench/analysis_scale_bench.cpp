@@ -8,10 +8,6 @@
 //
 // usage: analysis_scale_bench IPW_BIN_DIR SOURCE_DIR WORK_DIR [QUERIES]
 // An existing WORK_DIR/run is reused (generation takes minutes at 1M).
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,42 +18,10 @@
 
 #include <fmt/format.h>
 
+#include "child_process.h"
 #include "synthetic_run.h"
 
-namespace {
-
-struct Measured {
-  double wall_s = 0;
-  double cpu_s = 0;  // user + system: meaningful even on a shared, loaded machine
-  double peak_mib = 0;
-  int status = -1;
-};
-
-// Runs argv with stdout redirected to `out` (or inherited when empty).
-Measured run(const std::vector<std::string>& argv, const std::string& out) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const auto t0 = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (!out.empty() && !std::freopen(out.c_str(), "w", stdout)) _exit(126);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  Measured m;
-  m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
-  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
-  m.cpu_s = secs(ru.ru_utime) + secs(ru.ru_stime);
-  m.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return m;
-}
-
-}  // namespace
+using ipw::bench::Measured;
 
 int main(int argc, char** argv) {
   if (argc < 4) {
@@ -86,25 +50,11 @@ int main(int argc, char** argv) {
   // largest peak RSS.
   constexpr int kRuns = 3;
   const auto median_of = [&](const std::vector<std::string>& cmd, const std::string& out) {
-    std::vector<Measured> ms;
-    for (int i = 0; i < kRuns; ++i) ms.push_back(run(cmd, out));
-    Measured m;
-    std::vector<double> wall, cpu;
-    for (const Measured& x : ms) {
-      wall.push_back(x.wall_s);
-      cpu.push_back(x.cpu_s);
-      m.peak_mib = std::max(m.peak_mib, x.peak_mib);
-      m.status = std::max(m.status, x.status);
-    }
-    std::sort(wall.begin(), wall.end());
-    std::sort(cpu.begin(), cpu.end());
-    m.wall_s = wall[kRuns / 2];
-    m.cpu_s = cpu[kRuns / 2];
-    return m;
+    return ipw::bench::median_of_runs(kRuns, [&] { return ipw::bench::run_child(cmd, out); });
   };
   const Measured analyze = median_of({ipw, "analyze", run_dir, "--json"}, work + "/analyze.json");
   const Measured report = median_of({ipw, "report", run_dir, "-o", work + "/report.html"}, "/dev/null");
-  const Measured exp = run({ipw, "export", run_dir, "--format", "csv", "-o", work + "/queries.csv"}, "");
+  const Measured exp = ipw::bench::run_child({ipw, "export", run_dir, "--format", "csv", "-o", work + "/queries.csv"}, "");
   // Same replicate count as ipw used at this size (BootstrapOptions' work cap).
   const std::size_t reps = std::min<std::size_t>(1000, std::max<std::size_t>(200, 200'000'000 / n));
   const Measured pandas = median_of({"/usr/bin/python3", src + "/bench/pandas_aggregate.py",

@@ -103,6 +103,15 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
   std::int64_t t = static_cast<std::int64_t>(idle_s * 1e9);
   trace.advance(t, spec.idle_power_w);
   std::size_t samples = 0;
+  // A shard keeps every N-th sample of the trace (its own 1/N of the telemetry), so that
+  // N merged shards hold as many samples as the unsharded run, as real shards would.
+  std::size_t sample_no = 0;
+  const auto keep_shards_samples = [&](std::vector<telemetry::Sample>& pending) {
+    if (spec.shard_count <= 1) return;
+    std::erase_if(pending, [&](const telemetry::Sample&) {
+      return static_cast<int>(sample_no++ % static_cast<std::size_t>(spec.shard_count)) != spec.shard_index;
+    });
+  };
   constexpr std::size_t kBatch = 5000;
   std::vector<run::QueryRecord> batch;
   run::QueryRecord q;
@@ -175,6 +184,7 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
     // hour for a million queries.
     batch.push_back(std::move(q));
     if (batch.size() == kBatch) {
+      keep_shards_samples(trace.pending);
       samples += trace.pending.size();
       store.commit_queries(batch, session.id, trace.pending);
       trace.pending.clear();
@@ -182,6 +192,7 @@ std::size_t write_synthetic_run(const std::string& dir, const SyntheticRunSpec& 
     }
   }
   trace.advance(t + 1'000'000'000, spec.idle_power_w);
+  keep_shards_samples(trace.pending);
   samples += trace.pending.size();
   store.commit_queries(batch, session.id, trace.pending);
   session.status = "completed";

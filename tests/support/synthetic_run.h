@@ -31,7 +31,8 @@ struct SyntheticRunSpec {
   std::vector<std::string> categories = {"maths", "science", "history", "coding", "chat"};
   // One shard of the workload (ipw profile --shard I/N): the run keeps the queries whose
   // item is in it, each exactly as the unsharded run has it (the rest are made and dropped,
-  // so every random draw is the same), and its manifest says which shard it is.
+  // so every random draw is the same), its own 1/N of the telemetry samples, and a
+  // manifest that says which shard it is.
   int shard_index = 0, shard_count = 1;
 };
 

@@ -205,40 +205,17 @@ nlohmann::json merged_manifest(const std::vector<Source>& src, const std::vector
   return m;
 }
 
-constexpr std::size_t kBatch = 20000;  // rows per transaction: large enough to amortise the commit
-
+// Each run copied in one transaction inside SQLite (RunStore::import_run); the bar
+// moves a run at a time.
 void copy_rows(std::vector<Source>& src, RunStore& out, MergeOutcome& outcome, ProgressSink& progress,
                std::size_t total, const std::atomic<bool>& stop) {
-  std::vector<QueryRecord> queries;
-  std::vector<std::pair<int, telemetry::Sample>> samples;
-  const auto flush = [&] {
-    if (stop.load()) throw Interrupted{};
-    out.import_rows(queries, samples);
-    queries.clear();
-    samples.clear();
-  };
-  RunStore::QueryReadOptions all;
-  all.texts = all.token_times = all.domains = true;
   for (Source& s : src) {
-    s.store.for_each_query(
-        [&](const QueryRecord& q) {
-          QueryRecord& c = queries.emplace_back(q);
-          c.session = s.session_ids.at(q.session);
-          for (DomainEnergy& d : c.domains) d.domain_index = s.domain_ids.at(d.domain_index);
-          // The bar counts queries; the copied record is not one of this command's outcomes.
-          if (++outcome.queries % 1000 == 0) progress.update(outcome.queries, total, std::nullopt, QueryRecord{});
-          if (queries.size() >= kBatch) flush();
-        },
-        all);
-    s.store.for_each_sample([&](int session, const telemetry::Sample& sample) {
-      auto& [to, copy] = samples.emplace_back(s.session_ids.at(session), sample);
-      copy.domain_index = s.domain_ids.at(sample.domain_index);
-      ++outcome.samples;
-      if (samples.size() >= kBatch) flush();
-    });
-    for (const judge::JudgmentRecord& j : s.store.judgments()) out.add_judgment(j);
+    const auto copied = out.import_run(s.dir, s.session_ids, s.domain_ids, stop);
+    if (!copied) throw Interrupted{};
+    outcome.queries += copied->queries;
+    outcome.samples += copied->samples;
+    progress.update(outcome.queries, total, std::nullopt, QueryRecord{});
   }
-  flush();
 }
 
 }  // namespace

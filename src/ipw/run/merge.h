@@ -8,8 +8,9 @@
 // load and scoring settings; what may differ is where and how each shard ran — its
 // server URL, telemetry source, timeouts, output folder) and no query twice. Each
 // shard's sessions, telemetry samples and host stay, renumbered, with a record of
-// where they came from (manifest `merged`). It streams: a batch of rows in memory at
-// a time, however large the runs.
+// where they came from (manifest `merged`). The rows are copied by SQLite itself, a run
+// per transaction (RunStore::import_run): memory stays SQLite's page cache, however large
+// the runs.
 #include <atomic>
 #include <functional>
 #include <string>

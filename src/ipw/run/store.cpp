@@ -253,14 +253,6 @@ void RunStore::commit_queries(const std::vector<QueryRecord>& queries, int sessi
   tx.commit();
 }
 
-void RunStore::import_rows(const std::vector<QueryRecord>& queries,
-                           const std::vector<std::pair<int, telemetry::Sample>>& samples) {
-  SQLite::Transaction tx(*db_);
-  for (const auto& q : queries) insert_query(q, q.session);
-  for (const auto& [session, s] : samples) insert_sample(session, s);
-  tx.commit();
-}
-
 void RunStore::insert_query(const QueryRecord& record, int session) {
   QueryRecord q = record;
   make_storable(q);

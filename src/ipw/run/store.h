@@ -4,7 +4,9 @@
 // Each query is committed together with the samples taken up to its end, so a
 // crash or kill -9 loses at most the query in flight, and --resume can continue.
 #include <cstdint>
+#include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -95,10 +97,18 @@ class RunStore final : public judge::JudgmentCache {
   // synthetic stores of the benchmarks; the profiler commits one at a time).
   void commit_queries(const std::vector<QueryRecord>& queries, int session,
                       const std::vector<telemetry::Sample>& new_samples);
-  // Queries under their own `session` and samples under theirs, in one transaction:
-  // what `ipw merge` copies from other runs (run/merge.h).
-  void import_rows(const std::vector<QueryRecord>& queries,
-                   const std::vector<std::pair<int, telemetry::Sample>>& samples);
+  // Copies the run in `dir` into this store (store_import.cpp): every query with its
+  // per-domain energies, every telemetry sample and judgment, in one transaction and
+  // inside SQLite (no row is parsed or re-encoded, so a million queries take seconds),
+  // with the other run's session ids and domain indices mapped through `sessions` and
+  // `domains` (every one the run uses must be there). What `ipw merge` does per shard
+  // (run/merge.h). Returns the rows copied, or nothing when `stop` was set (Ctrl-C),
+  // in which case nothing was copied.
+  struct ImportCounts {
+    std::size_t queries = 0, samples = 0, judgments = 0;
+  };
+  std::optional<ImportCounts> import_run(const std::string& dir, const std::map<int, int>& sessions,
+                                         const std::map<int, int>& domains, const std::atomic<bool>& stop);
 
   // The queries already stored: resume skips these.
   std::set<QueryKey> completed_keys() const;
