@@ -27,6 +27,7 @@ LAYERS = {
     "metrics": ["run"],
     "report": ["metrics"],
     "monitor": ["telemetry"],
+    "cluster": ["report"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"ipw/([a-z_]+)/([^"]+)"', re.M)
 

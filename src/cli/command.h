@@ -32,6 +32,7 @@ Handler setup_trend(CLI::App& app);
 Handler setup_monitor(CLI::App& app);
 Handler setup_score(CLI::App& app);
 Handler setup_merge(CLI::App& app);
+Handler setup_sweep(CLI::App& app);
 Handler setup_doctor(CLI::App& app);
 Handler setup_energy(CLI::App& app);
 

@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
       {"analyze", "Summarise a run: accuracy, IPW, IPJ, energy and latency", setup_analyze},
       {"score", "Score a stored run with an LLM judge (chat and open answers), without profiling again", setup_score},
       {"merge", "Make one run of the shards of a workload (ipw profile --shard I/N), for analysis as one", setup_merge},
+      {"sweep", "Run a plan of profiles (a matrix of models, settings, shards) here or as a Slurm job array", setup_sweep},
       {"export", "Export a run's per-query records as JSONL or CSV, or its telemetry as CSV", setup_export},
       {"report", "Write a self-contained HTML report of one or more runs", setup_report},
       {"compare", "Compare runs: leaderboard, accuracy-vs-energy Pareto frontier, coverage", setup_compare},

@@ -31,11 +31,16 @@ common=(--engine llama.cpp --model "$model" --engine-arg -t --engine-arg 1 --dat
         --idle-seconds 0 --telemetry estimated --max-tokens 24 --seed 1)
 only_dir() { local d; d=$(ls -d "$1"/*/); [ "$(echo "$d" | wc -l)" = 1 ] || fail "expected one run in $1"; echo "${d%/}"; }
 
-# 1. A clean profile of 25 queries.
-"$IPW" profile "${common[@]}" --max-queries 25 --out "$WORK/runs" >"$WORK/p1.out" 2>&1 \
-  || { cat "$WORK/p1.out"; fail "ipw profile --engine llama.cpp failed"; }
-run=$(only_dir "$WORK/runs")
-python3 - "$run/run.db" 25 <<'PY' || fail "run 1 checks failed"
+# 1. A clean profile of 25 queries. Its contract (tokens, ordering, TTFT >= the server's
+# prompt_ms on every query, energies, manifest) must hold on every try; the clock-agreement
+# medians measure the scheduler too (an ASan stress run read 25.8 ms for a 25 ms bound), so
+# a run that only misses those is made again, up to 3 times (docs/testing.md).
+for try in 1 2 3; do
+  "$IPW" profile "${common[@]}" --max-queries 25 --out "$WORK/runs-$try" >"$WORK/p1.out" 2>&1 \
+    || { cat "$WORK/p1.out"; fail "ipw profile --engine llama.cpp failed"; }
+  run=$(only_dir "$WORK/runs-$try")
+  set +e
+  python3 - "$run/run.db" 25 <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); want = int(sys.argv[2])
 rows = db.execute("SELECT seq, error_kind, input_tokens, output_tokens, t_start_ns, t_first_token_ns, t_end_ns,"
@@ -75,10 +80,13 @@ for seq, err, n_in, n_out, t0, t1, t2, e, ep, ed, timings, cpu in rows:
     if n_out > 1 and t["predicted_ms"] > 0 and t2 > t1:
         rate_ratio.append(((n_out - 1) / ((t2 - t1) / 1e9)) / ((t["predicted_n"] - 1) / (t["predicted_ms"] / 1e3)))
 gap = statistics.median(ttft_gap_ms)
-assert gap <= 25.0, f"median TTFT - prompt_ms = {gap:.2f} ms > 25 ms"
 assert len(rate_ratio) >= want // 2, f"only {len(rate_ratio)} queries with more than one token"
 ratio = statistics.median(rate_ratio)
-assert 0.75 <= ratio <= 1.25, f"median ipw/server decode-rate ratio {ratio:.3f} outside [0.75, 1.25]"
+timing = []
+if gap > 25.0:
+    timing.append(f"median TTFT - prompt_ms = {gap:.2f} ms > 25 ms")
+if not 0.75 <= ratio <= 1.25:
+    timing.append(f"median ipw/server decode-rate ratio {ratio:.3f} outside [0.75, 1.25]")
 print(f"clock agreement: median TTFT - prompt_ms {gap:.2f} ms, median decode-rate ratio {ratio:.3f}")
 m = json.loads(db.execute("SELECT json FROM manifest").fetchone()[0])
 assert m["server"]["engine"] == "llama.cpp", m["server"]
@@ -90,7 +98,16 @@ assert m["model"]["server_models"]["data"][0]["meta"]["n_params"] == g["paramete
 mi = m["model_info"]
 assert mi["parameters"] == g["parameter_count"] and mi["parameters_source"] == "gguf", mi
 assert mi["architecture"] == "llama" and mi["quantization"] == "F32" and mi["context_length"] == g["context_length"], mi
+if timing:
+    print("timing only (the contract held): " + "; ".join(timing), file=sys.stderr)
+    sys.exit(3)
 PY
+  rc=$?
+  set -e
+  [ "$rc" = 0 ] && break
+  [ "$rc" = 3 ] && [ "$try" -lt 3 ] && continue
+  fail "run 1 checks failed (try $try, exit $rc)"
+done
 ls "$run"/engine-*.log >/dev/null 2>&1 || fail "the server log is not in the run directory"
 # The export carries the server's timings beside ipw's own (null only where the server gave none).
 "$IPW" export "$run" --format jsonl -o "$WORK/q1.jsonl" || fail "ipw export failed"
