@@ -254,16 +254,16 @@ Handler setup_sweep(CLI::App& app) {
   };
   auto f = std::make_shared<Flags>();
   app.footer(
-      "Forms:\n"
-      "  ipw sweep PLAN.yaml [--dry-run]   run (or submit) every cell x shard of the plan, then merge each cell\n"
-      "  ipw sweep status DIR              each task and merge: pending, queued, running, done or failed\n"
-      "                                    (exit 0 only when all are done)\n"
-      "  ipw sweep resume DIR              run (or resubmit) only the missing and failed tasks, then the merges\n"
-      "  ipw sweep task DIR INDEX          one task (what each Slurm array task runs)\n"
-      "  ipw sweep merge DIR               merge the cells whose tasks are done (the Slurm merge job)\n"
+      "Forms (after ipw sweep):\n"
+      "  PLAN.yaml [--dry-run]   run (or submit) every cell x shard of the plan, then merge each cell\n"
+      "  status DIR              each task and merge: pending, queued, running, done or failed\n"
+      "                          (exit 0 only when all are done)\n"
+      "  resume DIR              run (or resubmit) only the missing and failed tasks, then the merges\n"
+      "  task DIR INDEX          one task (what each Slurm array task runs)\n"
+      "  merge DIR               merge the cells whose tasks are done (the Slurm merge job)\n"
       "Examples:\n"
       "  ipw sweep plan.yaml --dry-run\n"
-      "  ipw sweep status sweeps/qwen\n"
+      "  ipw sweep status sweeps/demo\n"
       "The plan's keys and a complete Slurm example: docs/cluster.md.");
   app.add_option("args", f->args, "PLAN.yaml, or status|resume|task|merge DIR [INDEX]")->required();
   app.add_flag("--dry-run", f->dry_run, "Print the cells, each cell's profile flags and (Slurm) the batch script; run nothing");

@@ -40,6 +40,10 @@ mkdir -p MMLU-Pro/data
 "$IPW_BIN/ipw-test-write-parquet" "$IPW_SOURCE_DIR/tests/fixtures/datasets/mmlu_pro.jsonl" \
   MMLU-Pro/data/validation-00000-of-00001.parquet "*" "question_id = 70" || fail "writing the MMLU-Pro fixture"
 
+# The sweep plan the docs name (plan.yaml), and a finished sweep of it (sweeps/demo) for status.
+printf 'out: sweeps/demo\nprofile:\n  server: %s\n  max-queries: 2\n  telemetry: estimated\n  idle-seconds: 0\n  warmup: 0\nmatrix:\n  model: [a, b]\nshards: 2\n' \
+  "$MOCK_URL" >plan.yaml
+"$IPW" sweep plan.yaml >/dev/null 2>&1 || fail "the docs' sweep plan"
 "$PY" "$E2E/docs_commands.py" "$IPW_SOURCE_DIR" "$WORK" "$IPW" "$MOCK_URL" >"$WORK/docs.out" 2>"$WORK/docs.err" ||
   { cat "$WORK/docs.out" "$WORK/docs.err"; fail "a documented command line does not work"; }
 tail -1 "$WORK/docs.out"
