@@ -107,7 +107,11 @@ void make_paths_absolute(run::ProfileConfig& c) {
     c.dataset = absolute_path(c.dataset);
   }
   c.telemetry = absolute_telemetry(c.telemetry);
-  c.engine_model_path = absolute_path(c.engine_model_path);
+  // A GGUF file, or a model folder on disk; a model id (Qwen/Qwen3-4B, llama3.2:1b) stays as it is.
+  std::error_code ec;
+  if (c.engine == "llama.cpp" || std::filesystem::exists(c.engine_model_path, ec)) {
+    c.engine_model_path = absolute_path(c.engine_model_path);
+  }
   c.arrival_trace = absolute_path(c.arrival_trace);
 }
 
@@ -147,8 +151,11 @@ int run_profile(CLI::App& app, ProfileFlags& f) {
     if (app.count("--max-tokens") == 0) f.cfg.max_tokens = kDemoMaxTokens;
   }
   if (!f.cfg.engine.empty()) {
+    // llama.cpp serves a GGUF file under the file's name; vLLM, SGLang and Ollama serve a model
+    // id (or folder) under the id as given, and Ollama speaks its own API.
     f.cfg.engine_model_path = f.cfg.model;
-    f.cfg.model = std::filesystem::path(f.cfg.model).stem().string();
+    if (f.cfg.engine == "llama.cpp") f.cfg.model = std::filesystem::path(f.cfg.model).stem().string();
+    if (f.cfg.engine == "ollama" && app.count("--api") == 0) f.cfg.api = "ollama";
   }
   make_paths_absolute(f.cfg);
   run::ProfileRequest req;
@@ -226,7 +233,9 @@ Handler setup_profile(CLI::App& app) {
   app.add_option("--server", c.server, "Base URL of an OpenAI-compatible or Ollama server");
   app.add_option("--api", c.api, "Server API")->check(CLI::IsMember(inference::client_names()))->capture_default_str();
   app.add_option("--model", c.model, "Model name sent to the server (with --engine: the GGUF file)");
-  app.add_option("--engine", c.engine, "Start this engine instead of using --server")
+  app.add_option("--engine", c.engine,
+                 "Start this engine instead of using --server: llama.cpp (--model FILE.gguf), vllm or sglang (--model "
+                 "a Hugging Face id or folder), ollama (--model NAME, pulled if missing); docs/engines.md")
       ->check(CLI::IsMember(inference::engine_names()));
   app.add_option("--engine-arg", c.engine_args, "Extra argument passed to the engine (repeatable)");
   app.add_option("--model-info", c.model_info,

@@ -118,7 +118,7 @@ TEST_F(EngineLauncher, ReservedPassThroughArgsAreRefused) {
 
 TEST_F(EngineLauncher, UnknownEngineIsRefused) {
   auto o = opts(fake_server("never", "exit 99"));
-  o.engine = "vllm";
+  o.engine = "tgi";
   try {
     Engine e(o);
     FAIL() << "no throw";

@@ -298,6 +298,20 @@ void install_handlers(httplib::Server& server, ServerState& st) {
                                           {"details", {{"family", "mock"}, {"parameter_size", "0B"}}}}})}};
     res.set_content(tags.dump(), "application/json");
   });
+  // Ollama's model download, answered at once: the pull is logged (stdout), so a test of
+  // ipw's Ollama launcher can see that a missing model was pulled.
+  server.Post("/api/pull", [](const httplib::Request& req, httplib::Response& res) {
+    const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    const std::string model = body.is_object() ? body.value("model", "") : "";
+    if (model.empty()) {
+      res.status = 400;
+      res.set_content(R"({"error":"no model"})", "application/json");
+      return;
+    }
+    std::printf("mock: pulled %s\n", model.c_str());
+    std::fflush(stdout);
+    res.set_content(R"({"status":"success"})", "application/json");
+  });
   server.Get("/api/version", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"version":"ipw-mock"})", "application/json");
   });

@@ -1,4 +1,5 @@
 #include "ipw/inference/engine_launcher.h"
+#include "ipw/inference/engine_recipes.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(50);
 constexpr double kHealthRequestTimeoutS = 2.0;
 constexpr double kInfoRequestTimeoutS = 10.0;
 constexpr double kWarmupRequestTimeoutS = 300.0;
+constexpr double kPullTimeoutS = 3600.0;  // an Ollama model download
 constexpr int kPortAttempts = 3;  // an auto-picked port can be taken before the server binds it
 constexpr std::size_t kErrorTailBytes = 3000;
 
@@ -67,7 +69,6 @@ std::string getenv_or_empty(const char* name) {
 
 // The server owns these flags' meaning for ipw (where it listens, what it serves); a pass-through
 // that overrode them would make ipw talk to the wrong place.
-constexpr std::array<const char*, 6> kReservedArgs = {"--port", "--host", "-m", "--model", "--alias", "-a"};
 
 std::string quote_args(const std::vector<std::string>& argv) {
   std::string s;
@@ -114,8 +115,29 @@ struct Engine::State {
 
   std::string tail(std::size_t max_bytes) const { return read_file_tail(log_path, max_bytes); }
 
+  // Ollama serves the models it has: one it lacks is pulled once the server is up (the
+  // pull can take minutes; its progress goes to the server's log). Caller holds mu.
+  void ensure_ollama_model_locked() const {
+    const std::string& model = opts.model_path;
+    auto tags = engine_http("GET", base_url + "/api/tags", "", kInfoRequestTimeoutS);
+    if (tags && tags->status == 200) {
+      const auto j = nlohmann::json::parse(tags->body, nullptr, /*allow_exceptions=*/false);
+      for (const auto& m : j.is_object() ? j.value("models", nlohmann::json::array()) : nlohmann::json::array()) {
+        if (m.value("name", "") == model || m.value("model", "") == model) return;
+      }
+    }
+    const nlohmann::json body = {{"model", model}, {"stream", false}};
+    auto pulled = engine_http("POST", base_url + "/api/pull", body.dump(), kPullTimeoutS);
+    if (!pulled || pulled->status != 200) {
+      throw EngineError(fmt::format("ollama does not have '{}' and pulling it failed ({}); pull it with ollama pull {}",
+                                    model, pulled ? fmt::format("HTTP {}: {}", pulled->status, pulled->body.substr(0, 300))
+                                                  : pulled.error(),
+                                    model));
+    }
+  }
+
   std::string death_message_locked() const {
-    return fmt::format("llama-server (pid {}) {}; log {}:\n{}", pid,
+    return fmt::format("{} (pid {}) {}; log {}:\n{}", engine_recipe(opts.engine).display, pid,
                        wait_status ? describe_wait_status(*wait_status) : "is not running", log_path,
                        tail(kErrorTailBytes));
   }
@@ -142,7 +164,11 @@ struct Engine::State {
 };
 
 const std::vector<std::string>& engine_names() {
-  static const std::vector<std::string> names = {"llama.cpp"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const EngineRecipe& r : engine_recipes()) n.emplace_back(r.name);
+    return n;
+  }();
   return names;
 }
 
@@ -150,20 +176,15 @@ namespace {
 
 // The part of check_engine_options that needs no file: the constructor's check.
 void check_engine_and_args(const EngineOptions& o) {
-  const auto& known = engine_names();
-  if (std::find(known.begin(), known.end(), o.engine) == known.end()) {
-    throw EngineError(fmt::format("unknown engine '{}': ipw launches only {} itself; for other "
-                                  "engines start the server and pass --server URL",
-                                  o.engine, fmt::join(known, ", ")));
+  const EngineRecipe& r = engine_recipe(o.engine);
+  if (std::string(r.name) == "ollama" && !o.extra_args.empty()) {
+    throw EngineError(fmt::format("--engine-arg '{}': ollama serve takes no arguments; set OLLAMA_* variables in "
+                                  "ipw's environment instead (docs/engines.md)",
+                                  o.extra_args.front()));
   }
   for (const auto& a : o.extra_args) {
-    for (const char* reserved : kReservedArgs) {
-      if (a != reserved && a.rfind(std::string(reserved) + "=", 0) != 0) continue;
-      const std::string r = reserved;
-      const char* why = r == "--port" || r == "--host"
-                            ? "ipw starts llama-server on a free loopback port itself"
-                            : r == "-m" || r == "--model" ? "the model is ipw's --model FILE.gguf"
-                                                          : "the served name is ipw's --model (the file's stem)";
+    for (const auto& [reserved, why] : r.reserved) {
+      if (a != reserved && a.rfind(reserved + "=", 0) != 0) continue;
       throw EngineError(fmt::format("--engine-arg '{}' cannot be given: {}; remove it", a, why));
     }
   }
@@ -173,6 +194,11 @@ void check_engine_and_args(const EngineOptions& o) {
 
 void check_engine_options(const EngineOptions& o) {
   check_engine_and_args(o);
+  const EngineRecipe& r = engine_recipe(o.engine);
+  if (!r.gguf) {
+    if (o.model_path.empty()) throw EngineError(fmt::format("no model given: pass --model for {}", r.display));
+    return;
+  }
   std::error_code ec;
   if (o.model_path.empty()) throw EngineError("no model given: pass a GGUF file (--model PATH.gguf)");
   if (!fs::is_regular_file(o.model_path, ec)) {
@@ -185,7 +211,10 @@ void check_engine_options(const EngineOptions& o) {
 
 Engine::Engine(EngineOptions opts) : s_(std::make_unique<State>()) {
   check_engine_and_args(opts);
-  if (opts.alias.empty()) opts.alias = fs::path(opts.model_path).stem().string();
+  // A GGUF file serves under its name; vLLM, SGLang and Ollama under the model as given.
+  if (opts.alias.empty()) {
+    opts.alias = engine_recipe(opts.engine).gguf ? fs::path(opts.model_path).stem().string() : opts.model_path;
+  }
   s_->opts = std::move(opts);
 }
 
@@ -202,17 +231,18 @@ std::string Engine::start() {
   const EngineOptions& o = s_->opts;
 
   check_engine_options(o);  // again: the file may have changed since the constructor
-  s_->binary = o.server_binary.empty() ? find_llama_server() : o.server_binary;
+  const EngineRecipe& recipe = engine_recipe(o.engine);
+  s_->binary = o.server_binary.empty() ? find_engine_binary(recipe) : o.server_binary;
   if (!is_executable_file(s_->binary)) {
-    throw EngineError(fmt::format("llama-server binary '{}' is not an executable file", s_->binary));
+    throw EngineError(fmt::format("{} binary '{}' is not an executable file", recipe.display, s_->binary));
   }
   if (o.port != 0 && loopback_port_in_use(o.port)) {
     throw EngineError(fmt::format("port {} on 127.0.0.1 is already in use; choose another or let ipw pick one", o.port));
   }
   if (o.log_path.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "ipw-llama-server-XXXXXX.log").string();
+    std::string tmpl = (fs::temp_directory_path() / "ipw-engine-XXXXXX.log").string();
     const int fd = ::mkstemps(tmpl.data(), 4);
-    if (fd < 0) throw EngineError("cannot create a temporary log file for llama-server");
+    if (fd < 0) throw EngineError("cannot create a temporary log file for the engine");
     ::close(fd);
     s_->log_path = tmpl;
   } else {
@@ -226,35 +256,30 @@ std::string Engine::start() {
       if (!picked) throw EngineError(picked.error());
       port = *picked;
     }
-    std::vector<std::string> argv = {s_->binary, "--model", o.model_path, "--host", "127.0.0.1",
-                                     "--port", std::to_string(port), "--alias", o.alias};
-    argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
-    // llama-server serves one request at a time per slot: under load it needs a slot per
-    // request in flight, or the extra requests would queue inside the server.
-    const bool slots_given = std::any_of(o.extra_args.begin(), o.extra_args.end(), [](const std::string& a) {
-      return a == "-np" || a == "--parallel" || a.rfind("--parallel=", 0) == 0;
-    });
-    if (o.parallel > 1 && !slots_given) {
-      argv.insert(argv.end(), {"--parallel", std::to_string(o.parallel)});
-    }
+    EngineCommand cmd = engine_command(recipe, o, s_->binary, port);
     const bool threads_given = std::any_of(o.extra_args.begin(), o.extra_args.end(), [](const std::string& a) {
       return a == "-t" || a == "--threads" || a.rfind("--threads=", 0) == 0;
     });
     double load[1] = {0};
-    if (!threads_given && ::getloadavg(load, 1) == 1) {
+    if (recipe.gguf && !threads_given && ::getloadavg(load, 1) == 1) {
       if (const auto t = threads_for_free_cores(std::thread::hardware_concurrency(), load[0])) {
-        argv.insert(argv.end(), {"--threads", std::to_string(*t)});
+        cmd.argv.insert(cmd.argv.end(), {"--threads", std::to_string(*t)});
         spdlog::warn("the machine is busy (load average {:.1f} on {} CPUs): llama-server gets {} thread(s), the "
                      "cores left free (set them with --engine-arg --threads --engine-arg N)",
                      load[0], std::thread::hardware_concurrency(), *t);
       }
     }
+    const std::vector<std::string>& argv = cmd.argv;
     {
       std::ofstream log(s_->log_path, std::ios::app);
       log << "ipw: starting " << quote_args(argv) << "\n";
     }
-    auto spawned = spawn_process(argv, s_->log_path);
-    if (!spawned) throw EngineError(fmt::format("cannot start llama-server: {}", spawned.error()));
+    {
+      std::ofstream log(s_->log_path, std::ios::app);
+      for (const std::string& e : cmd.env) log << "ipw: environment " << e << "\n";
+    }
+    auto spawned = spawn_process(argv, s_->log_path, cmd.env);
+    if (!spawned) throw EngineError(fmt::format("cannot start {}: {}", recipe.display, spawned.error()));
     s_->pid = *spawned;
     s_->wait_status.reset();
     register_group(s_->pid);
@@ -265,18 +290,21 @@ std::string Engine::start() {
       if (!s_->running_locked()) {
         const std::string tail = s_->tail(kErrorTailBytes);
         const bool retry = o.port == 0 && attempt < kPortAttempts && log_says_bind_failed(tail);
-        std::string msg = fmt::format("llama-server failed to start: {}", s_->death_message_locked());
+        std::string msg = fmt::format("{} failed to start: {}", recipe.display, s_->death_message_locked());
         s_->stop_locked();
         if (retry) break;  // someone took the picked port: try another
         if (log_says_bind_failed(tail)) msg = fmt::format("port {} on 127.0.0.1 is already in use. {}", port, msg);
         throw EngineError(msg);
       }
-      auto health = engine_http("GET", s_->base_url + "/health", "", kHealthRequestTimeoutS);
-      if (health && health->status == 200 && s_->running_locked()) return s_->base_url;
+      auto health = engine_http("GET", s_->base_url + recipe.health_path, "", kHealthRequestTimeoutS);
+      if (health && health->status == 200 && s_->running_locked()) {
+        if (std::string(recipe.name) == "ollama") s_->ensure_ollama_model_locked();
+        return s_->base_url;
+      }
       if (SteadyTime::now() > deadline) {
         s_->stop_locked();
-        throw EngineError(fmt::format("llama-server did not become healthy within {} s (last /health: {}); log {}:\n{}",
-                                      o.startup_timeout_s,
+        throw EngineError(fmt::format("{} did not become healthy within {} s (last {}: {}); log {}:\n{}",
+                                      recipe.display, o.startup_timeout_s, recipe.health_path,
                                       health ? fmt::format("HTTP {}", health->status) : health.error(),
                                       s_->log_path, s_->tail(kErrorTailBytes)));
       }
@@ -338,13 +366,33 @@ std::string Engine::log_tail(std::size_t max_bytes) const {
 
 void Engine::check_alive() const {
   std::lock_guard lock(s_->mu);
-  if (s_->pid <= 0) throw EngineError("llama-server is not running (never started or already stopped)");
+  if (s_->pid <= 0) {
+    throw EngineError(fmt::format("{} is not running (never started or already stopped)",
+                                  engine_recipe(s_->opts.engine).display));
+  }
   if (!s_->running_locked()) throw EngineError(s_->death_message_locked());
 }
 
 nlohmann::json Engine::model_facts() const {
   const std::string& path = s_->opts.model_path;
   nlohmann::json facts = {{"engine", s_->opts.engine}, {"model_path", path}, {"model_id", s_->opts.alias}};
+  const EngineRecipe& recipe = engine_recipe(s_->opts.engine);
+  if (!recipe.gguf) {
+    // A model id or name: what the server says of it is all there is to record.
+    std::lock_guard lock(s_->mu);
+    facts["server_binary"] = s_->binary;
+    const char* endpoint = std::string(recipe.api) == "ollama" ? "/api/tags" : "/v1/models";
+    if (!s_->base_url.empty()) {
+      auto reply = engine_http("GET", s_->base_url + endpoint, "", kInfoRequestTimeoutS);
+      const auto parsed = reply && reply->status == 200
+                              ? nlohmann::json::parse(reply->body, nullptr, /*allow_exceptions=*/false)
+                              : nlohmann::json();
+      facts["server_models"] = parsed.is_discarded() || parsed.is_null()
+                                   ? nlohmann::json{{"error", reply ? fmt::format("HTTP {}", reply->status) : reply.error()}}
+                                   : parsed;
+    }
+    return facts;
+  }
   auto gguf = read_gguf_file(path);
   if (!gguf) throw EngineError(fmt::format("cannot read the model's GGUF header: {}", gguf.error()));
   facts["gguf"] = gguf->to_json();
@@ -379,9 +427,9 @@ nlohmann::json Engine::model_facts() const {
 
 double Engine::process_cpu_time_s() const {
   std::lock_guard lock(s_->mu);
-  if (s_->pid <= 0) throw EngineError("process_cpu_time_s(): llama-server is not running");
+  if (s_->pid <= 0) throw EngineError("process_cpu_time_s(): the engine is not running");
   auto cpu = ipw::inference::process_cpu_time_s(s_->pid);
-  if (!cpu) throw EngineError(fmt::format("cannot read llama-server's CPU time: {}", cpu.error()));
+  if (!cpu) throw EngineError(fmt::format("cannot read the engine's CPU time: {}", cpu.error()));
   return *cpu;
 }
 

@@ -9,6 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char** environ;
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -56,7 +59,8 @@ bool loopback_port_in_use(int port) {
   return in_use;
 }
 
-Expected<pid_t, std::string> spawn_process(const std::vector<std::string>& argv, const std::string& log_path) {
+Expected<pid_t, std::string> spawn_process(const std::vector<std::string>& argv, const std::string& log_path,
+                                           const std::vector<std::string>& env) {
   if (argv.empty()) return unexpected(std::string("spawn_process: empty argv"));
   if (::access(argv[0].c_str(), X_OK) != 0) {
     return unexpected(fmt::format("'{}' is not an executable file: {}", argv[0], std::strerror(errno)));
@@ -67,6 +71,17 @@ Expected<pid_t, std::string> spawn_process(const std::vector<std::string>& argv,
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  // The child's environment: ipw's, with `env` replacing variables of the same name.
+  std::vector<std::string> env_strings = env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var(*e);
+    const auto name = var.substr(0, var.find('=') + 1);
+    const bool replaced = std::any_of(env.begin(), env.end(), [&](const std::string& x) { return x.rfind(name, 0) == 0; });
+    if (!replaced) env_strings.emplace_back(var);
+  }
+  std::vector<char*> cenv;
+  for (auto& e : env_strings) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
   const pid_t parent = ::getpid();
 
   const pid_t pid = ::fork();
@@ -83,7 +98,7 @@ Expected<pid_t, std::string> spawn_process(const std::vector<std::string>& argv,
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
-    ::execv(cargv[0], cargv.data());
+    ::execve(cargv[0], cargv.data(), cenv.data());
     const char msg[] = "ipw: exec of the engine binary failed\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
     ::_exit(127);

@@ -20,8 +20,10 @@ bool loopback_port_in_use(int port);
 // fork + exec of argv[0] (a path) with stdin from /dev/null and stdout+stderr appended to
 // log_path. The child leads its own process group (so the whole group can be signalled and a
 // terminal's Ctrl-C reaches ipw, which then stops it in order) and gets SIGTERM if the thread that
-// spawned it dies (PR_SET_PDEATHSIG), so a crashed ipw leaves no server behind.
-Expected<pid_t, std::string> spawn_process(const std::vector<std::string>& argv, const std::string& log_path);
+// spawned it dies (PR_SET_PDEATHSIG), so a crashed ipw leaves no server behind. `env`
+// (KEY=VALUE) is added to ipw's own environment for the child (Ollama's bind address).
+Expected<pid_t, std::string> spawn_process(const std::vector<std::string>& argv, const std::string& log_path,
+                                           const std::vector<std::string>& env = {});
 
 // "exited with status 1" / "was killed by signal 9 (Killed)" for a waitpid status.
 std::string describe_wait_status(int status);
