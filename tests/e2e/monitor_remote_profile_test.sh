@@ -63,4 +63,33 @@ for r in rows:
 assert off >= len(rows) // 2, f"the trace does not discriminate a 5 s offset ({off}/{len(rows)})"
 print(f"remote: {len(rows)} queries match; an uncorrected 5 s offset would break {off} of them")
 PYEOF
-echo "ok: remote telemetry with a 5 s clock offset matches the local replay within 1%"
+
+# Two monitors in one run (docs/cluster.md): each host's domains are named after its address, so
+# the two replays' domains do not clash, and every query's energy is both hosts' together: the
+# first monitor's share within its trace's range (60-180 W; its replay started with that monitor,
+# so where in the trace is its own), the second's a flat 50 W over the query's window.
+first="$MON_GRPC"
+printf 't_s,power_w\n0,50\n3600,50\n' >"$WORK/flat.csv"
+start_monitor second --telemetry "replay:$WORK/flat.csv"
+second="$MON_GRPC"
+profile two "remote:$first,remote:$second"
+"$PY" - "$WORK/two.jsonl" "$(run_dir_in "$WORK/two-runs")/run.db" "$first" "$second" <<'PYEOF' ||
+import json, sqlite3, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+db = sqlite3.connect(sys.argv[2])
+names = [r[0] for r in db.execute("SELECT domain FROM domains ORDER BY idx")]
+first, second = sys.argv[3], sys.argv[4]
+assert len(names) == 2 and names[0].startswith(first + "/") and names[1].startswith(second + "/"), names
+per = {}
+for seq, rep, d, e in db.execute("SELECT seq, repeat, domain_idx, energy_j FROM query_energy"):
+    per.setdefault((seq, rep), {})[d] = e
+for r in rows:
+    dur = r["t_end_s"] - r["t_start_s"]
+    e = per[(r["seq"], r["repeat"])]
+    assert abs(r["energy_j"] - (e[0] + e[1])) <= 1e-6 * r["energy_j"], (r["id"], r["energy_j"], e)
+    assert 60 * dur * 0.99 <= e[0] <= 180 * dur * 1.01, (r["id"], "first host", e[0], dur)
+    assert abs(e[1] - 50 * dur) <= 0.01 * 50 * dur, (r["id"], "second host", e[1], 50 * dur)
+print(f"two monitors: domains {names}; {len(rows)} queries hold both hosts' energy, the flat host's within 1%")
+PYEOF
+  fail "two monitors in one run"
+echo "ok: remote telemetry with a 5 s clock offset matches the local replay within 1%; two monitors in one run"

@@ -224,6 +224,29 @@ TEST(MonitorRemoteCollector, PowerCountsTheWrapsAcrossADelayedStream) {
   EXPECT_LT(std::min(diff, 5 - diff), tolerance_j) << "read " << *out[0].energy_j << " J, exact " << want << " J";
 }
 
+// Two monitors in one run (remote:h1:…,remote:h2:…): each host's domains are named after it,
+// so the two hosts' gpu0 are two domains, not a clash (make_collectors sets qualify_domains).
+TEST(MonitorRemoteCollector, SeveralMonitorsNameTheirDomainsAfterTheirHost) {
+  auto s1 = std::make_shared<FakeTransport::State>();
+  auto s2 = std::make_shared<FakeTransport::State>();
+  RemoteOptions o1 = fast_options(), o2 = fast_options();
+  o1.endpoint = "h1:50053";
+  o2.endpoint = "h2:50053";
+  o1.qualify_domains = o2.qualify_domains = true;
+  RemoteCollector a(std::make_unique<FakeTransport>(s1), o1);
+  RemoteCollector b(std::make_unique<FakeTransport>(s2), o2);
+  ASSERT_FALSE(a.domains().empty());
+  ASSERT_EQ(a.domains().size(), b.domains().size());
+  for (std::size_t i = 0; i < a.domains().size(); ++i) {
+    EXPECT_EQ(a.domains()[i].domain.rfind("h1:50053/", 0), 0u) << a.domains()[i].domain;
+    EXPECT_EQ(b.domains()[i].domain.rfind("h2:50053/", 0), 0u) << b.domains()[i].domain;
+    EXPECT_NE(a.domains()[i].domain, b.domains()[i].domain);
+    EXPECT_EQ(a.domains()[i].kind, b.domains()[i].kind);  // --domains gpu still takes both hosts' GPUs
+  }
+  RemoteCollector plain(std::make_unique<FakeTransport>(std::make_shared<FakeTransport::State>()), fast_options());
+  EXPECT_EQ(plain.domains()[0].domain.find('/'), std::string::npos);  // one monitor: names as the host gave them
+}
+
 TEST(MonitorRemoteCollector, SamplerEnergyMatchesTheExactIntegralThroughTheRemotePath) {
   auto s = std::make_shared<FakeTransport::State>();
   std::vector<std::unique_ptr<Collector>> cs;

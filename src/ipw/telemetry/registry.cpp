@@ -1,6 +1,7 @@
 #include "ipw/telemetry/registry.h"
 
 #include <fstream>
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -49,7 +50,7 @@ std::vector<CollectorEntry> build_registry() {
                {}});
   r.push_back({"remote", "remote:HOST:PORT",
                "samples streamed from `ipw monitor` on another host, mapped onto the local clock",
-               false, make_remote_collector, {}});
+               false, [](const std::string& arg) { return make_remote_collector(arg); }, {}});
   // Hardware sources: each row comes from its collector's file.
   r.push_back(nvml_registry_entry());
   r.push_back(amd_registry_entry());
@@ -116,7 +117,12 @@ std::vector<std::string> telemetry_spec_entries(const std::string& spec) {
 std::vector<std::unique_ptr<Collector>> make_collectors(const std::string& spec) {
   if (trim(spec).empty()) throw CollectorSpecError("--telemetry is empty");
   std::vector<std::unique_ptr<Collector>> out;
-  for (const std::string& item : telemetry_spec_entries(spec)) {
+  // Several monitors (remote:h1:50053,remote:h2:50053): each host's domains carry its
+  // address ("h1:50053/gpu0"), so that two hosts' gpu0 are two domains.
+  const auto entries = telemetry_spec_entries(spec);
+  const bool several_remotes =
+      std::count_if(entries.begin(), entries.end(), [](const std::string& e) { return e.rfind("remote:", 0) == 0; }) > 1;
+  for (const std::string& item : entries) {
     if (item.empty()) {
       throw CollectorSpecError("empty entry in --telemetry \"" + spec + "\"");
     }
@@ -136,6 +142,12 @@ std::vector<std::unique_ptr<Collector>> make_collectors(const std::string& spec)
     }
     if (colon != std::string::npos && e->usage.find(':') == std::string::npos) {
       throw CollectorSpecError(name + " takes no argument (usage: " + e->usage + ")");
+    }
+    if (name == "remote" && several_remotes) {
+      const CollectorEntry qualified{e->name, e->usage, e->summary, e->in_auto,
+                                     [](const std::string& a) { return make_remote_collector(a, true); }, e->probe};
+      out.push_back(build(qualified, arg));
+      continue;
     }
     out.push_back(build(*e, arg));
   }

@@ -110,6 +110,7 @@ RemoteCollector::RemoteCollector(std::unique_ptr<RemoteTransport> transport, Rem
   for (std::size_t i = 0; i < remote_.domains.size(); ++i) {
     const RemoteDomain& rd = remote_.domains[i];
     domains_.push_back(rd.info);
+    if (options_.qualify_domains) domains_.back().domain = options_.endpoint + "/" + rd.info.domain;
     if (rd.summable) summable_.push_back(i);
     // The monitor never reads a source faster than it updates; neither do we.
     period_ns_ = std::max(period_ns_, std::max(interval, rd.update_period_ns));
@@ -393,8 +394,9 @@ nlohmann::json RemoteCollector::describe() const {
             {"outages", outages}}}};
 }
 
-std::unique_ptr<Collector> make_remote_collector(const std::string& arg) {
+std::unique_ptr<Collector> make_remote_collector(const std::string& arg, bool qualify_domains) {
   RemoteOptions o = remote_options_from_spec(arg);
+  o.qualify_domains = qualify_domains;
   const RemoteTransportFactory factory = remote_transport_factory();
   if (!factory) {
     throw std::runtime_error("this ipw binary was built without remote telemetry (library ipw_monitor)");

@@ -45,6 +45,9 @@ struct RemoteOptions {
   // How long past one sampling period read() waits for the sample that brackets t.
   std::int64_t read_slack_ns = 100'000'000;
   std::int64_t keep_ns = 30'000'000'000;  // remote samples kept for interpolation
+  // Name each domain "HOST:PORT/name": set when a run reads several monitors, whose
+  // domains would otherwise clash (two hosts' gpu0).
+  bool qualify_domains = false;
 };
 
 // "HOST:PORT" or "HOST:PORT?interval_ms=N" (IPv6 as "[::1]:PORT"); the token
@@ -126,6 +129,6 @@ class RemoteCollector final : public Collector {
 
 // The registry's factory: options from the spec, transport from the installed
 // factory. Throws std::runtime_error when this binary has no transport.
-std::unique_ptr<Collector> make_remote_collector(const std::string& arg);
+std::unique_ptr<Collector> make_remote_collector(const std::string& arg, bool qualify_domains = false);
 
 }  // namespace ipw::telemetry
