@@ -5,9 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
-#include <filesystem>
-#include <sstream>
+
+#include "ipw/common/executable_path.h"
 
 namespace ipw::cluster {
 
@@ -58,15 +57,6 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return r;
 }
 
-bool on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const auto p = std::filesystem::path(dir.empty() ? "." : dir) / name;
-    if (::access(p.c_str(), X_OK) == 0 && !std::filesystem::is_directory(p)) return true;
-  }
-  return false;
-}
+bool on_path(const std::string& name) { return find_on_path(name).has_value(); }
 
 }  // namespace ipw::cluster

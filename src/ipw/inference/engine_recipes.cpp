@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ipw/common/executable_path.h"
 #include "ipw/inference/engine_launcher.h"
 
 namespace ipw::inference {
@@ -90,12 +89,7 @@ std::string find_engine_binary(const EngineRecipe& r) {
     if (::access(env, X_OK) != 0) throw EngineError(fmt::format("{}={} is not an executable file", r.binary_env, env));
     return env;
   }
-  std::istringstream dirs(std::getenv("PATH") ? std::getenv("PATH") : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const auto p = std::filesystem::path(dir.empty() ? "." : dir) / r.binary_name;
-    if (::access(p.c_str(), X_OK) == 0 && !std::filesystem::is_directory(p)) return p.string();
-  }
+  if (auto found = find_on_path(r.binary_name)) return *found;
   throw EngineError(fmt::format("{} not found on PATH: install it (docs/engines.md) or set {} to its binary", r.binary_name,
                                 r.binary_env));
 }
