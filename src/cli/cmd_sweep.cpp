@@ -215,6 +215,7 @@ int start(const std::string& plan_path, bool dry_run) {
     }
     return kExitOk;
   }
+  if (rec.plan.backend == "slurm") cluster::require_sbatch();  // before the sweep's directory exists
   cluster::create_sweep_dir(rec);
   print_plan(rec.plan, cells);
   if (rec.plan.backend == "local") return run_locally(rec, all);

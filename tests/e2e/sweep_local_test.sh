@@ -24,6 +24,15 @@ set -e
 [ "$rc" = 2 ] && grep -q "line 4: 'max-querys'" "$WORK/bad.log" || { cat "$WORK/bad.log"; fail "bad plan: exit $rc"; }
 [ ! -e "$WORK/bad" ] || fail "a refused plan created its out directory"
 
+# backend slurm where sbatch is missing: a clear message, nothing created.
+printf 'out: %s\nbackend: slurm\nprofile:\n  server: %s\nmatrix:\n  model: [a]\n' "$WORK/nosbatch" "$MOCK_URL" >"$WORK/nosbatch.yaml"
+set +e
+PATH="$WORK/empty-path" "$IPW" sweep "$WORK/nosbatch.yaml" >"$WORK/nosbatch.log" 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "sbatch is not on PATH" "$WORK/nosbatch.log" && [ ! -e "$WORK/nosbatch" ] ||
+  { cat "$WORK/nosbatch.log"; fail "slurm plan without sbatch: exit $rc"; }
+
 cat >"$WORK/plan.yaml" <<PLAN
 name: e2e
 out: $WORK/sweep

@@ -76,11 +76,15 @@ std::vector<std::string> merge_job_args(const Plan& plan, const std::string& ipw
   return a;
 }
 
-Submission submit(const Plan& plan, const std::vector<int>& indices, const std::string& ipw) {
+void require_sbatch() {
   if (!on_path("sbatch")) {
     throw UsageError("backend slurm: sbatch is not on PATH; run the sweep on a Slurm login node (Debian: "
                      "slurm-client), or set backend: local to run the tasks here one after another");
   }
+}
+
+Submission submit(const Plan& plan, const std::vector<int>& indices, const std::string& ipw) {
+  require_sbatch();
   Submission sub;
   sub.tasks = indices;
   sub.utc = utc_now_iso();

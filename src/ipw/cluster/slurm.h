@@ -29,6 +29,9 @@ struct Submission {
   std::string utc;
 };
 
+// Throws ipw::UsageError saying what to do when sbatch is not on PATH.
+void require_sbatch();
+
 // Writes the script under OUT/slurm/, submits it with `sbatch --parsable` and the merge
 // job after it. With no indices, only the merge job. Throws ipw::UsageError when sbatch is
 // not on PATH, std::runtime_error with sbatch's own words when it refuses.
