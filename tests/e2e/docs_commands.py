@@ -43,6 +43,7 @@ NOT_RUN = [
     (r"--token-file /etc/", "needs a token file in /etc"),
     (r"--telemetry (nvml|rapl|amd|jetson|powermetrics)", "needs that hardware"),
     (r"SLURM_", "runs as a Slurm array task"),
+    (r"--engine (vllm|sglang|ollama)", "needs that engine installed (tested with stand-ins in e2e.engine_standins_test)"),
     (r"--engine llama\.cpp --model MODEL_GGUF", "needs a downloaded GGUF model (the embedded engine is tested in e2e.engine_*)"),
 ]
 
