@@ -142,11 +142,19 @@ bool merge_cells(const SweepRecord& rec, const std::atomic<bool>& stop) {
   return all;
 }
 
+// The job arrays the sweep submitted (a resume that only merges submits none).
+std::vector<std::string> array_jobs(const SweepRecord& rec) {
+  std::vector<std::string> jobs;
+  for (const auto& s : rec.submissions) {
+    if (!s.job.empty()) jobs.push_back(s.job);
+  }
+  return jobs;
+}
+
 // The status table; true when every task and every merge is done.
 bool print_status(const SweepRecord& rec) {
-  std::vector<std::string> jobs;
-  for (const auto& s : rec.submissions) jobs.push_back(s.job);
-  const auto states = cluster::task_states(rec.plan, cluster::queued_tasks(jobs));
+  const auto queued = cluster::queued_tasks(array_jobs(rec));
+  const auto states = cluster::task_states(rec.plan, queued);
   const auto cells = cluster::plan_cells(rec.plan);
   bool done = true;
   fmt::print("sweep {} ({}, {} tasks)\n", rec.plan.name, rec.plan.backend, states.size());
@@ -228,10 +236,9 @@ int start(const std::string& plan_path, bool dry_run) {
 
 int resume(const std::string& dir) {
   const SweepRecord rec = cluster::read_sweep_dir(dir);
-  std::vector<std::string> jobs;
-  for (const auto& s : rec.submissions) jobs.push_back(s.job);
+  const auto queued = cluster::queued_tasks(array_jobs(rec));
   std::vector<int> todo;
-  for (const auto& s : cluster::task_states(rec.plan, cluster::queued_tasks(jobs))) {
+  for (const auto& s : cluster::task_states(rec.plan, queued)) {
     // Queued and running tasks are Slurm's; the rest that are not done run again (resumed).
     if (s.state == TaskState::pending || s.state == TaskState::failed ||
         (s.state == TaskState::running && rec.plan.backend == "local")) {
