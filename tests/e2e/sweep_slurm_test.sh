@@ -161,7 +161,8 @@ plan slow "$SLOW_URL"
 job=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["submissions"][0]["job"])' "$WORK/slow/sweep.json")
 # Task 1 (model=mock-a, shard 1/2) is cancelled once it has stored a query.
 for _ in $(seq 240); do
-  db=$(find "$WORK/slow/model=mock-a/shard-1" -name run.db 2>/dev/null | head -1)
+  # The task's folder appears only when Slurm starts it: a find that fails is "not yet".
+  db=$(find "$WORK/slow/model=mock-a/shard-1" -name run.db 2>/dev/null | head -1 || true)
   if [ -n "$db" ] && [ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM queries").fetchone()[0])' "$db" 2>/dev/null || echo 0)" -ge 1 ]; then
     break
   fi
