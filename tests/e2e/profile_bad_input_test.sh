@@ -42,7 +42,7 @@ no_run_dir "$WORK/runs-in" "a missing --model file"
 expect_fail 2 "not a readable GGUF model" -- "$IPW" profile --engine llama.cpp --model "$WORK/not-a-model.gguf" \
   --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]:2}"
 no_run_dir "$WORK/runs-in" "a non-GGUF --model file"
-expect_fail 2 "ipw starts llama-server on a free loopback port itself; remove it" -- "$IPW" profile \
+expect_fail 2 "ipw starts the server on a free loopback port itself; remove it" -- "$IPW" profile \
   --engine llama.cpp --model "$WORK/not-a-model.gguf" --engine-arg --port --engine-arg 9999 \
   --dataset "$WORK/ds.jsonl" --out "$WORK/runs-in" "${common[@]:2}"
 grep -q "ipw option" "$WORK/err" && fail "the --engine-arg message names an ipw option that does not exist"

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <stdexcept>
+#include <limits>
 #include <thread>
 
 #include "ipw/telemetry/replay_collector.h"
@@ -382,10 +383,17 @@ TEST(TelemetrySampler, SampleLatchesPollsOnPastALooselyBracketedChange) {
 }
 
 TEST(TelemetrySampler, SampleLatchesGivesUpOnACounterThatNeverMoves) {
-  const LatchRun run = run_sample_latches([](int, std::int64_t) { return Reading{5.0, {}, {}, {}}; }, true, 1);
-  EXPECT_GE(run.elapsed_ns, 2 * kUpdate);  // (latches + 1) update periods…
-  EXPECT_LT(run.elapsed_ns, 2 * kUpdate + 30 * kMs);  // …and no longer
-  EXPECT_EQ(run.samples.size(), 1u);  // only the first read is stored
+  // It waits (latches + 1) update periods and stores only the first read, on every try; that it
+  // waits no longer is a timing, so it is asked of one try in three (a stress run's loaded
+  // machine once took 82 ms for the 70 allowed).
+  std::int64_t quickest = std::numeric_limits<std::int64_t>::max();
+  for (int attempt = 0; attempt < 3 && quickest >= 2 * kUpdate + 30 * kMs; ++attempt) {
+    const LatchRun run = run_sample_latches([](int, std::int64_t) { return Reading{5.0, {}, {}, {}}; }, true, 1);
+    EXPECT_GE(run.elapsed_ns, 2 * kUpdate);  // (latches + 1) update periods…
+    EXPECT_EQ(run.samples.size(), 1u);       // only the first read is stored
+    quickest = std::min(quickest, run.elapsed_ns);
+  }
+  EXPECT_LT(quickest, 2 * kUpdate + 30 * kMs);  // …and no longer
 }
 
 TEST(TelemetrySampler, SampleLatchesReadsOtherCollectorsOnce) {
