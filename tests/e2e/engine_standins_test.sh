@@ -80,7 +80,8 @@ grep -q "OLLAMA_NUM_PARALLEL=2" "$WORK/ollama.args" || { cat "$WORK/ollama.args"
 grep -q "mock: pulled llama3.2:1b" "$run"/engine-session1.log || fail "ollama did not pull the missing model"
 
 # The servers stop with the run, and bad engine arguments are refused before anything starts.
-! pgrep -f "ipw-mock-server.*--model (Qwen|installed-model)" >/dev/null || fail "a stand-in server outlived its run"
+# This test's servers only (their answers file is in $WORK): another test run may have its own.
+! pgrep -f "ipw-mock-server.*$WORK/answers.jsonl" >/dev/null || fail "a stand-in server outlived its run"
 set +e
 PATH="$STANDINS:$PATH" "$IPW" profile --engine vllm --model Qwen/Qwen3-4B --engine-arg --port --engine-arg 9 \
   --out "$WORK/refused" >"$WORK/refused.log" 2>&1
@@ -98,8 +99,8 @@ wait_for_rows "$WORK/killed" "SELECT count(*) FROM queries" 2
 kill -9 "$victim"
 wait "$victim" 2>/dev/null || true
 for _ in $(seq 50); do
-  pgrep -f "ipw-mock-server.*--model Qwen" >/dev/null || break
+  pgrep -f "ipw-mock-server.*$WORK/answers.jsonl" >/dev/null || break
   sleep 0.1
 done
-! pgrep -f "ipw-mock-server.*--model Qwen" >/dev/null || fail "the vllm stand-in outlived ipw's kill -9"
+! pgrep -f "ipw-mock-server.*$WORK/answers.jsonl" >/dev/null || fail "the vllm stand-in outlived ipw's kill -9"
 echo "ok: vllm, sglang and ollama launched, measured and stopped; bad engine args refused; nothing left after kill -9"

@@ -108,7 +108,10 @@ TEST(MonitorHub, EnergyTotalsFollowTheCounter) {
   EXPECT_GT(s.domains[0].energy_j, 0);
   ASSERT_TRUE(s.domains[0].power_w);
   ASSERT_TRUE(s.read_rate_hz);
-  EXPECT_GT(*s.read_rate_hz, 50);  // 2 ms interval = 500 Hz nominal; loaded CI machines are slower
+  // Reads every 2 ms (500 Hz) at most: never faster than asked. How much slower is the
+  // scheduler's (a stress run's load average of 36 gave 17 Hz), so only that it read.
+  EXPECT_GT(*s.read_rate_hz, 0);
+  EXPECT_LT(*s.read_rate_hz, 500 * 1.5);
   EXPECT_GT(s.read_seconds, 0);
 }
 
