@@ -193,7 +193,9 @@ TEST(TelemetrySampler, ShortRealRunIntegratesAReplayedRamp) {
   const std::int64_t t_end = steady_clock().now_ns();
   ASSERT_TRUE(s.wait_for_sample_after(t_end, 2000 * kMs));
   const std::size_t seen = s.sample_count();
-  EXPECT_GE(seen, 5u);  // ~30 expected; lenient for a loaded 2-core machine
+  // ~30 on an idle machine; how many is the scheduler's (a stress run stored 2). The
+  // integral below is exact with any samples that bracket the window, so that is the check.
+  EXPECT_GE(seen, 2u);
   EXPECT_TRUE(s.latest_power_w(0).has_value());
 
   const std::int64_t a = t0 + 10 * kMs;
