@@ -199,12 +199,8 @@ int run_locally(const SweepRecord& rec, const std::vector<int>& indices) {
 }
 
 int start(const std::string& plan_path, bool dry_run) {
-  std::ifstream in(plan_path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("{}: cannot read the plan", plan_path));
-  std::stringstream text;
-  text << in.rdbuf();
   SweepRecord rec;
-  rec.plan_text = text.str();
+  rec.plan_text = cluster::read_plan(plan_path);
   rec.plan = cluster::parse_plan(rec.plan_text, plan_path);
   rec.ipw = self_exe();
   const auto cells = cluster::plan_cells(rec.plan);

@@ -87,12 +87,12 @@ std::string path_safe(const std::string& s) {
 
 }  // namespace
 
-Plan load_plan(const std::string& path) {
+std::string read_plan(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("{}: cannot read the plan", path));
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_plan(text.str(), path);
+  return text.str();
 }
 
 Plan parse_plan(const std::string& text, const std::string& path, const std::string& given_out) {

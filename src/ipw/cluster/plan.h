@@ -46,14 +46,15 @@ struct Task {
   int cell = 0, shard = 0;
 };
 
-// Reads and checks PLAN.yaml. Throws ipw::UsageError "PLAN.yaml:LINE: …" naming the key
+// Checks a plan. Throws ipw::UsageError "PLAN.yaml:LINE: …" naming the key
 // for an unknown key, a wrong type, an empty matrix (or an axis without values), a flag
 // the sweep sets itself (out, shard, resume), shards < 1, an unknown backend. Whether each
 // flag is one `ipw profile` accepts is checked by the caller, who knows the flags.
-Plan load_plan(const std::string& path);
-// The same from the plan's text (a sweep keeps it in its directory); `source` names it in
-// errors, and `out`, when given, replaces the plan's (resolved when the sweep started).
+// `source` names the plan in errors; `out`, when given, replaces the plan's (a sweep keeps the
+// plan's text in its directory with the `out` resolved when it started).
 Plan parse_plan(const std::string& text, const std::string& source, const std::string& out = "");
+// The plan file's text; throws ipw::UsageError naming the file when it cannot be read.
+std::string read_plan(const std::string& path);
 
 std::vector<Cell> plan_cells(const Plan& plan);  // the cross product, first axis slowest
 std::vector<Task> plan_tasks(const Plan& plan);
