@@ -119,13 +119,20 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   std::optional<double> inside, near;
   double inside_tol = 0, near_tol = 0;
   int inside_count = 0, near_count = 0;
+  bool too_far = false;
   const auto m_lo = static_cast<long long>(std::floor((lo - anchor) / period.ns)) - 1;
   const auto m_hi = static_cast<long long>(std::ceil((hi - anchor) / period.ns)) + 1;
   for (long long m = m_lo; m <= m_hi; ++m) {
     if (m == 0) continue;
     const double g = anchor + static_cast<double>(m) * period.ns;
     const double tol = half_width(latches_[a]) + static_cast<double>(std::llabs(m)) * period.sigma_ns;
-    if (tol >= period.ns / 2) continue;  // so far out the grid could be a whole step off
+    // So far out the grid could be a whole step off: this candidate may be the latch
+    // as well as any other, so none is unique (skipping it alone once left its
+    // neighbour looking unique, 9 ms off with a 5 ms claim).
+    if (tol >= period.ns / 2) {
+      too_far = true;
+      continue;
+    }
     if (g > lo && g <= hi) {
       inside = g;
       inside_tol = tol;
@@ -143,7 +150,9 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   // more after the last) can then hold two updates, and which one the value shows
   // is unknown. The one inside is still the likelier instant, but its error bound
   // reaches the other candidate, so a window edge that rests on it is flagged.
-  if (inside_count == 1) {
+  if (too_far) {
+    // the grid is no better than the bounds here
+  } else if (inside_count == 1) {
     fit = inside;
     tol = inside_tol;
     if (near_count > 0) tol = std::max(tol, std::abs(*near - *inside) + near_tol);
@@ -153,7 +162,10 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   }
   if (!fit) return mid;  // the source slipped, or the bounds hold several updates: they are all we know
   const std::int64_t ns = std::clamp(static_cast<std::int64_t>(std::llround(*fit)), l.lo_ns + 1, l.hi_ns);
-  return {ns, std::min(mid.uncertainty_ns, static_cast<std::int64_t>(std::ceil(tol)))};
+  // The bounds cap the error, from where the instant was put: a point near one bound
+  // may be almost the whole width off (half the width bounds only the midpoint).
+  const std::int64_t bounded_ns = width_ns > period_ns_ ? width_ns : std::max(ns - l.lo_ns, l.hi_ns - ns);
+  return {ns, std::min(bounded_ns, static_cast<std::int64_t>(std::ceil(tol)))};
 }
 
 std::optional<std::int64_t> LatchedCounter::uncertainty_at(std::int64_t t_ns) const {
