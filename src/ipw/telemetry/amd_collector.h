@@ -63,6 +63,7 @@ class AmdCollector final : public Collector {
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
   std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
+  std::int64_t update_period_uncertainty_ns() const override { return periods_.slowest_uncertainty_ns(); }
   bool latches_counter() const override { return true; }
   nlohmann::json describe() const override;
 

@@ -59,6 +59,9 @@ class Collector {
   virtual void read(std::int64_t t_ns, std::vector<Reading>& out) = 0;
   // Minimum sensible sampling period (the source's update period), ns; 0 = unknown.
   virtual std::int64_t update_period_ns() const { return 0; }
+  // A bound on update_period_ns()'s error when it was measured well enough to give one
+  // (UpdatePeriod::uncertainty_ns); 0 = not bounded.
+  virtual std::int64_t update_period_uncertainty_ns() const { return 0; }
   // True when a read returns the hardware counter as latched at the source's last
   // update (NVML, AMD, RAPL), so the value is up to one update period old; false
   // when it is current or interpolated (replay, remote, estimator). Coarse latched

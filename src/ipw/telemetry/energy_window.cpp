@@ -39,7 +39,7 @@ DomainTrace::DomainTrace(DomainInfo info, TraceTiming timing)
     : info_(std::move(info)), timing_(timing) {
   if (timing_.latched && timing_.update_period_ns >= kLatchedMinPeriodNs &&
       info_.source == EnergySource::counter) {
-    latched_.emplace(timing_.update_period_ns);
+    latched_.emplace(timing_.update_period_ns, timing_.update_period_uncertainty_ns);
   }
 }
 

@@ -47,6 +47,7 @@ class JetsonCollector final : public Collector {
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
   std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
+  std::int64_t update_period_uncertainty_ns() const override { return periods_.slowest_uncertainty_ns(); }
   nlohmann::json describe() const override;
   // Only the `system` total (last domain): the rails overlap with it and with each other.
   std::vector<std::size_t> summable_domains() const override { return {rails_.size()}; }

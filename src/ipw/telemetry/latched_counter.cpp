@@ -12,18 +12,23 @@ namespace {
 // is used only while its own uncertainty stays under half a period, see place()).
 constexpr std::int64_t kGridReachPeriods = 64;
 // Until precise latches measure it better, the detected period is trusted to
-// this fraction: detection times it over >= 200 ms between tightly bounded
-// changes (update_period.h), 0.03 % off on this VM under load. A single pair of
-// consecutive precise latches (error up to a poll step or two) does not beat it;
-// longer unambiguous spans do.
-constexpr double kDetectedPeriodUncertainty = 0.01;
+// this fraction. Detection times it over >= 200 ms between tightly bounded changes
+// (update_period.h): 0.03 % off on this VM under moderate load, but with the ASan
+// suite running beside it (load average 26) 25 detections of a 10 ms counter read
+// 9.53-11.78 ms, and a window whose edges were placed on a grid counted at the
+// detected period then claimed 1 % and was off by half a period. So the grid is
+// counted at the detected period only a step or two; precise latches measure the
+// period (consecutive ones to a poll step or two, longer unambiguous spans finely)
+// before longer counts are made.
+constexpr double kDetectedPeriodUncertainty = 0.2;
 
 }  // namespace
 
-LatchedCounter::LatchedCounter(std::int64_t update_period_ns)
+LatchedCounter::LatchedCounter(std::int64_t update_period_ns, std::int64_t period_uncertainty_ns)
     : period_ns_(update_period_ns),
       period_{static_cast<double>(update_period_ns),
-              kDetectedPeriodUncertainty * static_cast<double>(update_period_ns)} {
+              period_uncertainty_ns > 0 ? static_cast<double>(period_uncertainty_ns)
+                                        : kDetectedPeriodUncertainty * static_cast<double>(update_period_ns)} {
   if (update_period_ns <= 0) throw std::invalid_argument("LatchedCounter: update period must be > 0");
 }
 
@@ -37,7 +42,7 @@ void LatchedCounter::append(std::int64_t t_ns, double value_j, std::int64_t read
     // The source updates every period, so the value seen at t was latched within
     // the last period even when the previous read is older than that. A read that
     // still showed the old value began before the latch: its start bounds it below.
-    std::int64_t lo = t_ns - period_ns_;
+    std::int64_t lo = t_ns - static_cast<std::int64_t>(std::ceil(period_.ns + period_.sigma_ns));
     if (last_read_ns_) lo = std::max(lo, *last_read_ns_);
     latches_.push_back({lo, t_ns + read_ns, value_j});
     const std::size_t k = latches_.size() - 1;
@@ -85,7 +90,8 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   // steps the one instant cannot show, and C(t) between them may be off by the whole
   // width, not half of it.
   const std::int64_t width_ns = l.hi_ns - l.lo_ns;
-  const Placed mid{midpoint(l), width_ns > period_ns_ ? width_ns : (width_ns + 1) / 2};
+  const bool several = static_cast<double>(width_ns) > period_.ns - period_.sigma_ns;
+  const Placed mid{midpoint(l), several ? width_ns : (width_ns + 1) / 2};
   if (precise(l)) return mid;
 
   // The nearest precise latches on each side, if within the grid's reach.
@@ -126,11 +132,11 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
     if (m == 0) continue;
     const double g = anchor + static_cast<double>(m) * period.ns;
     const double tol = half_width(latches_[a]) + static_cast<double>(std::llabs(m)) * period.sigma_ns;
-    // So far out the grid could be a whole step off: this candidate may be the latch
-    // as well as any other, so none is unique (skipping it alone once left its
-    // neighbour looking unique, 9 ms off with a 5 ms claim).
+    // So far out the grid could be a whole step off: a candidate that may then lie in
+    // the bounds makes every other one there ambiguous too (skipping it alone once
+    // left its neighbour looking unique, 9 ms off with a 5 ms claim).
     if (tol >= period.ns / 2) {
-      too_far = true;
+      too_far = too_far || (g + tol > lo && g - tol <= hi);
       continue;
     }
     if (g > lo && g <= hi) {
@@ -164,7 +170,7 @@ LatchedCounter::Placed LatchedCounter::place(std::size_t k) const {
   const std::int64_t ns = std::clamp(static_cast<std::int64_t>(std::llround(*fit)), l.lo_ns + 1, l.hi_ns);
   // The bounds cap the error, from where the instant was put: a point near one bound
   // may be almost the whole width off (half the width bounds only the midpoint).
-  const std::int64_t bounded_ns = width_ns > period_ns_ ? width_ns : std::max(ns - l.lo_ns, l.hi_ns - ns);
+  const std::int64_t bounded_ns = several ? width_ns : std::max(ns - l.lo_ns, l.hi_ns - ns);
   return {ns, std::min(bounded_ns, static_cast<std::int64_t>(std::ceil(tol)))};
 }
 

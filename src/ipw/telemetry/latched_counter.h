@@ -39,8 +39,9 @@ inline std::int64_t latch_poll_step_ns(std::int64_t update_period_ns) {
 
 class LatchedCounter {
  public:
-  // update_period_ns > 0 (throws std::invalid_argument otherwise).
-  explicit LatchedCounter(std::int64_t update_period_ns);
+  // update_period_ns > 0 (throws std::invalid_argument otherwise), as detected, with the
+  // bound on its error that detection gave (0: none; it is then trusted to 20 %).
+  explicit LatchedCounter(std::int64_t update_period_ns, std::int64_t period_uncertainty_ns = 0);
 
   // One read: the (unwrapped) counter value seen by a read that began at t_ns and
   // took read_ns. Reads arrive in time order; equal values are the same latch seen

@@ -31,6 +31,7 @@ class RaplCollector final : public Collector {
   const std::vector<DomainInfo>& domains() const override { return domains_; }
   void read(std::int64_t t_ns, std::vector<Reading>& out) override;
   std::int64_t update_period_ns() const override { return periods_.slowest_ns(); }
+  std::int64_t update_period_uncertainty_ns() const override { return periods_.slowest_uncertainty_ns(); }
   bool latches_counter() const override { return true; }
   nlohmann::json describe() const override;
   std::vector<std::size_t> summable_domains() const override { return rapl_summable(zones_); }

@@ -90,6 +90,7 @@ class Sampler {
     int domain_count = 0;
     std::int64_t period_ns = 0;
     std::int64_t update_period_ns = 0;
+    std::int64_t update_period_uncertainty_ns = 0;
     bool latched = false;           // Collector::latches_counter()
     std::vector<Reading> readings;  // scratch, guarded by read_mu_
   };

@@ -1,6 +1,7 @@
 #include "ipw/telemetry/update_period.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 #include <utility>
 
@@ -63,6 +64,41 @@ std::optional<std::int64_t> period_from_changes(const std::vector<ChangeBounds>&
   return span / steps;
 }
 
+std::optional<PeriodEstimate> estimate_period(const std::vector<ChangeBounds>& changes) {
+  const std::optional<std::int64_t> rough = period_from_changes(changes);
+  if (!rough) return std::nullopt;
+  PeriodEstimate e{*rough, std::nullopt};
+  const auto width = [](const ChangeBounds& c) { return c.hi_ns - c.lo_ns; };
+  const auto mid = [](const ChangeBounds& c) { return c.lo_ns + (c.hi_ns - c.lo_ns) / 2; };
+  // Tight enough to time the period by: an eighth of it.
+  const auto tight = [&](const ChangeBounds& c) { return width(c) <= *rough / 8; };
+  // Runs of changes each with no read interval of half a period or more before it (no
+  // update hid in one), whose steps between consecutive tight changes all agree with
+  // the rough period (none skipped an update: a source whose value did not move).
+  std::size_t best_i = 0, best_j = 0;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (!tight(changes[i])) continue;
+    std::size_t last_tight = i;
+    for (std::size_t j = i + 1; j < changes.size(); ++j) {
+      const std::int64_t gap = changes[j].gap_ns;
+      if (gap <= 0 || 2 * gap >= *rough) break;
+      if (!tight(changes[j])) continue;
+      const std::int64_t step = (mid(changes[j]) - mid(changes[last_tight])) / static_cast<std::int64_t>(j - last_tight);
+      if (4 * std::llabs(step - *rough) > *rough) break;
+      last_tight = j;
+      if (j - i > best_j - best_i) {
+        best_i = i;
+        best_j = j;
+      }
+    }
+  }
+  if (best_j - best_i < 2) return e;  // no span longer than two updates: unbounded
+  const auto steps = static_cast<std::int64_t>(best_j - best_i);
+  e.period_ns = (mid(changes[best_j]) - mid(changes[best_i])) / steps;
+  e.uncertainty_ns = (width(changes[best_i]) + width(changes[best_j])) / 2 / steps + 1;
+  return e;
+}
+
 namespace {
 
 // Tracks one value stream's changes. Each change happened after the last read
@@ -75,10 +111,26 @@ struct ChangeTracker {
   std::int64_t last_read_ns = 0;
   std::vector<ChangeBounds> changes;
   bool ever_read = false;
+  std::int64_t gap_ns = 0;  // the longest interval between read starts since the last change
+  bool bounded = false;     // the period is known to 1/kBoundedFraction of itself
+
+  // Polling goes on (to the timeout) until the period is bounded this finely: on a
+  // loaded machine that takes longer than the minimum span.
+  static constexpr std::int64_t kBoundedFraction = 200;
+
+  bool done(const UpdatePeriodOptions& opts) const {
+    return static_cast<int>(changes.size()) >= opts.changes && bounded;
+  }
 
   void observe(std::optional<double> v, std::int64_t t_ns, std::int64_t t_end_ns) {
     if (!v) return;
-    if (ever_read && *v != *last) changes.push_back({last_read_ns, t_end_ns});
+    if (ever_read) gap_ns = std::max(gap_ns, t_ns - last_read_ns);
+    if (ever_read && *v != *last) {
+      changes.push_back({last_read_ns, t_end_ns, gap_ns});
+      gap_ns = 0;
+      const auto e = estimate_period(changes);
+      bounded = e && e->uncertainty_ns && *e->uncertainty_ns * kBoundedFraction <= e->period_ns;
+    }
     last = v;
     last_read_ns = t_ns;
     ever_read = true;
@@ -87,7 +139,10 @@ struct ChangeTracker {
   UpdatePeriod result(const UpdatePeriodOptions& opts) const {
     UpdatePeriod p;
     p.changes_seen = static_cast<int>(changes.size());
-    p.period_ns = period_from_changes(changes);
+    if (const auto e = estimate_period(changes)) {
+      p.period_ns = e->period_ns;
+      p.uncertainty_ns = e->uncertainty_ns;
+    }
     if (!ever_read) {
       p.note = "no value could be read";
     } else if (!p.period_ns) {
@@ -96,6 +151,8 @@ struct ChangeTracker {
                " s; update period unknown";
     } else if (p.changes_seen < opts.changes) {
       p.note = "only " + std::to_string(p.changes_seen) + " changes seen before the timeout";
+    } else if (!p.uncertainty_ns) {
+      p.note = "the reads were delayed too often to bound the period's error";
     }
     return p;
   }
@@ -112,7 +169,7 @@ UpdatePeriod detect_update_period(const std::function<std::optional<double>()>& 
     const std::int64_t t = clock.now_ns();
     const std::optional<double> v = read_value();
     tracker.observe(v, t, clock.now_ns());
-    if (static_cast<int>(tracker.changes.size()) >= opts.changes && t - t_begin >= opts.min_span_ns) break;
+    if (tracker.done(opts) && t - t_begin >= opts.min_span_ns) break;
     if (t - t_begin >= opts.timeout_ns) break;
     sleep(opts.poll_ns);
   }
@@ -134,7 +191,7 @@ std::vector<UpdatePeriod> detect_update_periods(Collector& collector, const Cloc
     for (std::size_t i = 0; i < n && i < readings.size(); ++i) {
       const Reading& r = readings[i];
       trackers[i].observe(r.energy_j ? r.energy_j : r.power_w, t, t_end);
-      if (static_cast<int>(trackers[i].changes.size()) < opts.changes) all_done = false;
+      if (!trackers[i].done(opts)) all_done = false;
     }
     if (t - t_begin < opts.min_span_ns) all_done = false;
     if (all_done || t - t_begin >= opts.timeout_ns) break;
@@ -156,6 +213,7 @@ nlohmann::json to_json(const UpdatePeriod& p) {
   nlohmann::json j = {{"changes_seen", p.changes_seen}};
   j["period_s"] = p.period_ns ? nlohmann::json(static_cast<double>(*p.period_ns) * 1e-9)
                               : nlohmann::json(nullptr);
+  if (p.uncertainty_ns) j["uncertainty_s"] = static_cast<double>(*p.uncertainty_ns) * 1e-9;
   if (!p.note.empty()) j["note"] = p.note;
   return j;
 }
