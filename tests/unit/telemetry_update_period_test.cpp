@@ -164,7 +164,7 @@ namespace {
 TEST(UpdatePeriod, TheBoundHoldsUnderDelayedReads) {
   std::mt19937_64 rng(20261206);
   std::uniform_real_distribution<double> u01(0, 1);
-  constexpr std::int64_t kT = 10'000'000, kPhase = 3'700'000;
+  constexpr std::int64_t kPeriod = 10'000'000, kOffset = 3'700'000;
   int bounded = 0;
   for (int trial = 0; trial < 2000; ++trial) {
     std::vector<ChangeBounds> changes;
@@ -172,7 +172,7 @@ TEST(UpdatePeriod, TheBoundHoldsUnderDelayedReads) {
     std::int64_t last = -1;
     while (t < 400'000'000) {
       const auto read_ns = static_cast<std::int64_t>(20'000 + u01(rng) * (u01(rng) < 0.1 ? 3e6 : 1e5));
-      const std::int64_t value = (t + read_ns / 2 + kPhase) / kT;  // fetched mid-read
+      const std::int64_t value = (t + read_ns / 2 + kOffset) / kPeriod;  // fetched mid-read
       if (last >= 0) gap = std::max(gap, t - last_t);
       if (last >= 0 && value != last) {
         changes.push_back({last_t, t + read_ns, gap});
@@ -186,7 +186,7 @@ TEST(UpdatePeriod, TheBoundHoldsUnderDelayedReads) {
     ASSERT_TRUE(e.has_value());
     if (!e->uncertainty_ns) continue;
     ++bounded;
-    EXPECT_LE(std::llabs(e->period_ns - kT), *e->uncertainty_ns) << "trial " << trial;
+    EXPECT_LE(std::llabs(e->period_ns - kPeriod), *e->uncertainty_ns) << "trial " << trial;
   }
   EXPECT_GT(bounded, 1000);  // not vacuous
 }
