@@ -66,7 +66,9 @@ TEST(MonitorHub, ScrapeLeaseKeepsSamplingThenExpires) {
   hub.keep_alive(10s);
   const auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(hub.status().reads, 1u);
-  if (waited < 150ms) EXPECT_TRUE(hub.status().sampling);
+  if (waited < 150ms) {
+    EXPECT_TRUE(hub.status().sampling);
+  }
   ASSERT_TRUE(eventually([&] { return !hub.status().sampling; }));  // 200 ms lease
 }
 
