@@ -242,7 +242,7 @@ inline double ipw_energy(const Trial& tr, const SensorModel& s, const ReadTiming
   telemetry::DomainInfo info{"sim", "simulated sensor", "gpu",
                              s.counter ? telemetry::EnergySource::counter : telemetry::EnergySource::integrated,
                              0.0};
-  telemetry::DomainTrace trace(info, telemetry::TraceTiming{s.update_ns, s.update_ns / 200, period, latched});
+  telemetry::DomainTrace trace(info, telemetry::TraceTiming{s.update_ns, period, latched, s.update_ns / 200});
   for (const Read& rd : reads) {
     telemetry::Sample smp;
     smp.t_ns = rd.t_ns;

@@ -145,7 +145,7 @@ TEST(EnergyShares, UnknownEnergyStaysUnknownAndSkipsTheCheck) {
 TEST(EnergyShares, ACounterResetIsBridgedByPowerOrLeftUnknown) {
   for (bool with_power : {true, false}) {
     telemetry::DomainTrace trace({"gpu0", "", "gpu", telemetry::EnergySource::counter, 0.0},
-                                 telemetry::TraceTiming{0, 0, 100'000'000, false});
+                                 telemetry::TraceTiming{0, 100'000'000, false});
     for (int i = 0; i <= 40; ++i) {
       telemetry::Sample smp;
       smp.t_ns = i * 100'000'000LL;  // 100 W for 4 s; the counter restarts from 0 at 2 s

@@ -135,7 +135,7 @@ TEST(LatchedCounter, DomainTraceUsesItForLatchedCoarseCounters) {
   const std::int64_t t0 = 53'500'000, t1 = 158'000'000;
   const Load load{54'500'000, 157'000'000};
   auto trace_of = [&](bool latched) {
-    DomainTrace tr({"gpu0", "fake", "gpu", EnergySource::counter, 0.0}, TraceTiming{kT, kT / 200, kT, latched});
+    DomainTrace tr({"gpu0", "fake", "gpu", EnergySource::counter, 0.0}, TraceTiming{kT, kT, latched, kT / 200});
     std::vector<std::int64_t> reads;
     for (std::int64_t t = 18 * kMs; t < 300 * kMs; t += kT) reads.push_back(t);  // periodic, 4.7 ms late
     // Start edge: the poll pair around the update at 53.3 ms. End: the read right
@@ -206,7 +206,7 @@ TEST(LatchedCounter, ThePeriodCountingGridStepsIsMeasuredNotAssumed) {
 TEST(LatchedCounter, EdgesKnownOnlyWithinWideBoundsAreFlagged) {
   const Load load{1000 * kMs, 1000 * kMs};
   auto flags_of = [&](bool polled) {
-    DomainTrace tr({"gpu0", "fake", "gpu", EnergySource::counter, 0.0}, TraceTiming{kT, kT / 200, kT, true});
+    DomainTrace tr({"gpu0", "fake", "gpu", EnergySource::counter, 0.0}, TraceTiming{kT, kT, true, kT / 200});
     std::vector<std::int64_t> reads;
     for (std::int64_t t = 8 * kMs; t < 300 * kMs; t += kT) reads.push_back(t);  // 4.7 ms after each update
     if (polled) {

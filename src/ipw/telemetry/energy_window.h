@@ -49,15 +49,15 @@ struct TraceTiming {
   // The source's own update period (0 = unknown). Windows shorter than it are
   // flagged kShortWindow; when unknown, sample_period_ns is used instead.
   std::int64_t update_period_ns = 0;
-  // A bound on update_period_ns's error (0 = not bounded: LatchedCounter then trusts it
-  // only until precise latches measure the period).
-  std::int64_t update_period_uncertainty_ns = 0;
   // The sampler's period for this domain (0 = unknown: no gap detection).
   std::int64_t sample_period_ns = 0;
   // The source's counter holds its value between updates (Collector::latches_counter).
   // With an update period of kLatchedMinPeriodNs or more, the counter's values are
   // placed at their latch instants (LatchedCounter) instead of at their reads.
   bool latched = false;
+  // A bound on update_period_ns's error (0 = not bounded: LatchedCounter then trusts it
+  // only until precise latches measure the period).
+  std::int64_t update_period_uncertainty_ns = 0;
 };
 inline constexpr std::int64_t kLatchedMinPeriodNs = 2'000'000;
 

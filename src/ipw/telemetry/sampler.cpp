@@ -53,7 +53,7 @@ Sampler::Sampler(std::vector<std::unique_ptr<Collector>> collectors, std::int64_
   MutexLock l(mu_);
   for (std::size_t d = 0; d < domains_.size(); ++d) {
     const Slot& s = slots_[static_cast<std::size_t>(slot_of_domain_[d])];
-    traces_.emplace_back(domains_[d], TraceTiming{s.update_period_ns, s.update_period_uncertainty_ns, s.period_ns, s.latched});
+    traces_.emplace_back(domains_[d], TraceTiming{s.update_period_ns, s.period_ns, s.latched, s.update_period_uncertainty_ns});
   }
   last_read_ns_.assign(slots_.size(), kNever);
   failed_.assign(slots_.size(), false);
