@@ -15,7 +15,8 @@ import tempfile
 
 # folder -> the folders it builds on directly. Data flows workload -> inference ->
 # scoring -> run -> metrics -> report, with telemetry beside the run; the judge scores
-# with a model (inference) and the scorers; the monitor serves telemetry.
+# with a model (inference) and the scorers; the monitor serves telemetry; the proxy
+# records the requests that pass through it as a run.
 LAYERS = {
     "common": [],
     "workload": ["common"],
@@ -28,6 +29,7 @@ LAYERS = {
     "report": ["metrics"],
     "monitor": ["telemetry"],
     "cluster": ["report"],
+    "proxy": ["run"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"ipw/([a-z_]+)/([^"]+)"', re.M)
 

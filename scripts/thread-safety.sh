@@ -12,7 +12,7 @@ build="${1:-build}"
 /usr/bin/python3 - "$build/compile_commands.json" "$(nproc)" <<'PY'
 import json, os, re, shlex, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
-annotated = re.compile(r'#include "ipw/(common/thread_annotations|telemetry/(sampler|remote_collector)|monitor/sample_hub|run/query_writer)\.h"')
+annotated = re.compile(r'#include "ipw/(common/thread_annotations|telemetry/(sampler|remote_collector)|monitor/sample_hub|run/(query_writer|observed_queries)|proxy/task_book)\.h"')
 unity_member = re.compile(r'^#include "(/[^"]+\.cpp)"$', re.M)
 def sources(entry):
     # A unity build's entry compiles a file that #includes a batch of sources (CMakeLists.txt,

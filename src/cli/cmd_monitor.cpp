@@ -1,8 +1,5 @@
 // `ipw monitor`: the telemetry daemon for the inference host (gRPC + Prometheus).
-#include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,29 +7,11 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
+#include "cli/token_flag.h"
 #include "ipw/common/usage_error.h"
 #include "ipw/monitor/daemon.h"
 
 namespace ipw::cli {
-namespace {
-
-// The token never needs to be on the command line (where `ps` shows it).
-std::string read_token(const std::string& flag, const std::string& file) {
-  if (!flag.empty()) return flag;
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) throw UsageError("--token-file: cannot read " + file);
-    std::string token;
-    std::getline(in, token);
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    if (token.empty()) throw UsageError("--token-file: " + file + " is empty");
-    return token;
-  }
-  if (const char* env = std::getenv("IPW_MONITOR_TOKEN")) return env;
-  return {};
-}
-
-}  // namespace
 
 Handler setup_monitor(CLI::App& app) {
   struct Flags {
@@ -82,7 +61,7 @@ Handler setup_monitor(CLI::App& app) {
       fmt::print("{}\n", monitor::read_once(f->o).dump(2));
       return kExitOk;
     }
-    f->o.token = read_token(f->o.token, f->token_file);
+    f->o.token = read_token(f->o.token, f->token_file, "IPW_MONITOR_TOKEN");
     if (f->no_metrics) f->o.metrics_port = -1;
     if (std::string why = monitor::validate(f->o); !why.empty()) {
       fmt::print(stderr, "ipw monitor: {}\n", why);

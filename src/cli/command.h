@@ -30,6 +30,7 @@ Handler setup_report(CLI::App& app);
 Handler setup_route(CLI::App& app);
 Handler setup_trend(CLI::App& app);
 Handler setup_monitor(CLI::App& app);
+Handler setup_proxy(CLI::App& app);
 Handler setup_score(CLI::App& app);
 Handler setup_merge(CLI::App& app);
 Handler setup_sweep(CLI::App& app);

@@ -33,6 +33,9 @@ std::string ProgressBar::line(std::size_t done, std::size_t total, std::optional
                                       : -1.0;
   const std::string watts = power_w ? fmt::format("{:6.1f} W", *power_w) : std::string("   -- W");
   const std::string errs = errors_ ? fmt::format("  {} errors", errors_) : std::string();
+  if (total == 0) {  // open-ended (ipw proxy): a count, no bar
+    return fmt::format("{} requests  elapsed {}  {}{}", done, format_duration(elapsed), watts, errs);
+  }
   if (!tty_) {
     return fmt::format("queries {}/{}  elapsed {}  eta {}  {}{}", done, total,
                        format_duration(elapsed), format_duration(eta), watts, errs);

@@ -1,6 +1,7 @@
 #pragma once
 // The profile progress display: a one-line bar (done/total, ETA, live watts) on a
-// terminal, plain log lines when stdout is a pipe or file (CI logs, nohup).
+// terminal, plain log lines when stdout is a pipe or file (CI logs, nohup). A total
+// of 0 is open-ended work (`ipw proxy`): a running count instead of a bar.
 #include <chrono>
 #include <cstdio>
 #include <optional>

@@ -40,6 +40,7 @@ NOT_RUN = [
     (r"remote:gpu-box", "needs an ipw monitor on another host"),
     (r"^ipw monitor(?!.*--once)", "a daemon that runs until stopped"),
     (r"energy --watch", "runs until Ctrl-C"),
+    (r"^ipw proxy", "a proxy that serves until Ctrl-C (tested in e2e.proxy_test)"),
     (r"--token-file /etc/", "needs a token file in /etc"),
     (r"--telemetry (nvml|rapl|amd|jetson|powermetrics)", "needs that hardware"),
     (r"SLURM_", "runs as a Slurm array task"),

@@ -81,6 +81,18 @@ TEST(EnergyShares, TheReasoningSplitHoldsUnderOverlap) {
   EXPECT_NEAR(*s[0].decode_j[0], 100 + 50 + 50, 1e-9);
 }
 
+TEST(EnergyShares, AStageClosedBeforeItsFrontierEndsAtTheFrontier) {
+  // `ipw proxy` shares idle spans while it waits: past the last request's end.
+  EnergyLedger l(ShareRule::equal, 1, constant_w(10.0), {std::nullopt});
+  l.begin(0);
+  l.add(window(0, 0.1));
+  ASSERT_EQ(l.advance(300'000'000).size(), 1u);
+  (void)l.close(100'000'000);
+  EXPECT_EQ(l.totals().t_end_ns, 300'000'000);
+  EXPECT_NEAR(*l.totals().measured_j[0], 3.0, 1e-9);
+  EXPECT_NEAR(*l.totals().unattributed_j[0], 2.0, 1e-9);
+}
+
 TEST(EnergyShares, ThreeQueriesAndAGapLeaveTheGapUnattributed) {
   EnergyLedger ledger(ShareRule::equal, 1, constant_w(100), {40.0});
   const auto s = run_all(ledger, 0, {window(0, 1), window(0.5, 1.5), window(2, 3)}, 3.5);

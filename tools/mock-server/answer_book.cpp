@@ -35,7 +35,16 @@ AnswerBook AnswerBook::parse(const std::string& jsonl, const std::string& label)
   try {
     for (const auto& row : workload::parse_jsonl(jsonl, fail)) {
       const std::string where = label + ":" + std::to_string(row.line);
-      Entry e{text_field(row.fields, "prompt", where), text_field(row.fields, "answer", where), {}, {}};
+      Entry e{text_field(row.fields, "prompt", where), text_field(row.fields, "answer", where), {}, {}, {}};
+      if (auto it = row.fields.find("tool_calls"); it != row.fields.end() && !it->is_null()) {
+        if (!it->is_array()) throw std::runtime_error(where + ": field 'tool_calls' must be a list");
+        for (const auto& call : *it) {
+          if (!call.is_object() || !call.contains("name") || !call["name"].is_string()) {
+            throw std::runtime_error(where + ": each tool call needs a \"name\" (and \"arguments\", an object)");
+          }
+        }
+        e.tool_calls = *it;
+      }
       if (auto it = row.fields.find("reasoning"); it != row.fields.end() && !it->is_null()) {
         e.reasoning = text_field(row.fields, "reasoning", where);
       }
@@ -66,7 +75,7 @@ AnswerBook AnswerBook::load(const std::string& path) {
 }
 
 const AnswerBook::Entry& AnswerBook::entry_for(const std::string& request_text) const {
-  static const Entry fixed{"", fixed_reply(), {}, {}};
+  static const Entry fixed{"", fixed_reply(), {}, {}, {}};
   for (const Entry& e : entries_) {
     if (request_text.find(e.prompt) != std::string::npos) return e;
   }

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "faults.h"
 
 namespace ipw::mock {
@@ -14,6 +16,10 @@ class AnswerBook {
     std::string answer;
     std::string reasoning;  // the line's "reasoning": thinking streamed before the answer
     Fault fault;  // the line's "fault" (faults.h); none when absent
+    // The line's "tool_calls": [{"name": …, "arguments": {…}}]. A chat request whose
+    // conversation has no tool result after its last user message is answered with
+    // these calls; once a tool message follows, with `answer` (docs/mock-server.md).
+    nlohmann::json tool_calls;
   };
 
   // What the server says when no entry matches (or no --answers file was given).

@@ -89,6 +89,18 @@ void log_request(const ServerState& st, const httplib::Request& req, const std::
     std::fprintf(stderr, "mock: %s %s -> %s\n", req.method.c_str(), req.path.c_str(), what.c_str());
 }
 
+// The timings the last chunk reports: as measured, or (--deterministic) as paced.
+void record_timings(const ServerState& st, Reply& r) {
+  if (st.options.deterministic) {
+    const auto n = static_cast<double>(r.pieces.size());
+    r.stats.prompt_ms = st.options.ttft_ms;
+    r.stats.predicted_ms = n > 1 && st.options.tokens_per_s > 0 ? 1000.0 * (n - 1) / st.options.tokens_per_s : 0.0;
+    return;
+  }
+  r.stats.prompt_ms = r.pacer.prompt_ms();
+  r.stats.predicted_ms = r.pacer.predicted_ms();
+}
+
 // Sends the reply as SSE/NDJSON chunks, one piece per chunk. With
 // --drop-after-tokens K the provider gives up after K pieces: httplib then closes
 // the connection without the terminating chunk, as a crashed server would.
@@ -117,8 +129,12 @@ void stream_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respon
     }
     log_tokens(st, reply->prompt, reply->sent_ns);
     if (drop) return false;  // fewer pieces than K: still never finish the reply
-    reply->stats.prompt_ms = reply->pacer.prompt_ms();
-    reply->stats.predicted_ms = reply->pacer.predicted_ms();
+    if (!reply->stats.tool_calls.is_null()) {
+      if (!reply->pacer.wait_for_token(0)) return false;  // the calls come after the prefill
+      reply->stats.completion_tokens = static_cast<int>(reply->stats.tool_calls.size());
+      if (!send(reply->format->stream_tool_calls(reply->stats))) return false;
+    }
+    record_timings(st, *reply);
     if (!send(reply->format->stream_end(reply->stats))) return false;
     sink.done();
     return true;
@@ -138,8 +154,11 @@ void whole_reply(ServerState& st, std::shared_ptr<Reply> reply, httplib::Respons
   }
   reply->stats.reasoning_tokens = static_cast<int>(std::min(reply->thinking, reply->pieces.size()));
   reply->stats.completion_tokens = static_cast<int>(reply->pieces.size());
-  reply->stats.prompt_ms = reply->pacer.prompt_ms();
-  reply->stats.predicted_ms = reply->pacer.predicted_ms();
+  if (!reply->stats.tool_calls.is_null()) {
+    if (!reply->pacer.wait_for_token(0)) return;  // the calls come after the prefill (a 503 on shutdown is moot)
+    reply->stats.completion_tokens = static_cast<int>(reply->stats.tool_calls.size());
+  }
+  record_timings(st, *reply);
   auto body = std::make_shared<std::string>(reply->format->whole(reply->stats, text));
   if (!st.options.drop_after_tokens) {
     res.set_content(*body, "application/json");
@@ -235,6 +254,14 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
                   st.options.batch_slowdown, &st.in_flight),
             std::make_shared<InFlight>(st.in_flight)});
   add_reasoning(st.options, entry, api, *reply);
+  const bool chat = api == Api::OpenAiChat || api == Api::OllamaChat;
+  if (chat && !entry.tool_calls.is_null() && !cr.after_tool) {
+    // The model "decides" to call tools: no text, the calls, finish_reason tool_calls.
+    reply->pieces.clear();
+    reply->thinking = 0;
+    reply->stats.tool_calls = entry.tool_calls;
+    reply->stats.finish_reason = "tool_calls";
+  }
   if (entry.fault.kind == Fault::Kind::huge_token && !reply->pieces.empty()) {
     reply->pieces.front() = std::string(entry.fault.bytes, 'x');
   }
@@ -244,9 +271,13 @@ void handle_completion(ServerState& st, Api api, const httplib::Request& req, ht
   }
   ReplyStats& s = reply->stats;
   s.model = cr.model.empty() ? st.options.model : cr.model;
-  s.id = std::string(api == Api::OpenAiChat ? "chatcmpl" : "cmpl") + "-mock-" + std::to_string(++st.next_id);
-  s.created_unix_s =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::size_t id_n = st.options.deterministic ? std::hash<std::string>{}(cr.prompt_text) % 1'000'000'000
+                                                    : static_cast<std::size_t>(++st.next_id);
+  s.id = std::string(api == Api::OpenAiChat ? "chatcmpl" : "cmpl") + "-mock-" + std::to_string(id_n);
+  s.created_unix_s = st.options.deterministic ? 0
+                                              : std::chrono::duration_cast<std::chrono::seconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count();
   s.prompt_tokens = count_words(cr.prompt_text);
   s.include_usage = cr.include_usage;
   s.usage = st.options.usage;

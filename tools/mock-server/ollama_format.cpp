@@ -41,6 +41,7 @@ class OllamaFormat : public WireFormat {
     return j.dump() + "\n";
   }
 
+  std::string stream_tool_calls(const ReplyStats&) const override { return ""; }  // in the last record
   std::string stream_end(const ReplyStats& s) const override { return final_object(s, "").dump() + "\n"; }
 
   std::string whole(const ReplyStats& s, const std::string& text) const override {
@@ -52,7 +53,10 @@ class OllamaFormat : public WireFormat {
   std::string error_body(const std::string& message) const override { return json{{"error", message}}.dump(); }
 
  private:
-  json head(const ReplyStats& s) const { return {{"model", s.model}, {"created_at", rfc3339_now()}}; }
+  // --deterministic replies say they were created at the epoch (created_unix_s 0).
+  json head(const ReplyStats& s) const {
+    return {{"model", s.model}, {"created_at", s.created_unix_s == 0 ? "1970-01-01T00:00:00.000000Z" : rfc3339_now()}};
+  }
 
   void put_text(json& j, const std::string& text) const {
     if (chat_) {
@@ -65,6 +69,13 @@ class OllamaFormat : public WireFormat {
   json final_object(const ReplyStats& s, const std::string& text) const {
     json j = head(s);
     put_text(j, text);
+    if (chat_ && !s.tool_calls.is_null()) {
+      json calls = json::array();
+      for (const json& c : s.tool_calls) {
+        calls.push_back({{"function", {{"name", c["name"]}, {"arguments", c.value("arguments", json::object())}}}});
+      }
+      j["message"]["tool_calls"] = std::move(calls);
+    }
     j["done"] = true;
     j["done_reason"] = s.finish_reason;
     j["total_duration"] = ms_to_ns(s.prompt_ms + s.predicted_ms);

@@ -31,6 +31,19 @@ json timings(const ReplyStats& s) {
 
 std::string sse(const json& j) { return "data: " + j.dump() + "\n\n"; }
 
+// The answers line's calls as OpenAI spells them: arguments as a JSON string.
+json openai_tool_calls(const json& calls, bool streamed) {
+  json out = json::array();
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    json c = {{"id", "call_" + std::to_string(i)},
+              {"type", "function"},
+              {"function", {{"name", calls[i]["name"]}, {"arguments", calls[i].value("arguments", json::object()).dump()}}}};
+    if (streamed) c["index"] = i;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 class OpenAiFormat : public WireFormat {
  public:
   explicit OpenAiFormat(bool chat) : chat_(chat) {}
@@ -49,6 +62,11 @@ class OpenAiFormat : public WireFormat {
                                {"finish_reason", nullptr}}
                         : json{{"index", 0}, {"text", piece}, {"finish_reason", nullptr}};
     return sse(chunk(s, choice));
+  }
+
+  std::string stream_tool_calls(const ReplyStats& s) const override {
+    return sse(chunk(s, {{"index", 0}, {"delta", {{"tool_calls", openai_tool_calls(s.tool_calls, true)}}},
+                         {"finish_reason", nullptr}}));
   }
 
   std::string stream_end(const ReplyStats& s) const override {
@@ -73,6 +91,10 @@ class OpenAiFormat : public WireFormat {
                                {"message", {{"role", "assistant"}, {"content", text}}},
                                {"finish_reason", s.finish_reason}}
                         : json{{"index", 0}, {"text", text}, {"finish_reason", s.finish_reason}};
+    if (chat_ && !s.tool_calls.is_null()) {
+      choice["message"]["content"] = nullptr;
+      choice["message"]["tool_calls"] = openai_tool_calls(s.tool_calls, false);
+    }
     json body = {{"id", s.id},
                  {"object", chat_ ? "chat.completion" : "text_completion"},
                  {"created", s.created_unix_s},

@@ -64,6 +64,9 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_flag("!--no-usage", o.usage, "Never report token usage, even when asked (stream_options.include_usage)");
   app.add_option("--request-log", o.request_log,
                  "Append each completion request's JSON body as one line (to check what a client sends)");
+  app.add_flag("--deterministic", o.deterministic,
+               "Replies a function of the request alone: ids from the prompt, created 0, nominal timings "
+               "(to compare replies byte for byte)");
   app.add_flag("--verbose,-v", o.verbose, "Log one line per request to stderr");
   try {
     app.parse(argc, argv);

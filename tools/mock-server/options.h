@@ -30,6 +30,9 @@ struct MockOptions {
   bool reasoning_count = true;  // usage.completion_tokens_details.reasoning_tokens (deltas only)
   bool usage = true;            // false: never report usage (OpenAI usage, Ollama eval counts)
   bool verbose = false;                  // one line per request on stderr
+  // Replies that are a function of the request alone: ids from the prompt, `created` 0,
+  // timings at their nominal values (byte-for-byte comparisons through a proxy).
+  bool deterministic = false;
 };
 
 // Parses argv; on --help or a bad flag prints to stdout/stderr and returns the

@@ -65,6 +65,11 @@ CompletionRequest parse_request(Api api, const std::string& raw) {
   auto stream = body.find("stream");
   r.stream = stream != body.end() && stream->is_boolean() ? stream->get<bool>() : ollama;
   r.prompt_text = api == Api::OpenAiChat || api == Api::OllamaChat ? last_user_message(body) : prompt_of(body);
+  if (auto m = body.find("messages"); m != body.end() && m->is_array()) {
+    for (auto it = m->rbegin(); it != m->rend() && it->is_object() && it->value("role", "") != "user"; ++it) {
+      if (it->value("role", "") == "tool") r.after_tool = true;
+    }
+  }
   if (ollama) {
     if (body.contains("options") && body["options"].is_object()) r.max_tokens = limit(body["options"], "num_predict");
   } else {

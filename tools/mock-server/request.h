@@ -14,6 +14,7 @@ struct CompletionRequest {
   bool stream = false;
   bool include_usage = false;     // OpenAI stream_options.include_usage
   std::optional<int> max_tokens;  // max_tokens / max_completion_tokens / options.num_predict
+  bool after_tool = false;        // chat: a tool result follows the last user message
 };
 
 struct BadRequest : std::runtime_error {

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace ipw::mock {
 
 enum class Api { OpenAiChat, OpenAiCompletions, OllamaChat, OllamaGenerate };
@@ -22,6 +24,7 @@ struct ReplyStats {
   double prompt_ms = 0;                // request receipt -> first token
   double predicted_ms = 0;             // first token -> last token
   bool include_usage = false;          // OpenAI stream_options.include_usage
+  nlohmann::json tool_calls;           // the calls the reply makes instead of answering (null: none)
 };
 
 class WireFormat {
@@ -31,6 +34,8 @@ class WireFormat {
   virtual std::string stream_begin(const ReplyStats& s) const = 0;  // may be empty
   // `thinking`: the piece is reasoning, sent the way the API streams thinking.
   virtual std::string stream_piece(const ReplyStats& s, const std::string& piece, bool thinking) const = 0;
+  // The reply's tool calls as streamed ("" where the API sends them in the last chunk).
+  virtual std::string stream_tool_calls(const ReplyStats& s) const = 0;
   virtual std::string stream_end(const ReplyStats& s) const = 0;
   virtual std::string whole(const ReplyStats& s, const std::string& text) const = 0;  // application/json
   virtual std::string error_body(const std::string& message) const = 0;

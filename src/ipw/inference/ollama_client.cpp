@@ -149,6 +149,10 @@ class OllamaClient final : public StreamingClient<OllamaDecoder> {
 
 }  // namespace
 
+std::unique_ptr<StreamJob> make_ollama_stream_job(bool chat) {
+  return std::make_unique<DecodingJob<OllamaDecoder>>(TokenCallback{}, chat);
+}
+
 std::unique_ptr<Client> make_ollama_client(const ClientOptions& opts, const Clock& clock) {
   return std::make_unique<OllamaClient>(opts, clock);
 }

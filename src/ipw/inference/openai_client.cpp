@@ -139,6 +139,10 @@ class OpenAiClient final : public StreamingClient<OpenAiDecoder> {
 
 }  // namespace
 
+std::unique_ptr<StreamJob> make_openai_stream_job(bool chat) {
+  return std::make_unique<DecodingJob<OpenAiDecoder>>(TokenCallback{}, chat);
+}
+
 std::unique_ptr<Client> make_openai_client(const ClientOptions& opts, const Clock& clock) {
   return std::make_unique<OpenAiClient>(opts, clock);
 }

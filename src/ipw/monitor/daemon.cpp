@@ -15,7 +15,7 @@
 #include "ipw/common/json_null.h"
 #include "ipw/common/usage_error.h"
 #include "ipw/common/version.h"
-#include "ipw/monitor/access_policy.h"
+#include "ipw/common/access_policy.h"
 #include "ipw/monitor/compat_reading.h"
 #include "ipw/monitor/energy_total.h"
 #include "ipw/monitor/grpc_server.h"
@@ -33,7 +33,7 @@ std::string version_string() { return fmt::format("{} (git {})", kVersion, kGitR
 }  // namespace
 
 std::string validate(const MonitorOptions& o) {
-  if (std::string why = check_bind_policy(o.bind, o.token, o.insecure); !why.empty()) return why;
+  if (std::string why = check_bind_policy(o.bind, o.token, o.insecure, "read this host's sensors"); !why.empty()) return why;
   if (o.port < 0 || o.port > 65535) return "--port must be in [0, 65535]";
   if (o.metrics_port < -1 || o.metrics_port > 65535) return "--metrics-port must be in [0, 65535] (or -1: none)";
   if (o.metrics_port > 0 && o.metrics_port == o.port) return "--port and --metrics-port must differ";

@@ -11,7 +11,7 @@
 
 #include "energy.grpc.pb.h"
 #include "ipw/common/host_facts.h"
-#include "ipw/monitor/access_policy.h"
+#include "ipw/common/access_policy.h"
 #include "ipw/monitor/compat_reading.h"
 #include "ipw_monitor.grpc.pb.h"
 

@@ -10,7 +10,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include "ipw/monitor/access_policy.h"
+#include "ipw/common/access_policy.h"
 #include "ipw/monitor/prometheus.h"
 
 namespace ipw::monitor {

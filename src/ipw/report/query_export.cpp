@@ -33,7 +33,7 @@ std::string csv_field(const nlohmann::json& v) {
 
 const std::vector<std::string>& export_columns() {
   static const std::vector<std::string> cols = {
-      "id", "seq", "repeat", "session", "stage", "category", "source", "kind", "correct", "extracted",
+      "id", "seq", "repeat", "session", "stage", "task", "turn", "tool_calls", "category", "source", "kind", "correct", "extracted",
       "input_tokens", "output_tokens", "reasoning_tokens", "answer_tokens", "token_source", "finish_reason",
       "truncated", "queue_s", "t_start_s", "t_first_token_s", "t_first_answer_token_s", "t_end_s", "ttft_s",
       "tpot_s", "latency_s", "energy_j", "prefill_energy_j", "decode_energy_j", "reasoning_energy_j",
@@ -52,6 +52,9 @@ nlohmann::json export_row(const run::QueryRecord& q) {
       {"repeat", q.repeat},
       {"session", q.session},
       {"stage", q.stage},
+      {"task", q.task.empty() ? nlohmann::json() : nlohmann::json(q.task)},
+      {"turn", json_or_null(q.turn)},
+      {"tool_calls", json_or_null(q.tool_calls)},
       {"category", q.category},
       {"source", q.source},
       {"kind", q.kind},

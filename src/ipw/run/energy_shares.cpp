@@ -291,7 +291,9 @@ std::vector<QueryShare> EnergyLedger::advance(std::int64_t frontier_ns, std::siz
 }
 
 std::vector<QueryShare> EnergyLedger::close(std::int64_t t_ns) {
-  std::int64_t end = t_ns;
+  // Spans already shared are the stage's whatever t_ns says (`ipw proxy` shares idle
+  // spans while it waits for requests, past the last one's end).
+  std::int64_t end = std::max(t_ns, frontier_ns_);
   for (std::size_t id : open_) end = std::max(end, queries_[id].t_end_ns);
   std::vector<QueryShare> out = advance(end);
   totals_.t_end_ns = end;

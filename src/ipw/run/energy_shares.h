@@ -97,7 +97,8 @@ class EnergyLedger {
                                   std::size_t max_work = std::numeric_limits<std::size_t>::max());
   // Every span before this instant is shared.
   std::int64_t frontier_ns() const { return frontier_ns_; }
-  // Ends the stage at t_ns (≥ every added query's end): shares the rest and
+  // Ends the stage at t_ns, or at the frontier or an added query's end where one is
+  // later: shares the rest and
   // returns the queries settled by it; totals() then holds the stage's figures.
   std::vector<QueryShare> close(std::int64_t t_ns);
   const StageEnergy& totals() const { return totals_; }

@@ -155,6 +155,9 @@ std::vector<QueryColumn> make_columns() {
       int64_col<&Q::t_first_answer_token_ns>("t_first_answer_token_ns", "0"),
       real_col<&Q::reasoning_energy_j>("reasoning_energy_j", "NULL"),
       real_col<&Q::answer_energy_j>("answer_energy_j", "NULL"),
+      text_col<&Q::task>("task", Part::always, "NULL"),
+      opt_int_col<&Q::turn>("turn", "NULL"),
+      opt_int_col<&Q::tool_calls>("tool_calls", "NULL"),
   };
 }
 

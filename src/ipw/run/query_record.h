@@ -68,6 +68,11 @@ struct QueryRecord {
   // The decode energy split at the first answer token: the thinking before it, the
   // answer after (empty when the decode energy is).
   std::optional<double> reasoning_energy_j, answer_energy_j;
+  // Requests recorded by `ipw proxy` (docs/agents.md): the task the request belongs to
+  // ("" for a profiled query), its turn in the task (1, 2, … in arrival order), and how
+  // many tool calls the reply asked for (empty: not a proxied request).
+  std::string task;
+  std::optional<int> turn, tool_calls;
   std::vector<DomainEnergy> domains;
 
   QueryKey key() const { return {stage, seq, repeat}; }

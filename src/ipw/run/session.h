@@ -15,6 +15,7 @@
 #include "ipw/inference/engine_launcher.h"
 #include "ipw/inference/reference_likelihood.h"
 #include "ipw/run/energy_shares.h"
+#include "ipw/run/observed_queries.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
 #include "ipw/run/query_writer.h"
@@ -81,6 +82,13 @@ class Session {
   // engine dead, interrupt, or `settled` said so); queries cut off are not stored.
   bool run_stage(const StagePlan& plan, std::vector<StageQuery> queries, const SettledFn& settled,
                  ProfileOutcome& out);
+  // `ipw proxy` (docs/agents.md): shares the energy of the requests `feed` hands over
+  // (each sent at or after t_begin_ns, the stage's start), as run_stage does for its own, and hands each to `settled` once its share is known
+  // (ids, tasks and texts as the proxy recorded them); returns when the feed is closed
+  // and drained, false if `settled` said stop (the proxy keeps forwarding; nothing more
+  // is stored). The stage's totals go to the session's record, as run_stage's do.
+  bool observe(ObservedQueries& feed, const StagePlan& plan, std::int64_t t_begin_ns, const SettledFn& settled,
+               ProfileOutcome& out);
   // --perplexity: scores `reference` as the reply to req's prompt and stores the result in q.
   // Called once the query has settled, outside the query's energy window; failures are logged and
   // counted, never fatal (after kMaxScoringFailures with no success, scoring stops).
@@ -94,6 +102,12 @@ class Session {
   ProfileOutcome close(ProfileOutcome out);
 
  private:
+  // The ledger of a stage: its spans shared by `rule` over the selected domains.
+  EnergyLedger make_ledger(ShareRule rule);
+  // A stage's figures into the session's record (measured, unattributed, discarded and
+  // retried energy per domain, conservation, time in flight, the steady-state window).
+  void record_stage_totals(const StagePlan& plan, const StageEnergy& t, const std::vector<double>& discarded_j,
+                           const std::vector<double>& retry_j);
   std::vector<telemetry::Sample> take_new_samples();
   bool sleep_interruptibly(double seconds) const;
   std::string start_engine();

@@ -23,7 +23,7 @@
 #include "ipw/common/clock.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/session.h"
-#include "ipw/run/token_counts.h"
+#include "ipw/run/response_record.h"
 
 namespace ipw::run {
 namespace {
@@ -70,15 +70,7 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
                         ProfileOutcome& out) {
   const Clock& clock = steady_clock();
   const bool sequential = !plan.open_loop && plan.concurrency == 1;
-  std::vector<std::optional<double>> idle;
-  for (int d : selected_) idle.push_back(idle_power_w_[static_cast<std::size_t>(d)]);
-  EnergyLedger ledger(
-      plan.rule, selected_.size(),
-      [this](int k, std::int64_t t) { return sampler_.cumulative_j(selected_[static_cast<std::size_t>(k)], t); },
-      idle,
-      [this](int k, std::int64_t a, std::int64_t b) {
-        return sampler_.span_known(selected_[static_cast<std::size_t>(k)], a, b);
-      });
+  EnergyLedger ledger = make_ledger(plan.rule);
 
   struct Flight {
     std::size_t idx;
@@ -214,26 +206,11 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     const std::int64_t t_end = !res && res.error().t_failed_ns > 0 ? res.error().t_failed_ns
                                : r.t_last_byte_ns > 0              ? r.t_last_byte_ns
                                                                     : clock.now_ns();
-    q.response = r.text;
-    q.input_tokens = r.input_tokens;
-    count_output_tokens(r, q);
-    q.t_start_ns = r.t_send_ns - origin;
-    q.t_first_token_ns = r.t_first_token_ns > 0 ? r.t_first_token_ns - origin : 0;
-    q.t_first_answer_token_ns = r.t_first_answer_ns > 0 ? r.t_first_answer_ns - origin : 0;
-    q.t_end_ns = t_end - origin;
-    for (std::int64_t t : r.token_times_ns) q.token_times_ns.push_back(t - origin);
-    if (!r.server_timings.is_null()) q.server_timings_json = r.server_timings.dump();
+    record_response(r, t_end, origin, q);
     q.session = info_.id;
     q.stage = plan.stage;
     make_storable(q);  // as the store will hold it, so the run's tallies agree
-    QueryActivity a;
-    a.t_start_ns = r.t_send_ns;
-    a.t_first_ns = r.t_first_token_ns;
-    a.t_first_answer_ns = r.t_first_answer_ns;
-    a.t_end_ns = t_end;
-    a.prompt_tokens = r.input_tokens.value_or(0);
-    a.output_tokens = q.output_tokens.value_or(0);
-    a.token_times_ns = r.token_times_ns;
+    QueryActivity a = activity_of(r, t_end, q);
     last_end = std::max(last_end, t_end);
     // One at a time, the query settles before the next is sent: its end must be bracketed.
     if (sequential) sampler_.wait_for_sample_after(t_end, kSampleWaitNs);
@@ -309,7 +286,25 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
     writer_->flush();  // every stored query is committed before the stage's totals
     writer_.reset();
   }
-  const StageEnergy& t = ledger.totals();
+  record_stage_totals(plan, ledger.totals(), discarded_j, retry_j);
+  store_.update_session(info_);
+  return ok && !stopping;
+}
+
+EnergyLedger Session::make_ledger(ShareRule rule) {
+  std::vector<std::optional<double>> idle;
+  for (int d : selected_) idle.push_back(idle_power_w_[static_cast<std::size_t>(d)]);
+  return EnergyLedger(
+      rule, selected_.size(),
+      [this](int k, std::int64_t t) { return sampler_.cumulative_j(selected_[static_cast<std::size_t>(k)], t); },
+      idle,
+      [this](int k, std::int64_t a, std::int64_t b) {
+        return sampler_.span_known(selected_[static_cast<std::size_t>(k)], a, b);
+      });
+}
+
+void Session::record_stage_totals(const StagePlan& plan, const StageEnergy& t, const std::vector<double>& discarded_j,
+                                  const std::vector<double>& retry_j) {
   nlohmann::json measured = nlohmann::json::object(), unattributed = nlohmann::json::object(),
                  discarded = nlohmann::json::object(), retried = nlohmann::json::object();
   for (std::size_t k = 0; k < selected_.size(); ++k) {
@@ -349,8 +344,6 @@ bool Session::run_stage(const StagePlan& plan, std::vector<StageQuery> queries, 
                                                {"cooldown_s", plan.cooldown_s},
                                                {"measured_energy_j", steady_j}};
   }
-  store_.update_session(info_);
-  return ok && !stopping;
 }
 
 }  // namespace ipw::run

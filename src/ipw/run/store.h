@@ -34,7 +34,7 @@ namespace ipw::run {
 // 6: queries.attempts (retries).
 // Older stores are migrated in place when opened for writing; read-only handles read them
 // as they are (absent tables and columns read as empty).
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 inline constexpr int kOldestReadableSchema = 1;
 
 struct StoreError : std::runtime_error {

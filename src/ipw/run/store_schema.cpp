@@ -82,6 +82,13 @@ constexpr const char* kReasoningColumns =
     "ALTER TABLE queries ADD COLUMN reasoning_energy_j REAL;"
     "ALTER TABLE queries ADD COLUMN answer_energy_j REAL;";
 
+// Schema 8: requests recorded by `ipw proxy` (docs/agents.md): the task a request
+// belongs to, its turn in that task (1, 2, …) and the tool calls its reply asked for.
+constexpr const char* kTaskColumns =
+    "ALTER TABLE queries ADD COLUMN task TEXT;"
+    "ALTER TABLE queries ADD COLUMN turn INTEGER;"
+    "ALTER TABLE queries ADD COLUMN tool_calls INTEGER;";
+
 // Remakes `table` with the same columns and a new primary key: SQLite cannot
 // change a key in place. The column definitions are read from the table itself,
 // so the migration never restates (and never drifts from) the schema above.
@@ -137,6 +144,7 @@ void migrate_schema(SQLite::Database& db) {
   }
   // Schema 7: reasoning models and why replies ended (docs/analysis.md).
   if (!has_column(db, "queries", "finish_reason")) db.exec(kReasoningColumns);
+  if (!has_column(db, "queries", "task")) db.exec(kTaskColumns);
   db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
 }
 

@@ -1,11 +1,11 @@
-#include "ipw/monitor/access_policy.h"
+#include "ipw/common/access_policy.h"
 
 #include <gtest/gtest.h>
 
-namespace ipw::monitor {
+namespace ipw {
 namespace {
 
-TEST(MonitorAccessPolicy, LoopbackAddresses) {
+TEST(AccessPolicy, LoopbackAddresses) {
   EXPECT_TRUE(is_loopback_address("127.0.0.1"));
   EXPECT_TRUE(is_loopback_address("127.1.2.3"));  // all of 127/8
   EXPECT_TRUE(is_loopback_address("::1"));
@@ -15,7 +15,7 @@ TEST(MonitorAccessPolicy, LoopbackAddresses) {
   EXPECT_TRUE(is_loopback_address("LocalHost"));
 }
 
-TEST(MonitorAccessPolicy, NonLoopbackAddresses) {
+TEST(AccessPolicy, NonLoopbackAddresses) {
   EXPECT_FALSE(is_loopback_address("0.0.0.0"));  // every interface
   EXPECT_FALSE(is_loopback_address("::"));
   EXPECT_FALSE(is_loopback_address("10.0.0.5"));
@@ -25,17 +25,18 @@ TEST(MonitorAccessPolicy, NonLoopbackAddresses) {
   EXPECT_FALSE(is_loopback_address(""));
 }
 
-TEST(MonitorAccessPolicy, NonLoopbackBindNeedsTokenOrInsecure) {
-  EXPECT_EQ(check_bind_policy("127.0.0.1", "", false), "");
-  EXPECT_EQ(check_bind_policy("0.0.0.0", "t0k", false), "");
-  EXPECT_EQ(check_bind_policy("0.0.0.0", "", true), "");
-  const std::string why = check_bind_policy("0.0.0.0", "", false);
+TEST(AccessPolicy, NonLoopbackBindNeedsTokenOrInsecure) {
+  EXPECT_EQ(check_bind_policy("127.0.0.1", "", false, "read this host's sensors"), "");
+  EXPECT_EQ(check_bind_policy("0.0.0.0", "t0k", false, "read this host's sensors"), "");
+  EXPECT_EQ(check_bind_policy("0.0.0.0", "", true, "read this host's sensors"), "");
+  const std::string why = check_bind_policy("0.0.0.0", "", false, "read this host's sensors");
   EXPECT_NE(why.find("0.0.0.0"), std::string::npos) << why;
   EXPECT_NE(why.find("--token"), std::string::npos) << why;
   EXPECT_NE(why.find("--insecure"), std::string::npos) << why;
+  EXPECT_NE(why.find("read this host's sensors"), std::string::npos) << why;
 }
 
-TEST(MonitorAccessPolicy, BearerMatchesOnlyTheExactToken) {
+TEST(AccessPolicy, BearerMatchesOnlyTheExactToken) {
   EXPECT_TRUE(bearer_matches("Bearer s3cret", "s3cret"));
   EXPECT_TRUE(bearer_matches("bearer s3cret", "s3cret"));  // scheme is case-insensitive
   EXPECT_FALSE(bearer_matches("Bearer s3cre", "s3cret"));
@@ -48,4 +49,4 @@ TEST(MonitorAccessPolicy, BearerMatchesOnlyTheExactToken) {
 }
 
 }  // namespace
-}  // namespace ipw::monitor
+}  // namespace ipw

@@ -1,4 +1,4 @@
-#include "ipw/monitor/access_policy.h"
+#include "ipw/common/access_policy.h"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 
 #include "ipw/common/text.h"
 
-namespace ipw::monitor {
+namespace ipw {
 namespace {
 
 }  // namespace
@@ -32,10 +32,10 @@ bool is_loopback_address(const std::string& host_in) {
   return false;  // a host name other than localhost may resolve anywhere
 }
 
-std::string check_bind_policy(const std::string& bind, const std::string& token, bool insecure) {
+std::string check_bind_policy(const std::string& bind, const std::string& token, bool insecure,
+                              const std::string& exposes) {
   if (is_loopback_address(bind) || !token.empty() || insecure) return {};
-  return "--bind " + bind +
-         " is not a loopback address: anyone who can reach it could read this host's sensors. "
+  return "--bind " + bind + " is not a loopback address: anyone who can reach it could " + exposes + ". "
          "Give --token-file FILE (or --token) so clients must present it, or --insecure to allow "
          "unauthenticated access on purpose";
 }
@@ -56,4 +56,4 @@ bool bearer_matches(const std::string& authorization, const std::string& token) 
   return diff == 0;
 }
 
-}  // namespace ipw::monitor
+}  // namespace ipw

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# ipw proxy (docs/agents.md) in front of the mock server: three agents at once run
+# tagged tasks (tool calls, tool results, follow-ups; OpenAI and Ollama; streamed and
+# not). Replies through the proxy are byte-identical to the server's own; every
+# request is stored with its task, turn and tool calls; the tasks' energies add up to
+# the run's attributed energy and conserve the replayed trace's; an unreachable
+# upstream is a 502 with a JSON error and a failed query, and the proxy keeps serving;
+# malformed JSON is forwarded and recorded as an error; Ctrl-C ends the run cleanly.
+source "$(dirname "$0")/lib.sh"
+E2E="$IPW_SOURCE_DIR/tests/e2e"
+PY=python3
+
+"$PY" - "$WORK/answers.jsonl" <<'PYEOF'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for c in range(3):
+        for k in range(2):
+            task = f"agent{c}-task{k}"
+            f.write(json.dumps({"prompt": f"Task {task}: what is {c} plus {k}?", "answer": f"{c + k} is the sum",
+                                "tool_calls": [{"name": "calculator", "arguments": {"expression": f"{c}+{k}"}}]}) + "\n")
+            f.write(json.dumps({"prompt": f"Task {task}: and twice that?", "answer": f"twice is {2 * (c + k)}"}) + "\n")
+PYEOF
+"$PY" "$E2E/replay_trace.py" write "$WORK/trace.csv" 600
+start_mock --answers "$WORK/answers.jsonl" --ttft-ms 20 --tokens-per-s 200 --deterministic
+
+start_proxy() {  # start_proxy UPSTREAM OUT: sets PROXY_URL, PROXY_PID
+  "$IPW" proxy --upstream "$1" --listen 127.0.0.1:0 --telemetry "replay:$WORK/trace.csv" --idle-seconds 0 \
+    --out "$WORK/$2" >"$WORK/$2.log" 2>&1 &
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  for _ in $(seq 400); do
+    PROXY_URL=$(grep -o 'ipw proxy: http://[0-9.:]*' "$WORK/$2.log" | head -1 | cut -d' ' -f3 || true)
+    [ -n "$PROXY_URL" ] && return 0
+    kill -0 "$PROXY_PID" 2>/dev/null || { cat "$WORK/$2.log"; fail "ipw proxy exited"; }
+    sleep 0.05
+  done
+  cat "$WORK/$2.log"
+  fail "ipw proxy did not start"
+}
+stop_proxy() {  # Ctrl-C, as a user ends it
+  kill -INT "$PROXY_PID"
+  wait "$PROXY_PID" || { cat "$WORK/$1.log"; fail "ipw proxy exited with $? after Ctrl-C"; }
+}
+
+start_proxy "$MOCK_URL" agents
+"$PY" "$E2E/proxy_clients.py" "$PROXY_URL" "$MOCK_URL" "$WORK/clients.json" || fail "clients"
+# A request that is not a completion (models list) passes through too.
+[ "$(curl -s "$PROXY_URL/v1/models")" = "$(curl -s "$MOCK_URL/v1/models")" ] || fail "GET /v1/models differs"
+# Malformed JSON: forwarded unchanged (the mock's 400 comes back) and recorded as an error.
+code=$(curl -s -o "$WORK/bad.out" -w '%{http_code}' -H 'X-IPW-Task: broken' -d '{"messages": [' "$PROXY_URL/v1/chat/completions")
+[ "$code" = 400 ] || fail "malformed JSON: HTTP $code"
+stop_proxy agents
+grep -q "requests recorded in" "$WORK/agents.log" || { cat "$WORK/agents.log"; fail "no closing line"; }
+run=$(run_dir_in "$WORK/agents")
+"$IPW" export "$run" --format jsonl -o "$WORK/agents.jsonl"
+"$IPW" export "$run" --telemetry -o "$WORK/agents.samples.csv"
+"$IPW" analyze "$run" --json >"$WORK/agents.json" || fail "analyze"
+"$PY" - "$WORK/clients.json" "$WORK/agents.jsonl" "$WORK/agents.json" "$run" "$WORK/trace.csv" "$E2E" \
+  "$WORK/agents.samples.csv" <<'PYEOF' || fail "agents"
+import json, sqlite3, sys
+sys.path.insert(0, sys.argv[6])
+import replay_trace
+clients = json.load(open(sys.argv[1]))
+rows = [json.loads(l) for l in open(sys.argv[2])]
+d = json.load(open(sys.argv[3]))
+assert len(clients) == 18 and all(c["status"] == 200 for c in clients), clients
+bad = [c for c in clients if not c["identical"]]
+assert not bad, f"replies through the proxy differ from the server's: {bad}"
+assert {(c["api"], c["stream"]) for c in clients} == {("openai", True), ("openai", False), ("ollama", True), ("ollama", False)}
+ok = [r for r in rows if r["task"] != "broken"]
+assert len(ok) == 18 and len(rows) == 19, len(rows)
+broken = [r for r in rows if r["task"] == "broken"][0]
+assert broken["error_kind"] == "bad_request" and "not a JSON object" in broken["error"], broken
+for r in ok:
+    assert r["error_kind"] == "", r
+    assert r["energy_j"] and r["energy_j"] > 0, r
+    assert r["output_tokens"], r
+tasks = {}
+for r in sorted(ok, key=lambda r: r["t_start_s"]):
+    tasks.setdefault(r["task"], []).append(r)
+assert sorted(tasks) == sorted(f"agent{c}-task{k}" for c in range(3) for k in range(2)), sorted(tasks)
+for t, rs in tasks.items():
+    assert [r["turn"] for r in rs] == [1, 2, 3], (t, [r["turn"] for r in rs])  # in the order they were sent
+    assert [r["tool_calls"] for r in rs] == [1, 0, 0], (t, [r["tool_calls"] for r in rs])
+    assert rs[0]["finish_reason"] == "tool_calls" and rs[2]["response"].startswith("twice is"), rs
+    # The prompt grows with the conversation (usage prompt tokens: the mock counts the last user turn).
+    assert all(r["input_tokens"] for r in rs), rs
+# Conservation: the requests' energies plus the unattributed equal the measured energy,
+# and the measured energy is the replayed trace's exact integral over the stage.
+stage = json.loads(sqlite3.connect(sys.argv[4] + "/run.db").execute("SELECT totals_json FROM sessions").fetchone()[0])["stages"][0]
+measured = sum(v for v in stage["measured_energy_j"].values())
+unattributed = sum(v for v in stage["unattributed_energy_j"].values())
+per_task = {t: sum(r["energy_j"] for r in rs) for t, rs in tasks.items()}
+attributed = sum(per_task.values()) + broken["energy_j"]
+assert abs(attributed + unattributed - measured) < 1e-6 * measured, (attributed, unattributed, measured)
+ts, ps = replay_trace.load(sys.argv[5])
+exact = replay_trace.integral(ts, ps, stage["t_start_ns"] * 1e-9, stage["t_end_ns"] * 1e-9)
+(st, sp), = replay_trace.load_samples(sys.argv[7]).values()
+through = replay_trace.integral(st, sp, stage["t_start_ns"] * 1e-9, stage["t_end_ns"] * 1e-9)
+assert abs(measured - through) < 1e-6 * through, (measured, through)
+bound = replay_trace.interpolation_bound(ts, ps, st, stage["t_start_ns"] * 1e-9, stage["t_end_ns"] * 1e-9)
+assert abs(measured - exact) <= 0.005 * exact + bound, (measured, exact, bound)
+assert d["summary"]["queries"] == 19, d["summary"]
+print(f"proxy: 18 requests in 6 tasks byte-identical; per-task energy {min(per_task.values()):.2f}-"
+      f"{max(per_task.values()):.2f} J, conserved to {abs(attributed + unattributed - measured):.2e} J")
+PYEOF
+
+# Upstream down: 502 with a JSON error, recorded as a failed request, and the proxy serves on.
+start_proxy "http://127.0.0.1:$(dead_port)" down
+for i in 1 2; do
+  code=$(curl -s -o "$WORK/down.$i.json" -w '%{http_code}' -H 'X-IPW-Task: t' -d '{"messages":[{"role":"user","content":"hi"}]}' \
+    "$PROXY_URL/v1/chat/completions")
+  [ "$code" = 502 ] || fail "unreachable upstream: HTTP $code"
+  "$PY" -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert "no reply from the inference server" in e["message"], e' \
+    "$WORK/down.$i.json" || fail "502 body"
+done
+stop_proxy down
+"$IPW" export "$(run_dir_in "$WORK/down")" --format jsonl -o "$WORK/down.jsonl"
+"$PY" - "$WORK/down.jsonl" <<'PYEOF' || fail "down"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["error_kind"] for r in rows] == ["connect", "connect"], rows
+assert [r["turn"] for r in rows] == [1, 2] and "cannot reach the inference server" in rows[0]["error"], rows
+PYEOF
+
+# Refused before anything is written: a bad upstream, and a non-loopback address without a token.
+for args in "--upstream ftp://x" "--upstream $MOCK_URL --listen 0.0.0.0:0"; do
+  # shellcheck disable=SC2086
+  if "$IPW" proxy $args --out "$WORK/refused" >"$WORK/refused.log" 2>&1; then fail "ipw proxy $args ran"; fi
+  [ ! -e "$WORK/refused" ] || fail "ipw proxy $args wrote a run"
+done
+grep -q "token" "$WORK/refused.log" || { cat "$WORK/refused.log"; fail "no word of the token"; }
+echo "ok: proxy"
