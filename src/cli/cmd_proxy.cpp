@@ -47,7 +47,7 @@ Handler setup_proxy(CLI::App& app) {
       "Examples:\n"
       "  ipw proxy --upstream http://127.0.0.1:8080 --listen 127.0.0.1:8090 --telemetry auto\n"
       "  OPENAI_BASE_URL=http://127.0.0.1:8090/v1 my-agent ...   # send X-IPW-Task: ID to group turns\n"
-      "  ipw analyze runs/<run>   # after Ctrl-C: per request, per task\n"
+      "  ipw analyze runs/<run-id>   # after Ctrl-C: per request, per task\n"
       "See docs/agents.md.");
   auto& o = f->r.server;
   auto& c = f->r.config;
