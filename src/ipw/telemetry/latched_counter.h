@@ -74,6 +74,9 @@ class LatchedCounter {
   };
   bool precise(const Latch& l) const { return l.hi_ns - l.lo_ns <= period_ns_ / 8; }
   std::optional<double> power_between(std::size_t a, std::size_t b) const;  // J/ns
+  // The latch the edge interval's power is held from (n >= 2): the last (first) latch's
+  // partner a period or more of placed instants away, where there is one.
+  std::size_t edge_partner(bool last) const;
   struct Placed {
     std::int64_t ns;
     std::int64_t uncertainty_ns;
