@@ -15,6 +15,7 @@ Prints a JSON summary on success; exits 1 with a message on any mismatch.
 import argparse
 import glob
 import json
+import os
 import sys
 import time
 
@@ -122,11 +123,12 @@ def main():
     if a.expect_platform is not None and h.platform != a.expect_platform:
         fail(f"Health platform {h.platform!r}, expected {a.expect_platform!r}")
 
-    readings, arrived, waited_ns = [], [], []
+    readings, arrived, waited_ns, self_waited_ns = [], [], [], []
     call = stream(C["StreamRequest"](), metadata=metadata, timeout=max(30, a.readings * 0.2))
     for r in call:
         readings.append(r)
         arrived.append(time.monotonic())
+        self_waited_ns.append(runqueue_wait_ns(os.getpid()))
         if a.monitor_pid is not None:
             waited_ns.append(runqueue_wait_ns(a.monitor_pid))
         if len(readings) >= a.readings:
@@ -159,10 +161,19 @@ def main():
     now_ns = time.time_ns()
     if abs(ts[-1] - now_ns) > 60e9:
         fail(f"timestamp_nanos {ts[-1]} is not Unix time (now {now_ns})")
-    gaps_ms = sorted((b - a_) * 1e3 for a_, b in zip(arrived, arrived[1:]))
+    arrival_gaps_ms = [(b - a_) * 1e3 for a_, b in zip(arrived, arrived[1:])]
+    gaps_ms = sorted(arrival_gaps_ms)
     median_gap = gaps_ms[len(gaps_ms) // 2]
     if not 25 <= median_gap <= 150:
-        fail(f"readings arrive every {median_gap:.1f} ms, expected ~50 ms")
+        # When readings arrive here is also when this peer ran: a stress run's starved peer
+        # saw 3 readings 172.7 ms apart. Such a median is excused when this process waited
+        # for a CPU at least the excess over the stream (schedstat, as for the monitor above).
+        self_waited_ms = (self_waited_ns[-1] - self_waited_ns[0]) * 1e-6
+        excess_ms = median_gap - 150 if median_gap > 150 else 25 - median_gap
+        if self_waited_ms < excess_ms:
+            fail(f"readings arrive every {median_gap:.1f} ms, expected ~50 ms (this peer waited "
+                 f"{self_waited_ms:.2f} ms for a CPU meanwhile)")
+        excused.append({"arrival_median_gap_ms": round(median_gap, 2), "peer_waited_ms": round(self_waited_ms, 2)})
     energies = [r.energy_joules for r in readings]
     if energies[0] < 0 or any(b < a_ for a_, b in zip(energies, energies[1:])):
         fail(f"energy_joules must start >= 0 and never decrease: {energies}")

@@ -33,7 +33,7 @@ TEST(MonitorPrometheus, EscapesLabelValues) {
 }
 
 TEST(MonitorPrometheus, RendersCountersAndGaugesWithLabels) {
-  const std::string text = render_prometheus(sample_status(), {12.5, "0.1.0 (git abc)"});
+  const std::string text = render_prometheus(sample_status(), {12.5, "0.1.0 (git abc)", std::nullopt});
   const std::string gpu = "domain=\"gpu0\",device=\"NVIDIA \\\"H100\\\"\",kind=\"gpu\",source=\"counter\",collector=\"nvml\"";
   EXPECT_NE(text.find("# TYPE ipw_energy_joules_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("ipw_energy_joules_total{" + gpu + "} 1234.5\n"), std::string::npos) << text;
@@ -52,8 +52,22 @@ TEST(MonitorPrometheus, RendersCountersAndGaugesWithLabels) {
   EXPECT_NE(text.find("ipw_monitor_info{version=\"0.1.0 (git abc)\"} 1\n"), std::string::npos);
 }
 
+// An energy counter carries the Unix time of its read (ms), so Prometheus places the
+// value where it was measured, not where a late scrape found it.
+TEST(MonitorPrometheus, EnergyCountersCarryTheirReadsUnixTime) {
+  HubStatus s = sample_status();
+  s.domains[0].energy_t_ns = 5'000'000'123;  // the hub's clock
+  const std::string text = render_prometheus(s, {std::nullopt, "v", 1'796'554'167'000'000'000 - 5'000'000'000});
+  EXPECT_NE(text.find("ipw_energy_joules_total{domain=\"gpu0\"") , std::string::npos);
+  EXPECT_NE(text.find("} 1234.5 1796554167000\n"), std::string::npos) << text;
+  // Gauges stay unstamped (the latest value is the current one).
+  EXPECT_NE(text.find("} 300.25\n"), std::string::npos) << text;
+  // Without the clock mapping (or a read), no stamp.
+  EXPECT_NE(render_prometheus(s, {std::nullopt, "v", std::nullopt}).find("} 1234.5\n"), std::string::npos);
+}
+
 TEST(MonitorPrometheus, UnknownValuesAreAbsentNeverZero) {
-  const std::string text = render_prometheus(sample_status(), {std::nullopt, "v"});
+  const std::string text = render_prometheus(sample_status(), {std::nullopt, "v", std::nullopt});
   EXPECT_EQ(text.find("ipw_energy_joules_total{domain=\"dram0\""), std::string::npos);
   EXPECT_EQ(text.find("ipw_power_watts{domain=\"dram0\""), std::string::npos);
   EXPECT_EQ(text.find("process_cpu_seconds_total"), std::string::npos);

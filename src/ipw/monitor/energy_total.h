@@ -32,6 +32,8 @@ class EnergyTotal {
   bool has_energy() const { return has_energy_; }
   std::uint64_t resets() const { return resets_; }
   std::uint64_t wraps() const { return wraps_; }
+  // When the last reading was taken: the instant total_j() is the energy at.
+  std::optional<std::int64_t> last_t_ns() const { return last_t_ns_; }
 
  private:
   telemetry::DomainInfo info_;

@@ -41,7 +41,10 @@ MetricsServer::MetricsServer(SampleHub& hub, MetricsServerConfig config)
       return;
     }
     impl->hub.keep_alive(kFirstReadWait);
-    res.set_content(render_prometheus(impl->hub.status(), {process_cpu_seconds(), impl->config.version}),
+    const std::int64_t unix_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    res.set_content(render_prometheus(impl->hub.status(),
+                                      {process_cpu_seconds(), impl->config.version, unix_ns - impl->hub.now_ns()}),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
   // httplib's default sets SO_REUSEPORT, which would let a second monitor

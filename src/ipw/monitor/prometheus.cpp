@@ -45,7 +45,10 @@ std::string render_prometheus(const HubStatus& s, const ProcessFacts& p) {
   family(out, "ipw_energy_joules_total", "counter",
          "Energy used by the domain while the monitor sampled it (counter difference, or integrated power).");
   for (const DomainStatus& d : s.domains) {
-    if (d.has_energy) out += fmt::format("ipw_energy_joules_total{{{}}} {}\n", domain_labels(d.domain), num(d.energy_j));
+    if (!d.has_energy) continue;
+    std::string stamp;
+    if (p.unix_minus_hub_ns && d.energy_t_ns) stamp = fmt::format(" {}", (*d.energy_t_ns + *p.unix_minus_hub_ns) / 1'000'000);
+    out += fmt::format("ipw_energy_joules_total{{{}}} {}{}\n", domain_labels(d.domain), num(d.energy_j), stamp);
   }
   family(out, "ipw_power_watts", "gauge", "Latest power of the domain (measured, or the counter's slope).");
   for (const DomainStatus& d : s.domains) {

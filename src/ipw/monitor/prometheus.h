@@ -14,6 +14,11 @@ namespace ipw::monitor {
 struct ProcessFacts {
   std::optional<double> cpu_seconds;  // the daemon's user+system CPU time
   std::string version;                // "0.1.0 (git abc123)"
+  // Unix time minus the hub's clock, in ns. When set, each energy counter carries the
+  // Unix time of the read it is as of (exposition timestamps, ms): a scrape answered
+  // late, or a sampler held up, then cannot put a value at the wrong instant, so
+  // rate() is the source's power however loaded the host (docs/monitor.md).
+  std::optional<std::int64_t> unix_minus_hub_ns;
 };
 
 std::string render_prometheus(const HubStatus& status, const ProcessFacts& process);

@@ -127,13 +127,18 @@ void SampleHub::keep_alive(std::chrono::milliseconds wait) {
   lease_until_ = RealClock::now() + std::chrono::nanoseconds(options_.lease_ns);
   cv_.notify_all();
   const auto deadline = RealClock::now() + wait;
+  // Sampling stays on while someone waits for the first read: a lease shorter than the
+  // hub thread's wake-up (a short --scrape-lease-s on a loaded host) must not expire
+  // before that read and leave the scrape waiting for nothing.
+  ++first_read_waiters_;
   while (!stop_ && reads_ == 0) {
     if (cv_.wait_until(l.native(), deadline) == std::cv_status::timeout) break;
   }
+  --first_read_waiters_;
 }
 
 bool SampleHub::active() const {
-  return options_.always_sample || !clients_.empty() || RealClock::now() < lease_until_;
+  return options_.always_sample || !clients_.empty() || first_read_waiters_ > 0 || RealClock::now() < lease_until_;
 }
 
 std::int64_t SampleHub::interval_ns() const {
@@ -273,6 +278,7 @@ HubStatus SampleHub::status() const {
     DomainStatus ds;
     ds.domain = domains_[d];
     ds.energy_j = totals_[d].total_j();
+    ds.energy_t_ns = totals_[d].last_t_ns();
     ds.has_energy = totals_[d].has_energy();
     ds.counter_resets = totals_[d].resets();
     ds.power_w = totals_[d].power_w();

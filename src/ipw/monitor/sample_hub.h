@@ -43,6 +43,7 @@ struct HubOptions {
 struct DomainStatus {
   HubDomain domain;
   double energy_j = 0;  // since the monitor started sampling it (only while sampling)
+  std::optional<std::int64_t> energy_t_ns;  // the read energy_j is as of (the hub's clock)
   bool has_energy = false;  // the source gives energy or power at all
   std::uint64_t counter_resets = 0;
   std::optional<double> power_w, temperature_c, memory_mb;
@@ -120,6 +121,7 @@ class SampleHub {
   std::vector<EnergyTotal> totals_ IPW_GUARDED_BY(mu_);
   std::vector<telemetry::Reading> latest_ IPW_GUARDED_BY(mu_);
   std::chrono::steady_clock::time_point lease_until_ IPW_GUARDED_BY(mu_){};
+  int first_read_waiters_ IPW_GUARDED_BY(mu_) = 0;  // keep_alive calls waiting for the first read
   std::deque<std::int64_t> recent_reads_ns_ IPW_GUARDED_BY(mu_);  // for the read rate
   std::uint64_t sequence_ IPW_GUARDED_BY(mu_) = 0;
   std::uint64_t reads_ IPW_GUARDED_BY(mu_) = 0;
