@@ -30,6 +30,7 @@ LAYERS = {
     "monitor": ["telemetry"],
     "cluster": ["report"],
     "proxy": ["run"],
+    "agent": ["inference", "scoring"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"ipw/([a-z_]+)/([^"]+)"', re.M)
 

@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/observe_flags.h"
 #include "cli/progress_bar.h"
 #include "cli/signals.h"
 #include "cli/token_flag.h"
@@ -57,16 +58,7 @@ Handler setup_proxy(CLI::App& app) {
   app.add_option("--api", c.api, "API label for the run (requests are read by their path: OpenAI and Ollama both)")
       ->check(CLI::IsMember(inference::client_names()))
       ->capture_default_str();
-  app.add_option("--model", c.model, "Model name for the run's label and manifest");
-  app.add_option("--out", c.out, "Directory that receives run directories")->capture_default_str();
-  app.add_option("--telemetry", c.telemetry, "Energy sources: auto, estimated, replay:FILE.csv, …")->capture_default_str();
-  app.add_option("--domains", c.domains, "Domains in the IPW figures: all, a kind (gpu, cpu) or names")
-      ->capture_default_str();
-  app.add_option("--sample-period-ms", c.sample_period_ms, "Telemetry sampling period")->capture_default_str();
-  app.add_option("--idle-seconds", c.idle_seconds, "Idle baseline before the proxy opens (0: off)")
-      ->capture_default_str();
-  app.add_option("--attribution", c.attribution, "How requests in flight together share energy: fitted, tokens, equal")
-      ->capture_default_str();
+  add_observe_flags(app, c, "Idle baseline before the proxy opens (0: off)");
   app.add_option("--token", o.token, "Token clients must send as 'Proxy-Authorization: Bearer TOKEN'");
   app.add_option("--token-file", f->token_file, "File whose first line is the token (else $IPW_PROXY_TOKEN)");
   app.add_flag("--insecure", o.insecure, "Allow a non-loopback --listen without a token");

@@ -31,6 +31,8 @@ Handler setup_route(CLI::App& app);
 Handler setup_trend(CLI::App& app);
 Handler setup_monitor(CLI::App& app);
 Handler setup_proxy(CLI::App& app);
+Handler setup_tasks(CLI::App& app);
+Handler setup_agent(CLI::App& app);
 Handler setup_score(CLI::App& app);
 Handler setup_merge(CLI::App& app);
 Handler setup_sweep(CLI::App& app);

@@ -15,6 +15,8 @@ const std::vector<Command>& commands() {
       {"route", "Simulate hybrid local/cloud routing and its energy, compute and cost savings", setup_route},
       {"trend", "IPW and IPJ over model release dates, split into model and hardware gains", setup_trend},
       {"proxy", "Measure the requests of agents (or any client) through a reverse proxy to the server", setup_proxy},
+      {"agent", "Run the built-in tool-calling agent on a task set, measured per request and per task", setup_agent},
+      {"tasks", "The tasks of an agent run: turns, energy in and between requests, outcomes, IPJ per task", setup_tasks},
       {"monitor", "Serve this host's telemetry over gRPC and Prometheus (the telemetry daemon)", setup_monitor},
       {"doctor", "Check which energy sensors this machine has, whether ipw can read them, and how to fix it", setup_doctor},
       {"energy", "Measure live per-domain power and energy (watts, joules) from the energy sources", setup_energy},

@@ -12,7 +12,7 @@ continuations) is
      daemon that runs until stopped). A command that runs must exit 0.
 Placeholders the docs use (URL, runs/<run-id>, …) are replaced as SUBSTITUTIONS
 says; a profile run is kept short by adding --max-queries 3 and --idle-seconds 0
-where the line does not set them. The output lists every line with what was done.
+where the line does not set them (an agent run: --idle-seconds 0, its own --out). The output lists every line with what was done.
 """
 import glob
 import os
@@ -41,6 +41,7 @@ NOT_RUN = [
     (r"^ipw monitor(?!.*--once)", "a daemon that runs until stopped"),
     (r"energy --watch", "runs until Ctrl-C"),
     (r"^ipw proxy", "a proxy that serves until Ctrl-C (tested in e2e.proxy_test)"),
+    (r"^ipw tasks", "needs a run recorded through ipw proxy and its agent's results file (tested in e2e.proxy_test)"),
     (r"--token-file /etc/", "needs a token file in /etc"),
     (r"--telemetry (nvml|rapl|amd|jetson|powermetrics)", "needs that hardware"),
     (r"SLURM_", "runs as a Slurm array task"),
@@ -114,7 +115,12 @@ def expand_globs(args, cwd):
 
 
 def shortened(args):
-    """A profile run kept short: at most 3 queries, no idle baseline (unless the line sets them)."""
+    """A profile run kept short: at most 3 queries, no idle baseline (unless the line sets them);
+    an agent run without the idle baseline, in its own folder (so runs/* stays the docs' runs)."""
+    if len(args) >= 2 and args[1] == "agent":
+        extra = [] if "--idle-seconds" in args else ["--idle-seconds", "0"]
+        extra += [] if "--telemetry" in args else ["--telemetry", "estimated"]
+        return args + extra + ([] if "--out" in args else ["--out", "runs-agent"])
     if len(args) < 2 or args[1] != "profile" or "--resume" in args:
         return args
     extra = []

@@ -40,6 +40,11 @@ mkdir -p MMLU-Pro/data
 "$IPW_BIN/ipw-test-write-parquet" "$IPW_SOURCE_DIR/tests/fixtures/datasets/mmlu_pro.jsonl" \
   MMLU-Pro/data/validation-00000-of-00001.parquet "*" "question_id = 70" || fail "writing the MMLU-Pro fixture"
 
+# The files the agent docs name: a results file, a task file and a knowledge file.
+printf '%s\n' '{"task": "t1", "success": true}' >outcomes.jsonl
+printf '%s\n' '{"id": "t1", "prompt": "How long is the pool?", "answer": "50", "kind": "numeric"}' >my-tasks.jsonl
+printf '%s\n' '{"pool length": "50 m"}' >facts.json
+
 # The sweep plan the docs name (plan.yaml), and a finished sweep of it (sweeps/demo) for status.
 printf 'out: sweeps/demo\nprofile:\n  server: %s\n  max-queries: 2\n  telemetry: estimated\n  idle-seconds: 0\n  warmup: 0\nmatrix:\n  model: [a, b]\nshards: 2\n' \
   "$MOCK_URL" >plan.yaml

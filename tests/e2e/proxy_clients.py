@@ -13,6 +13,7 @@ bodies (and status codes) were identical.
 import json
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -60,7 +61,8 @@ def run_task(client, k):
             results.append({"task": task, "turn": turn, "api": api, "stream": stream,
                             "status": s_proxy, "identical": s_proxy == s_direct and via_proxy == direct,
                             "proxy_bytes": len(via_proxy), "direct_bytes": len(direct)})
-        if turn == 1:  # the mock asked for a tool: answer it
+        if turn == 1:  # the mock asked for a tool: answer it (the tool takes a while)
+            time.sleep(0.15)
             messages.append({"role": "assistant", "content": "", "tool_calls": [
                 {"id": "call_0", "type": "function", "function": {"name": "calculator", "arguments": "{}"}}]})
             messages.append({"role": "tool", "tool_call_id": "call_0", "content": str(client + k)})

@@ -105,6 +105,65 @@ print(f"proxy: 18 requests in 6 tasks byte-identical; per-task energy {min(per_t
       f"{max(per_task.values()):.2f} J, conserved to {abs(attributed + unattributed - measured):.2e} J")
 PYEOF
 
+# Task outcomes: attached from a results file (one names a task the run lacks: warned,
+# ignored); energy between requests adds up with the requests' to the measured energy.
+"$PY" - "$WORK/results.jsonl" <<'PYEOF'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for c in range(3):
+        for k in range(2):
+            f.write(json.dumps({"task": f"agent{c}-task{k}", "success": c != 1, "score": c / 2}) + "\n")
+    f.write(json.dumps({"task": "no-such-task", "success": True}) + "\n")
+PYEOF
+"$IPW" tasks "$run" --results "$WORK/results.jsonl" >"$WORK/tasks.txt" 2>"$WORK/tasks.err" || { cat "$WORK/tasks.err"; fail "ipw tasks"; }
+grep -q "warning: 1 result(s) name tasks this run has no request of, ignored: no-such-task" "$WORK/tasks.err" ||
+  { cat "$WORK/tasks.err"; fail "no warning of the unknown task"; }
+grep -q "agent1-task0" "$WORK/tasks.txt" || { cat "$WORK/tasks.txt"; fail "no task table"; }
+"$IPW" analyze "$run" --json >"$WORK/agents.json" || fail "analyze"
+"$IPW" analyze "$run" | grep -q "IPJ per task" || fail "analyze prints no tasks section"
+"$PY" - "$WORK/agents.jsonl" "$WORK/agents.json" "$run" "$E2E" "$WORK/agents.samples.csv" <<'PYEOF' || fail "tasks"
+import json, sqlite3, sys
+sys.path.insert(0, sys.argv[4])
+import replay_trace
+rows = [json.loads(l) for l in open(sys.argv[1])]
+t = json.load(open(sys.argv[2]))["tasks"]
+stage = json.loads(sqlite3.connect(sys.argv[3] + "/run.db").execute("SELECT totals_json FROM sessions").fetchone()[0])["stages"][0]
+measured = sum(v for v in stage["measured_energy_j"].values())
+by_task = {r["task"]: r for r in t["tasks"]}
+assert len(by_task) == 7, sorted(by_task)  # six agents' tasks and the broken request's
+s = t["summary"]
+assert s["with_outcome"] == 6 and s["succeeded"] == 4, s
+assert abs(s["success_rate"] - 4 / 6) < 1e-12 and s["success_ci95"][0] < 4 / 6 < s["success_ci95"][1], s
+energy = {}
+for r in rows:
+    energy[r["task"]] = energy.get(r["task"], 0) + r["energy_j"]
+for name, row in by_task.items():
+    assert abs(row["request_energy_j"] - energy[name]) < 1e-9 * energy[name], (name, row, energy[name])
+    assert row["between_energy_j"] is not None and row["between_energy_j"] >= 0, row
+# The first tool's 0.15 s was the agent's own: with three agents, some of it had no
+# request in flight anywhere.
+assert sum(by_task[n]["between_energy_j"] for n in by_task) > 0, by_task
+assert by_task["broken"]["between_energy_j"] == 0, by_task["broken"]  # one request: nothing between
+agent = [n for n in by_task if n != "broken"]
+mean_e = sum(energy[n] for n in agent) / 6
+assert abs(s["ipj_per_task"] - (4 / 6) / mean_e) < 1e-9 * s["ipj_per_task"], (s, mean_e)
+# Every joule of the stage: a request's, a task's between its requests, or outside every task.
+(st, sp), = replay_trace.load_samples(sys.argv[5]).values()
+lives = sorted((min(r["t_start_s"] for r in rows if r["task"] == n), max(r["t_end_s"] for r in rows if r["task"] == n))
+               for n in by_task)
+t0, t1 = stage["t_start_ns"] * 1e-9, stage["t_end_ns"] * 1e-9
+outside, covered = 0.0, t0
+for a, b in lives:
+    if a > covered:
+        outside += replay_trace.integral(st, sp, covered, a)
+    covered = max(covered, b)
+outside += replay_trace.integral(st, sp, covered, t1)
+total = sum(energy.values()) + sum(r["between_energy_j"] for r in by_task.values()) + outside
+assert abs(total - measured) < 1e-4 * measured, (total, measured, outside)
+print(f"tasks: success 4/6, IPJ per task {s['ipj_per_task']:.4g}/J, between requests "
+      f"{sum(r['between_energy_j'] for r in by_task.values()):.2f} J, stage closes to {abs(total - measured):.2e} J")
+PYEOF
+
 # Upstream down: 502 with a JSON error, recorded as a failed request, and the proxy serves on.
 start_proxy "http://127.0.0.1:$(dead_port)" down
 for i in 1 2; do

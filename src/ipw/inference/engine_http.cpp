@@ -15,7 +15,8 @@ std::size_t append(char* data, std::size_t size, std::size_t n, void* user) {
 
 Expected<HttpReply, std::string> engine_http(const std::string& method, const std::string& url,
                                              const std::string& json_body, double timeout_s,
-                                             const std::string& bearer_token) {
+                                             const std::string& bearer_token,
+                                             const std::vector<std::string>& extra_headers) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return unexpected(std::string("curl_easy_init failed"));
   HttpReply reply;
@@ -29,6 +30,7 @@ Expected<HttpReply, std::string> engine_http(const std::string& method, const st
   if (!bearer_token.empty()) {
     headers = curl_slist_append(headers, ("Authorization: Bearer " + bearer_token).c_str());
   }
+  for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
   if (method == "POST") {
     headers = curl_slist_append(headers, "Content-Type: application/json");
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body.c_str());

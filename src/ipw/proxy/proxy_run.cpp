@@ -10,7 +10,7 @@
 #include "ipw/common/usage_error.h"
 #include "ipw/common/utc_time.h"
 #include "ipw/common/version.h"
-#include "ipw/run/host_info.h"
+#include "ipw/run/manifest_head.h"
 #include "ipw/run/run_dir.h"
 #include "ipw/run/session.h"
 #include "ipw/run/store.h"
@@ -20,20 +20,11 @@ namespace ipw::proxy {
 namespace {
 
 nlohmann::json build_manifest(const ProxyRunRequest& req) {
-  const run::ProfileConfig& c = req.config;
-  return {
-      {"json_schema_version", 1},
-      {"ipw_version", kVersion},
-      {"git_revision", kGitRevision},
-      {"created_utc", utc_now_iso()},
-      {"command_line", req.command_line},
-      {"host", run::host_info()},
-      {"server", {{"url", redact_url(req.server.upstream)}, {"api", c.api}, {"model", c.model}, {"engine", ""}}},
-      // No workload: the requests are whatever the clients sent.
-      {"workload", {{"name", "proxy"}, {"items", nullptr}}},
-      {"proxy", {{"bind", req.server.bind}, {"upstream", redact_url(req.server.upstream)}}},
-      {"config", run::to_stored_json(c)},
-  };
+  nlohmann::json m = run::manifest_head(req.command_line, req.server.upstream, req.config);
+  m["workload"] = {{"name", "proxy"}, {"items", nullptr}};  // the requests are whatever the clients sent
+  m["proxy"] = {{"bind", req.server.bind}, {"upstream", redact_url(req.server.upstream)}};
+  m.update(req.manifest_parts);
+  return m;
 }
 
 }  // namespace

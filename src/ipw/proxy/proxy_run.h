@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "ipw/proxy/proxy_server.h"
 #include "ipw/run/profile_config.h"
 #include "ipw/run/profiler.h"
@@ -20,6 +22,8 @@ struct ProxyRunRequest {
   // sample period, idle seconds, attribution, out, model (a label), api.
   run::ProfileConfig config;
   std::string command_line;
+  // Parts of the manifest that replace the proxy's own ("workload": what `ipw agent` sent).
+  nlohmann::json manifest_parts = nlohmann::json::object();
 };
 
 // Throws ipw::UsageError for bad options and std::runtime_error when the port cannot

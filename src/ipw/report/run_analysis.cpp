@@ -10,6 +10,7 @@
 
 #include "ipw/common/version.h"
 #include "ipw/report/analysis_tables.h"
+#include "ipw/report/task_tables.h"
 
 namespace ipw::report {
 namespace {
@@ -87,14 +88,17 @@ RunAnalysis analyze_run(const std::string& dir, const std::string& slo) {
   run::RunStore::QueryReadOptions read;
   read.token_times = true;
   std::map<std::string, std::size_t> methods;
+  metrics::TaskMetricsBuilder tasks;
   store.for_each_query(
       [&](const run::QueryRecord& q) {
         builder.add(q);
         stages.add(q);
+        tasks.add(q);
         ++methods[q.score_method.empty() ? "none" : q.score_method];
       },
       read);
   a.judge = judge_summary(a.manifest, store.judgments(), methods);
+  if (!tasks.empty()) a.tasks = tasks.finish(store.tasks());
   a.metrics = builder.finish();
   a.stages = stages.finish();
   // Stages are recorded by sessions that ran one; a run from before them has none.
@@ -141,6 +145,7 @@ nlohmann::json to_json(const RunAnalysis& a) {
       // The worst stage's |measured − Σ query shares − unattributed| (J): rounding only.
       {"conservation_error_j", conservation ? nlohmann::json(*conservation) : nlohmann::json()},
       {"judge", a.judge},
+      {"tasks", a.tasks ? metrics::to_json(*a.tasks) : nlohmann::json()},
   };
 }
 
@@ -206,6 +211,7 @@ void print_analysis(std::FILE* out, const RunAnalysis& a) {
   fmt::print(out, "{}", dist_row("end-to-end", s.latency_s, 1e3, "ms"));
   print_run_metrics(out, a.metrics, s.energy_source == "estimated");
   print_stages(out, a.stages, label, a.slo, a.saturation);
+  if (a.tasks) print_task_summary(out, *a.tasks);
 }
 
 void write_summary_json(const RunAnalysis& a) {

@@ -11,6 +11,7 @@
 #include "ipw/metrics/slo.h"
 #include "ipw/metrics/stages.h"
 #include "ipw/metrics/summary.h"
+#include "ipw/metrics/tasks.h"
 #include "ipw/run/store.h"
 
 namespace ipw::report {
@@ -29,6 +30,8 @@ struct RunAnalysis {
   // The LLM judge, when the run was judged: the manifest's judge record plus totals
   // over the judgments table and how many queries each score method decided. Null otherwise.
   nlohmann::json judge;
+  // The tasks of an agent run (`ipw proxy`, docs/agents.md); empty when no query has one.
+  std::optional<metrics::TaskMetrics> tasks;
 };
 
 // `slo`: objectives for the goodput figures instead of the run's own --slo ("": the run's).

@@ -182,6 +182,7 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
     prompt_sum += prompt[i];
     output_sum += output[i];
   }
+  std::optional<double> span_idle_j = 0.0;  // summed over domains, for the idle-span sink
   for (std::size_t d = 0; d < domains_; ++d) {
     const std::optional<double> fb = cumulative_(static_cast<int>(d), b);
     const bool known = !span_known_ || span_known_(static_cast<int>(d), a, b);
@@ -194,6 +195,7 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
         s.energy_j[d] = s.prefill_j[d] = s.decode_j[d] = s.reasoning_j[d] = s.net_j[d] = std::nullopt;
       }
       totals_.unattributed_j[d] = std::nullopt;  // the stage's split is no longer whole: no check
+      span_idle_j.reset();
       continue;
     }
     Fit& fit = fits_[d];
@@ -206,6 +208,7 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
     ++fit.spans;
     if (in.empty()) {
       if (totals_.unattributed_j[d]) *totals_.unattributed_j[d] += *energy;
+      if (span_idle_j) *span_idle_j += *energy;
       continue;
     }
     // Weights by the rule; all zero falls back to an equal split.
@@ -242,6 +245,7 @@ void EnergyLedger::share_span(std::int64_t a, std::int64_t b) {
       if (s.net_j[d]) *s.net_j[d] += part - idle_j;  // net_j is empty without a baseline
     }
   }
+  if (in.empty() && idle_span_) idle_span_(a, b, span_idle_j);
 }
 
 std::vector<QueryShare> EnergyLedger::settle(std::int64_t up_to) {

@@ -102,6 +102,11 @@ class EnergyLedger {
   // returns the queries settled by it; totals() then holds the stage's figures.
   std::vector<QueryShare> close(std::int64_t t_ns);
   const StageEnergy& totals() const { return totals_; }
+  // Called with every span shared with nothing in flight: its edges and its energy
+  // summed over the domains (empty when any domain's is unknown). Tasks' energy
+  // between requests is made of these (run/task_energy.h).
+  using IdleSpanFn = std::function<void(std::int64_t t0_ns, std::int64_t t1_ns, std::optional<double> energy_j)>;
+  void on_idle_span(IdleSpanFn fn) { idle_span_ = std::move(fn); }
   ShareRule rule() const { return rule_; }
 
  private:
@@ -114,6 +119,7 @@ class EnergyLedger {
   ShareRule rule_;
   std::size_t domains_;
   CumulativeFn cumulative_;
+  IdleSpanFn idle_span_;
   SpanKnownFn span_known_;
   std::vector<std::optional<double>> idle_w_;
   std::int64_t frontier_ns_ = 0;

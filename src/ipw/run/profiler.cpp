@@ -17,6 +17,7 @@
 #include "ipw/inference/engine_launcher.h"
 #include "ipw/run/attribution.h"
 #include "ipw/run/host_info.h"
+#include "ipw/run/manifest_head.h"
 #include "ipw/run/model_info.h"
 #include "ipw/run/rescore.h"
 #include "ipw/run/run_dir.h"
@@ -79,29 +80,19 @@ nlohmann::json shard_json(const workload::Shard& s) {
 nlohmann::json build_manifest(const ProfileRequest& req, const workload::Dataset& ds,
                               const std::string& server_url) {
   const ProfileConfig& c = req.config;
-  return {
-      {"json_schema_version", 1},
-      {"ipw_version", kVersion},
-      {"git_revision", kGitRevision},
-      {"created_utc", utc_now_iso()},
-      {"command_line", req.command_line},
-      {"host", host_info()},
-      {"server", {{"url", redact_url(server_url)}, {"api", c.api}, {"model", c.model}, {"engine", c.engine}}},
-      {"workload",
-       {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name}, {"split", ds.split},
-        {"files", ds.files}, {"sha256", ds.content_hash}, {"items", ds.items.size()},
-        {"skipped_rows", ds.warnings}, {"notes", ds.notes},
-        {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}},
-        {"shard", shard_json(workload::parse_shard(c.shard))}}},
-      {"decoding",
-       {{"max_tokens", c.max_tokens > 0 ? nlohmann::json(c.max_tokens) : nlohmann::json()},
-        {"temperature", c.temperature}, {"top_p", c.top_p}, {"top_k", c.top_k},
-        {"min_p", c.min_p >= 0 ? nlohmann::json(c.min_p) : nlohmann::json()},
-        {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}, {"system_prompt", c.system_prompt},
-        {"chat_template_kwargs", c.chat_template_kwargs}, {"reasoning_effort", c.reasoning_effort},
-        {"stop", c.stop}, {"extra_body", c.extra_body}}},
-      {"config", to_stored_json(c)},
-  };
+  nlohmann::json m = manifest_head(req.command_line, server_url, c);
+  m["workload"] = {{"dataset", c.dataset}, {"format", c.dataset_format}, {"name", ds.name}, {"split", ds.split},
+      {"files", ds.files}, {"sha256", ds.content_hash}, {"items", ds.items.size()},
+      {"skipped_rows", ds.warnings}, {"notes", ds.notes},
+      {"sample", {{"n", c.sample}, {"seed", c.sample_seed}, {"stratify", c.stratify}}},
+      {"shard", shard_json(workload::parse_shard(c.shard))}};
+  m["decoding"] = {{"max_tokens", c.max_tokens > 0 ? nlohmann::json(c.max_tokens) : nlohmann::json()},
+      {"temperature", c.temperature}, {"top_p", c.top_p}, {"top_k", c.top_k},
+      {"min_p", c.min_p >= 0 ? nlohmann::json(c.min_p) : nlohmann::json()},
+      {"seed", c.seed ? nlohmann::json(*c.seed) : nlohmann::json()}, {"system_prompt", c.system_prompt},
+      {"chat_template_kwargs", c.chat_template_kwargs}, {"reasoning_effort", c.reasoning_effort},
+      {"stop", c.stop}, {"extra_body", c.extra_body}};
+  return m;
 }
 
 // A JSON object given as a flag's text ("" for none).

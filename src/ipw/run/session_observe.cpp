@@ -8,6 +8,7 @@
 #include "ipw/run/attribution.h"
 #include "ipw/run/response_record.h"
 #include "ipw/run/session.h"
+#include "ipw/run/task_energy.h"
 
 namespace ipw::run {
 namespace {
@@ -20,6 +21,9 @@ constexpr std::int64_t kObservePollNs = 20'000'000;
 bool Session::observe(ObservedQueries& feed, const StagePlan& plan, std::int64_t t_begin_ns, const SettledFn& settled,
                       ProfileOutcome& out) {
   EnergyLedger ledger = make_ledger(plan.rule);
+  IdleSpans idle;
+  ledger.on_idle_span([&idle](std::int64_t a, std::int64_t b, std::optional<double> e) { idle.add({a, b, e}); });
+  std::map<std::string, TaskLifetime> lifetimes;
   struct Pending {
     QueryRecord record;
     std::int64_t t_start, t_first, t_end;
@@ -48,6 +52,13 @@ bool Session::observe(ObservedQueries& feed, const StagePlan& plan, std::int64_t
       q.stage = plan.stage;
       make_storable(q);
       last_end = std::max(last_end, o.t_end_ns);
+      if (!q.task.empty()) {
+        auto [it, fresh] = lifetimes.try_emplace(q.task, TaskLifetime{q.task, o.response.t_send_ns, o.t_end_ns});
+        if (!fresh) {
+          it->second.t_start_ns = std::min(it->second.t_start_ns, o.response.t_send_ns);
+          it->second.t_end_ns = std::max(it->second.t_end_ns, o.t_end_ns);
+        }
+      }
       const std::size_t id = ledger.add(activity_of(o.response, o.t_end_ns, q));
       pending.emplace(id, Pending{std::move(q), o.response.t_send_ns, o.response.t_first_token_ns, o.t_end_ns});
     }
@@ -59,6 +70,12 @@ bool Session::observe(ObservedQueries& feed, const StagePlan& plan, std::int64_t
   for (const QueryShare& s : ledger.close(last_end)) deliver(s);
   writer_->flush();
   writer_.reset();
+  std::vector<TaskLifetime> tasks;
+  for (auto& [name, t] : lifetimes) tasks.push_back(std::move(t));
+  const std::vector<std::optional<double>> between = between_requests_j(tasks, idle.spans());
+  std::vector<TaskRecord> rows;
+  for (std::size_t i = 0; i < tasks.size(); ++i) rows.push_back({tasks[i].task, between[i], {}, {}});
+  store_.write_task_energies(rows);
   const std::vector<double> none(selected_.size(), 0.0);
   record_stage_totals(plan, ledger.totals(), none, none);
   store_.update_session(info_);

@@ -19,6 +19,7 @@
 
 #include "ipw/judge/judgment_record.h"
 #include "ipw/run/query_record.h"
+#include "ipw/run/task_record.h"
 #include "ipw/telemetry/collector.h"
 #include "ipw/telemetry/sample.h"
 
@@ -31,10 +32,11 @@ namespace ipw::run {
 // Schema version written to PRAGMA user_version, and the oldest this build reads.
 // 2: judgments table; 3: queries.reference_nll_nats / reference_tokens (--perplexity);
 // 4: queries.stage / queue_ns (load); 5: the stage in the key of queries and query_energy (--sweep);
-// 6: queries.attempts (retries).
+// 6: queries.attempts (retries); 7: finish reasons and reasoning; 8: queries.task/turn/tool_calls;
+// 9: the tasks table (energy between requests, outcomes).
 // Older stores are migrated in place when opened for writing; read-only handles read them
 // as they are (absent tables and columns read as empty).
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 inline constexpr int kOldestReadableSchema = 1;
 
 struct StoreError : std::runtime_error {
@@ -136,6 +138,14 @@ class RunStore final : public judge::JudgmentCache {
   // New verdicts for stored queries, all in one transaction (`ipw score`).
   void update_scores(const std::vector<ScoreUpdate>& updates);
   int schema_version() const;
+
+  // Tasks (store_tasks.cpp, docs/agents.md). Each upsert sets only its own fields of
+  // the task's row: the energy between requests (the recording session), or the
+  // outcome (`ipw tasks --results`), all in one transaction.
+  void write_task_energies(const std::vector<TaskRecord>& tasks);
+  void write_task_outcomes(const std::vector<TaskRecord>& tasks);
+  std::vector<TaskRecord> tasks() const;  // by task name; empty for a store before schema 9
+  std::set<std::string> task_names() const;  // the tasks the stored queries name
 
  private:
   RunStore(std::string dir, std::unique_ptr<SQLite::Database> db);

@@ -92,6 +92,11 @@ constexpr const char* kTaskColumns =
 // Remakes `table` with the same columns and a new primary key: SQLite cannot
 // change a key in place. The column definitions are read from the table itself,
 // so the migration never restates (and never drifts from) the schema above.
+constexpr const char* kTasksTable = R"sql(
+CREATE TABLE IF NOT EXISTS tasks (
+  task TEXT PRIMARY KEY, between_energy_j REAL, success INTEGER, score REAL);
+)sql";
+
 void rekey(SQLite::Database& db, const std::string& table, const std::string& key) {
   std::vector<std::string> defs, names;
   SQLite::Statement st(db, fmt::format("SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info('{}') "
@@ -145,6 +150,7 @@ void migrate_schema(SQLite::Database& db) {
   // Schema 7: reasoning models and why replies ended (docs/analysis.md).
   if (!has_column(db, "queries", "finish_reason")) db.exec(kReasoningColumns);
   if (!has_column(db, "queries", "task")) db.exec(kTaskColumns);
+  db.exec(kTasksTable);
   db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
 }
 
