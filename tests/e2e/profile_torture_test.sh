@@ -25,7 +25,7 @@ start_mock --answers "$WORK/answers.jsonl" --ttft-ms 10 --tokens-per-s 80
 torture() {
   local name="$1" repeat="$2"
   shift 2
-  local out="$WORK/$name" kills=0 dir="" rc
+  local out="$WORK/$name" kills=0 dir="" rc stored=0 stalled=0
   RANDOM=$((${#name} * 7919))  # a fixed seed per shape: the same kill schedule every time
   while :; do
     if [ -z "$dir" ]; then
@@ -36,8 +36,11 @@ torture() {
     fi
     local pid=$!
     if [ "$kills" -lt "$kills_per_shape" ]; then
-      # 20 to 600 ms: through start-up, the store's creation, queries and commits.
-      sleep "$(printf '0.%03d' $((20 + RANDOM % 580)))"
+      # 20 to 600 ms: through start-up, the store's creation, queries and commits; later by
+      # 200 ms for each kill in a row that found no new query stored (a loaded machine's
+      # slow start-up, where every kill would land before the first query: a stress run).
+      local ms=$((20 + RANDOM % 580 + stalled * 200))
+      sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
       if kill -9 "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || true
         kills=$((kills + 1))
@@ -58,6 +61,14 @@ torture() {
       else
         rm -rf "$out"  # killed while the run directory was being made: no run yet
       fi
+    fi
+    if [ -n "$dir" ]; then
+      local now
+      now=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM queries").fetchone()[0])' "$dir/run.db" 2>/dev/null || echo "$stored")
+      if [ "$now" -gt "$stored" ]; then stalled=0; else stalled=$((stalled + 1)); fi
+      stored=$now
+    else
+      stalled=$((stalled + 1))
     fi
     if [ -n "$dir" ] && "$IPW" analyze "$dir" --json 2>/dev/null | "$PY" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; sys.exit(0 if s["queries"] == 40 * int(sys.argv[1]) else 1)' "$repeat"; then
       break

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <string>
+
 #include "monitor_fakes.h"
 
 namespace ipw::monitor {
@@ -84,6 +88,19 @@ TEST(MonitorHub, AScrapeGetsItsFirstReadHoweverShortTheLease) {
   hub.keep_alive(10s);
   EXPECT_GE(hub.status().reads, 1u);
   ASSERT_TRUE(eventually([&] { return !hub.status().sampling; }));
+}
+
+// Tests read the sampling thread's scheduling by its name (monitor_grpc_test.cpp).
+TEST(MonitorHub, TheSamplingThreadIsNamed) {
+  SampleHub hub(one_fake(), fast());
+  hub.start();
+  bool found = false;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    found = found || (std::getline(comm, name) && name == SampleHub::kThreadName);
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(MonitorHub, AlwaysSampleNeedsNoClient) {

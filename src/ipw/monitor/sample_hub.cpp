@@ -1,5 +1,7 @@
 #include "ipw/monitor/sample_hub.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -64,7 +66,11 @@ SampleHub::~SampleHub() { shutdown(); }
 
 void SampleHub::start() {
   if (thread_.joinable()) throw std::logic_error("SampleHub::start called twice");
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    // Named, so `top -H` shows it and tests can read its scheduling (/proc/*/task/*/comm).
+    ::pthread_setname_np(::pthread_self(), kThreadName);
+    run();
+  });
 }
 
 void SampleHub::shutdown() {

@@ -62,6 +62,7 @@ struct HubStatus {
 
 class SampleHub {
  public:
+  static constexpr const char* kThreadName = "ipw-hub";  // the sampling thread's name (<= 15 chars)
   // Throws std::invalid_argument for no collectors or a domain reported twice.
   SampleHub(std::vector<std::unique_ptr<telemetry::Collector>> collectors, HubOptions options,
             const Clock& clock = steady_clock());
