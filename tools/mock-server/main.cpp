@@ -11,6 +11,7 @@
 #include "answer_book.h"
 #include "handlers.h"
 #include "options.h"
+#include "ipw/common/listen_backlog.h"
 
 int main(int argc, char** argv) {
   using namespace ipw::mock;
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ipw-mock-server: cannot listen on %s:%d\n", state.options.host.c_str(), state.options.port);
     return 1;
   }
+  ipw::widen_listen_backlog(port);  // 1,024 clients connecting at once (bench/client_scale.sh)
 
   std::thread signal_waiter([&] {
     int sig = 0;

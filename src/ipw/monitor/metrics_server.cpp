@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ipw/common/access_policy.h"
+#include "ipw/common/listen_backlog.h"
 #include "ipw/monitor/prometheus.h"
 
 namespace ipw::monitor {
@@ -64,6 +65,7 @@ MetricsServer::MetricsServer(SampleHub& hub, MetricsServerConfig config)
     throw std::runtime_error("ipw monitor: cannot listen for /metrics on " + host + ":" +
                              std::to_string(impl->config.port) + " (port in use?)");
   }
+  widen_listen_backlog(impl->port);  // many scrapers (or a burst of them) at once
   impl->thread = std::thread([impl] { impl->server.listen_after_bind(); });
   // httplib's stop() does nothing until the accept loop has started, so a
   // shutdown() right after construction would leave the thread in accept()

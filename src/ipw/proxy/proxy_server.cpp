@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ipw/common/listen_backlog.h"
 #include "ipw/common/access_policy.h"
 #include "ipw/common/redact.h"
 #include "ipw/common/text.h"
@@ -398,6 +399,7 @@ int ProxyServer::bind() {
     throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use, or not an address of this host)",
                                          m.options.bind, m.options.port));
   }
+  widen_listen_backlog(port);  // agents that connect at once are not made to wait a second
   return port;
 }
 
