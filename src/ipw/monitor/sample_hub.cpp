@@ -66,11 +66,10 @@ SampleHub::~SampleHub() { shutdown(); }
 
 void SampleHub::start() {
   if (thread_.joinable()) throw std::logic_error("SampleHub::start called twice");
-  thread_ = std::thread([this] {
-    // Named, so `top -H` shows it and tests can read its scheduling (/proc/*/task/*/comm).
-    ::pthread_setname_np(::pthread_self(), kThreadName);
-    run();
-  });
+  thread_ = std::thread([this] { run(); });
+  // Named, so `top -H` shows it and tests can read its scheduling (/proc/*/task/*/comm);
+  // named here, not by the thread itself, so the name is there when start() returns.
+  ::pthread_setname_np(thread_.native_handle(), kThreadName);
 }
 
 void SampleHub::shutdown() {
