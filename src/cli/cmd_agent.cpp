@@ -117,6 +117,7 @@ Handler setup_agent(CLI::App& app) {
     NotesOnly notes(bar);
     std::promise<std::pair<int, std::string>> ready;
     run::ProfileOutcome outcome;
+    std::string proxy_error;  // what stopped the proxy after it served, if anything did
     std::thread proxy_thread([&] {
       bool told = false;
       try {
@@ -125,8 +126,12 @@ Handler setup_agent(CLI::App& app) {
           ready.set_value({port, dir});
         });
         if (!told) ready.set_value({0, ""});
-      } catch (...) {
-        if (!told) ready.set_exception(std::current_exception());
+      } catch (const std::exception& e) {
+        if (!told) {
+          ready.set_exception(std::current_exception());
+        } else {
+          proxy_error = e.what();
+        }
       }
     });
     const auto [port, dir] = ready.get_future().get();  // rethrows what stopped the proxy from starting
@@ -180,10 +185,11 @@ Handler setup_agent(CLI::App& app) {
       solved += *success ? 1 : 0;
       outcomes.push_back({t.task, {}, success, {}});
     }
-    auto store = run::RunStore::open(outcome.run_dir);
+    if (!proxy_error.empty()) throw std::runtime_error(fmt::format("the measuring proxy failed: {} (run {})", proxy_error, dir));
+    auto store = run::RunStore::open(dir);
     run::attach_task_outcomes(store, outcomes);
     fmt::print("{} of {} tasks solved ({} with an outcome); {} requests recorded in {}\n", solved, ran,
-               outcomes.size(), outcome.queries_run, outcome.run_dir);
+               outcomes.size(), outcome.queries_run, dir);
     if (!outcome.message.empty()) fmt::print(stderr, "ipw agent: {}\n", outcome.message);
     if (interrupted.load()) return kExitInterrupted;
     return outcome.status == run::RunStatus::failed ? kExitFailure : kExitOk;
