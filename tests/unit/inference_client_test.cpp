@@ -385,7 +385,13 @@ TEST_P(InferenceClient, ConcurrentQueriesShareOneClientAndCancelStopsAll) {
 // each ending in its callback with its own timings; a cancel ends all in flight.
 TEST_P(InferenceClient, StartAndPollDriveManyStreamsFromOneThread) {
   server_.set_script(stream_of(api(), {"a", "b", "c"}, 100, 50));
-  auto client = make_client(api(), fast_options(server_.base_url()));
+  // Timeouts are not under test here: an ASan stress run's starved test server missed the
+  // 2 s first-token timeout of fast_options.
+  ClientOptions opts = fast_options(server_.base_url());
+  opts.connect_timeout_s = 30;
+  opts.first_token_timeout_s = 30;
+  opts.total_timeout_s = 60;
+  auto client = make_client(api(), opts);
   constexpr int kStreams = 16;
   std::vector<Result> results;
   for (int i = 0; i < kStreams; ++i) client->start(simple_request(), [&](Result r) { results.push_back(std::move(r)); });

@@ -125,10 +125,10 @@ TEST(MonitorGrpc, RemoteCollectorEnergyMatchesTheMonitorsSource) {
   o.token = kToken;
   o.interval_ns = 5'000'000;
   // The claim: a window not flagged `gap` is within 1 % of the source, on every try. An
-  // unflagged window on one try of three: beside the stress a starved stream left one
-  // flagged window 4.4 % off, rightly.
+  // unflagged window on one try of ten: beside the stress a starved stream left one
+  // flagged window 4.4 % off, rightly, and an ASan stress run flagged three tries in a row.
   bool unflagged = false;
-  for (int attempt = 0; attempt < 3 && !unflagged; ++attempt) {
+  for (int attempt = 0; attempt < 10 && !unflagged; ++attempt) {
     std::vector<std::unique_ptr<telemetry::Collector>> cs;
     cs.push_back(std::make_unique<telemetry::RemoteCollector>(make_grpc_transport(o.endpoint, o.token), o));
     telemetry::Sampler sampler(std::move(cs), 5'000'000);
