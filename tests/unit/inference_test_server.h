@@ -37,6 +37,7 @@ struct Recorded {
   std::string path;
   std::string body;
   std::string authorization;
+  int remote_port = 0;  // the client's end of the connection the request came on
 };
 
 class TestServer {
@@ -92,7 +93,7 @@ class TestServer {
     Script script;
     {
       std::lock_guard lock(mu_);
-      requests_.push_back({req.path, req.body, req.get_header_value("Authorization")});
+      requests_.push_back({req.path, req.body, req.get_header_value("Authorization"), req.remote_port});
       script = script_;
     }
     res.status = script.status;

@@ -21,6 +21,7 @@
 #include "ipw/inference/reply_reader.h"
 #include "ipw/inference/wire_json.h"
 #include "ipw/proxy/task_book.h"
+#include "ipw/proxy/upstream_pool.h"
 #include "ipw/proxy/usage_request.h"
 
 namespace ipw::proxy {
@@ -110,6 +111,15 @@ RequestFacts read_request(inference::WireApi api, const std::string& body) {
   return f;
 }
 
+UpstreamSettings upstream_settings(const ProxyOptions& o, const Upstream& u) {
+  UpstreamSettings s;
+  s.scheme_host_port = u.scheme_host_port;
+  s.connect_timeout_s = o.connect_timeout_s;
+  s.read_timeout_s = o.read_timeout_s;
+  s.max_idle = static_cast<std::size_t>(o.threads);
+  return s;
+}
+
 std::string error_json(const std::string& type, const std::string& message) {
   return json{{"error", {{"message", message}, {"type", type}, {"code", nullptr}}}}.dump();
 }
@@ -127,9 +137,9 @@ struct Relay {
   std::deque<std::string> chunks IPW_GUARDED_BY(mu);  // reply bytes not yet passed on
   bool failed IPW_GUARDED_BY(mu) = false;             // ended before the reply was whole
   std::atomic<bool> abandon{false};  // the client left, or the proxy is stopping
-  httplib::Client client;
+  std::unique_ptr<httplib::Client> client;  // from the pool; back to it after a whole exchange
 
-  explicit Relay(const std::string& scheme_host_port) : client(scheme_host_port) {}
+  explicit Relay(std::unique_ptr<httplib::Client> c) : client(std::move(c)) {}
 };
 
 }  // namespace
@@ -156,6 +166,7 @@ struct ProxyServer::Impl {
   Upstream upstream;
   run::ObservedQueries& feed;
   TaskBook tasks;
+  UpstreamPool pool;
   httplib::Server server;
   std::thread listener;
   std::atomic<std::uint64_t> next_seq{0};
@@ -165,7 +176,11 @@ struct ProxyServer::Impl {
   std::set<Relay*> relays IPW_GUARDED_BY(relays_mu);  // exchanges whose upstream thread runs
   bool stopped = false;
 
-  Impl(ProxyOptions o, run::ObservedQueries& f) : options(std::move(o)), upstream(parse_upstream(options.upstream)), feed(f) {}
+  Impl(ProxyOptions o, run::ObservedQueries& f)
+      : options(std::move(o)),
+        upstream(parse_upstream(options.upstream)),
+        feed(f),
+        pool(upstream_settings(options, upstream)) {}
 
   void handle(const httplib::Request& req, httplib::Response& res);
   // Talks to upstream on a thread of its own until the exchange ends; records it when
@@ -223,11 +238,7 @@ void ProxyServer::Impl::handle(const httplib::Request& req, httplib::Response& r
     ticket = feed.begin();
   }
 
-  auto relay = std::make_shared<Relay>(upstream.scheme_host_port);
-  relay->client.set_connection_timeout(std::chrono::microseconds(static_cast<std::int64_t>(options.connect_timeout_s * 1e6)));
-  relay->client.set_read_timeout(std::chrono::microseconds(static_cast<std::int64_t>(options.read_timeout_s * 1e6)));
-  relay->client.set_decompress(false);  // bytes pass as they are
-  relay->client.set_keep_alive(false);
+  auto relay = std::make_shared<Relay>(pool.take());
   {
     MutexLock l(relays_mu);
     relays.insert(relay.get());
@@ -323,7 +334,7 @@ void ProxyServer::Impl::exchange(std::shared_ptr<Relay> relay, httplib::Request 
     push(filter_usage && ok ? filter.feed(bytes) : std::string(bytes));
     return !relay->abandon && !stopping;
   };
-  const httplib::Result result = relay->client.send(up);
+  const httplib::Result result = relay->client->send(up);
   if (t_last_ns == 0) t_last_ns = clock.now_ns();
   const bool whole = static_cast<bool>(result);
   if (whole && filter_usage && status >= 200 && status < 300) push(filter.finish());
@@ -364,10 +375,11 @@ void ProxyServer::Impl::exchange(std::shared_ptr<Relay> relay, httplib::Request 
     }
     feed.end(ticket, std::move(q));
   }
-  {
-    MutexLock l(relays_mu);
-    relays.erase(relay.get());
-  }
+  // Under the lock: stop() stops the clients of the exchanges in the set, and once the
+  // set is empty it may return and the pool be destroyed.
+  MutexLock l(relays_mu);
+  relays.erase(relay.get());
+  if (whole && !relay->abandon && !stopping) pool.give_back(std::move(relay->client));
   relays_cv.notify_all();
 }
 
@@ -376,6 +388,8 @@ ProxyServer::ProxyServer(ProxyOptions options, run::ObservedQueries& feed)
   Impl* impl = impl_.get();
   const int threads = impl->options.threads;
   impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  impl->server.set_tcp_nodelay(true);  // each streamed chunk goes out when it arrives
+  impl->server.set_keep_alive_max_count(1'000'000);  // a client's connection serves all its requests
   const auto handler = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle(req, res); };
   impl->server.Get(".*", handler);
   impl->server.Post(".*", handler);
@@ -417,7 +431,7 @@ void ProxyServer::stop() {
     MutexLock l(m.relays_mu);
     for (Relay* r : m.relays) {
       r->abandon = true;
-      r->client.stop();  // a reply that is not arriving ends now, not at the read timeout
+      r->client->stop();  // a reply that is not arriving ends now, not at the read timeout
     }
   }
   m.server.stop();
