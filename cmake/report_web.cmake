@@ -17,7 +17,7 @@ add_custom_command(
   OUTPUT ${CMAKE_BINARY_DIR}/generated/report_assets.cpp
   COMMAND ${CMAKE_COMMAND} -DOUT=${CMAKE_BINARY_DIR}/generated/report_assets.cpp
           "-DINPUTS=${IPW_WEB_INPUTS_ARG}" -DHEADER=ipw/report/assets.h -DNS=ipw::report
-          -DFUNC=report_assets -DTYPE=Asset -P ${CMAKE_SOURCE_DIR}/cmake/embed_files.cmake
+          -DFUNC=report_assets -P ${CMAKE_SOURCE_DIR}/cmake/embed_files.cmake
   DEPENDS ${IPW_WEB_INPUTS} ${CMAKE_SOURCE_DIR}/cmake/embed_files.cmake
   COMMENT "Embedding the HTML report's front-end" VERBATIM)
 target_sources(ipw PRIVATE ${CMAKE_BINARY_DIR}/generated/report_assets.cpp)

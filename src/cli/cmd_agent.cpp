@@ -31,9 +31,7 @@ namespace {
 class AgentFileReader final : public workload::FileReader {
  public:
   std::string read(const std::string& path) const override {
-    for (const agent::AgentFile& f : agent::agent_files()) {
-      if (f.name == path) return std::string(f.content);
-    }
+    if (const auto content = find_embedded(agent::agent_files(), path)) return std::string(*content);
     throw workload::DatasetError(fmt::format("cannot read {}: not a built-in agent file", path));
   }
 };

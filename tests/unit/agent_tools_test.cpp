@@ -76,10 +76,9 @@ TEST(AgentToolBox, TheBuiltInTasksAndKnowledgeAreEmbedded) {
   const nlohmann::json k = builtin_knowledge();
   EXPECT_GE(k.size(), 20u);
   std::size_t tasks = 0;
-  for (const AgentFile& f : agent_files()) {
-    if (f.name != "tasks.jsonl") continue;
-    for (std::size_t at = 0; (at = f.content.find("\"id\"", at)) != std::string_view::npos; ++at) ++tasks;
-  }
+  const auto content = find_embedded(agent_files(), "tasks.jsonl");
+  ASSERT_TRUE(content);
+  for (std::size_t at = 0; (at = content->find("\"id\"", at)) != std::string_view::npos; ++at) ++tasks;
   EXPECT_GE(tasks, 24u);
 }
 

@@ -99,9 +99,7 @@ std::string ToolBox::call(const std::string& name, const std::string& arguments_
 }
 
 nlohmann::json builtin_knowledge() {
-  for (const AgentFile& f : agent_files()) {
-    if (f.name == "knowledge.json") return nlohmann::json::parse(f.content);
-  }
+  if (const auto k = find_embedded(agent_files(), "knowledge.json")) return nlohmann::json::parse(*k);
   throw std::logic_error("data/agent/knowledge.json was not embedded");
 }
 

@@ -29,7 +29,7 @@ int version_number(std::string_view file, std::string_view protocol) {
 
 PromptTemplate load(Protocol p) {
   const std::string name = to_string(p);
-  const PromptFile* best = nullptr;
+  const EmbeddedFile* best = nullptr;
   int best_version = 0;
   for (const auto& f : prompt_files()) {
     const int v = version_number(f.name, name);

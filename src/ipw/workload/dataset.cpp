@@ -212,7 +212,7 @@ Dataset load_builtin(const std::string& only, const LoadOptions& opt) {
   std::string all_bytes;
   std::string available;
   bool matched = false;
-  for (const BuiltinFile& f : builtin_files()) {
+  for (const EmbeddedFile& f : builtin_files()) {
     available += (available.empty() ? "" : ", ") + stem_of(f.name);
     if (!only.empty() && stem_of(f.name) != only) continue;
     matched = true;
