@@ -111,7 +111,7 @@ Handler setup_agent(CLI::App& app) {
                    {"knowledge", f->knowledge.empty() ? "builtin" : f->knowledge}}}};
     const std::atomic<bool>& interrupted = install_stop_handlers();
     std::atomic<bool> stop_proxy{false};
-    ProgressBar bar(stdout, ::isatty(STDOUT_FILENO) != 0, 1);
+    ProgressBar bar(stdout, ::isatty(STDOUT_FILENO) != 0, 1, "tasks");
     NotesOnly notes(bar);
     std::promise<std::pair<int, std::string>> ready;
     run::ProfileOutcome outcome;

@@ -14,13 +14,13 @@ std::string format_duration(double s) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(std::FILE* out, bool is_tty, std::size_t plain_every)
-    : out_(out), tty_(is_tty), plain_every_(plain_every == 0 ? 1 : plain_every) {}
+ProgressBar::ProgressBar(std::FILE* out, bool is_tty, std::size_t plain_every, std::string unit)
+    : out_(out), tty_(is_tty), plain_every_(plain_every == 0 ? 1 : plain_every), unit_(std::move(unit)) {}
 
 void ProgressBar::begin(std::size_t total, std::size_t already_done) {
   start_done_ = already_done;
   t_begin_ = std::chrono::steady_clock::now();
-  if (already_done > 0) fmt::print(out_, "resuming: {} of {} queries already done\n", already_done, total);
+  if (already_done > 0) fmt::print(out_, "resuming: {} of {} {} already done\n", already_done, total, unit_);
   std::fflush(out_);
 }
 
@@ -37,7 +37,7 @@ std::string ProgressBar::line(std::size_t done, std::size_t total, std::optional
     return fmt::format("{} requests  elapsed {}  {}{}", done, format_duration(elapsed), watts, errs);
   }
   if (!tty_) {
-    return fmt::format("queries {}/{}  elapsed {}  eta {}  {}{}", done, total,
+    return fmt::format("{} {}/{}  elapsed {}  eta {}  {}{}", unit_, done, total,
                        format_duration(elapsed), format_duration(eta), watts, errs);
   }
   constexpr int kWidth = 30;

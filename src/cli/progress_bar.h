@@ -13,8 +13,9 @@ namespace ipw::cli {
 
 class ProgressBar final : public run::ProgressSink {
  public:
-  // is_tty: draw a redrawn bar; otherwise print a line every `plain_every` queries.
-  ProgressBar(std::FILE* out, bool is_tty, std::size_t plain_every = 10);
+  // is_tty: draw a redrawn bar; otherwise print a line every `plain_every` units of
+  // work; `unit` names them ("queries", "tasks").
+  ProgressBar(std::FILE* out, bool is_tty, std::size_t plain_every = 10, std::string unit = "queries");
   void begin(std::size_t total, std::size_t already_done) override;
   void update(std::size_t done, std::size_t total, std::optional<double> power_w,
               const run::QueryRecord& last) override;
@@ -26,6 +27,7 @@ class ProgressBar final : public run::ProgressSink {
   std::FILE* out_;
   bool tty_;
   std::size_t plain_every_;
+  std::string unit_;
   std::size_t start_done_ = 0;
   std::size_t errors_ = 0;
   bool drawn_ = false;

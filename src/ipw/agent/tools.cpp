@@ -1,6 +1,5 @@
 #include "ipw/agent/tools.h"
 
-#include <cctype>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -8,14 +7,10 @@
 #include "ipw/agent/agent_data.h"
 #include "ipw/agent/calculator.h"
 #include "ipw/agent/units.h"
+#include "ipw/common/text.h"
 
 namespace ipw::agent {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string number_text(double v) { return fmt::format("{:.10g}", v); }
 
@@ -28,13 +23,7 @@ nlohmann::json function_tool(const char* name, const char* description, nlohmann
             {"parameters", {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}}}}}};
 }
 
-}  // namespace
-
-ToolBox::ToolBox(nlohmann::json knowledge) : knowledge_(std::move(knowledge)) {
-  if (!knowledge_.is_object()) throw std::invalid_argument("the knowledge file must hold a JSON object: name -> value");
-}
-
-nlohmann::json ToolBox::openai_tools() const {
+nlohmann::json tool_definitions() {
   return nlohmann::json::array({
       function_tool("calculator", "Evaluate an arithmetic expression with + - * / ^ and parentheses.",
                     {{"expression", {{"type", "string"}, {"description", "e.g. (3 + 4) * 2.5"}}}}, {"expression"}),
@@ -49,10 +38,16 @@ nlohmann::json ToolBox::openai_tools() const {
   });
 }
 
+}  // namespace
+
+ToolBox::ToolBox(nlohmann::json knowledge) : knowledge_(std::move(knowledge)), tools_(tool_definitions()) {
+  if (!knowledge_.is_object()) throw std::invalid_argument("the knowledge file must hold a JSON object: name -> value");
+}
+
 std::string ToolBox::lookup(const std::string& key) const {
-  const std::string want = lower(key);
+  const std::string want = ascii_lower(key);
   for (const auto& [name, value] : knowledge_.items()) {
-    if (lower(name) == want) return value.is_string() ? value.get<std::string>() : value.dump();
+    if (ascii_lower(name) == want) return value.is_string() ? value.get<std::string>() : value.dump();
   }
   std::string known;
   for (const auto& [name, value] : knowledge_.items()) known += (known.empty() ? "" : ", ") + name;

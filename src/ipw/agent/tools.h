@@ -17,7 +17,7 @@ class ToolBox {
 
   // The tools as the OpenAI chat API's `tools` array (function tools, JSON Schema
   // parameters).
-  nlohmann::json openai_tools() const;
+  const nlohmann::json& openai_tools() const { return tools_; }
   // The result of one call, the text of the `tool` message sent back. A bad call (an
   // unknown tool, arguments that are not JSON, an expression that does not parse) is a
   // result too, "error: …", so the model can correct itself, as with any tool.
@@ -26,6 +26,7 @@ class ToolBox {
  private:
   std::string lookup(const std::string& key) const;
   nlohmann::json knowledge_;
+  nlohmann::json tools_;  // built once: every request of every task sends it
 };
 
 // The default knowledge file of the built-in task set (data/agent/knowledge.json).

@@ -1,10 +1,11 @@
 #include "ipw/agent/units.h"
 
 #include <algorithm>
-#include <cctype>
 #include <initializer_list>
 
 #include <fmt/format.h>
+
+#include "ipw/common/text.h"
 
 namespace ipw::agent {
 namespace {
@@ -64,10 +65,7 @@ const Unit kUnits[] = {
 };
 
 const Unit* find_unit(std::string_view name) {
-  std::string key;
-  for (char c : name) key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  while (!key.empty() && key.back() == ' ') key.pop_back();
-  while (!key.empty() && key.front() == ' ') key.erase(key.begin());
+  const std::string key = ascii_lower(trim(name));
   for (const Unit& u : kUnits) {
     for (const char* n : u.names) {
       if (key == n) return &u;

@@ -1,10 +1,10 @@
 // The one table of inference clients: a new API is one file plus one line here.
-#include <cctype>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "ipw/common/redact.h"
+#include "ipw/common/text.h"
 #include "ipw/common/usage_error.h"
 #include "ipw/inference/client.h"
 #include "ipw/inference/client_factories.h"
@@ -59,8 +59,7 @@ std::vector<ClientInfo> client_infos() {
 }
 
 std::string normalise_base_url(std::string base_url) {
-  std::string scheme = base_url.substr(0, base_url.find("://"));
-  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string scheme = ascii_lower(base_url.substr(0, base_url.find("://")));
   if (base_url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
     throw UsageError(fmt::format(
         "server URL '{}' is not an http:// or https:// URL (e.g. http://127.0.0.1:8080; ipw talks HTTP to "

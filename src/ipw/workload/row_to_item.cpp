@@ -154,9 +154,7 @@ Item row_to_item(const SourceRow& row_in, const RowContext& ctx) {
   item.options = options_of(row);
   item.context = context_of(row);
 
-  item.kind = scalar_text(row, "kind");
-  std::transform(item.kind.begin(), item.kind.end(), item.kind.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  item.kind = ascii_lower(scalar_text(row, "kind"));
   if (item.kind.empty()) item.kind = item.options.empty() ? "exact" : "mc";
   const auto& kinds = item_kinds();
   if (std::find(kinds.begin(), kinds.end(), item.kind) == kinds.end()) {
