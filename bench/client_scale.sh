@@ -21,32 +21,14 @@ PY=/usr/bin/python3  # Debian's interpreter, where python3-aiohttp is installed
 [ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] && [ -x "$BIN/stream_floor_bench" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
 "$PY" -c 'import aiohttp' 2>/dev/null || { echo "needs python3-aiohttp (scripts/setup.sh installs it)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/ipw-client-scale.XXXXXX)
-MOCK=""
-trap '[ -z "$MOCK" ] || kill "$MOCK" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap '[ -z "${MOCK:-}" ] || kill "$MOCK" 2>/dev/null; rm -rf "$WORK"' EXIT
 streams=("$@")
 [ ${#streams[@]} -gt 0 ] || streams=(1 64 256 1024)
 PIECES=200  # tokens per reply
 RATE="${IPW_BENCH_TOKENS_PER_S:-0}"  # the mock's tokens/s per stream; 0: full speed
 
-python3 - "$WORK" "$PIECES" <<'PY'
-import json, sys
-work, pieces = sys.argv[1], int(sys.argv[2])
-with open(f"{work}/ds.jsonl", "w") as ds, open(f"{work}/answers.jsonl", "w") as ans:
-    for i in range(4096):
-        prompt = f"Stream question {i:05d}"
-        ds.write(json.dumps({"id": f"s{i:05d}", "prompt": prompt, "answer": "x", "kind": "exact"}) + "\n")
-        ans.write(json.dumps({"prompt": prompt, "answer": " ".join(f"w{k}" for k in range(pieces))}) + "\n")
-PY
-printf 't_s,power_w\n0,100\n360000,100\n' >"$WORK/const.csv"
-
-start_mock() {  # start_mock LOG
-  "$BIN/ipw-mock-server" --port 0 --answers "$WORK/answers.jsonl" --ttft-ms 0 --tokens-per-s "$RATE" \
-    --threads 1100 --token-log "$1" >"$WORK/mock.out" 2>&1 &
-  MOCK=$!
-  until grep -q listening "$WORK/mock.out"; do sleep 0.05; done
-  URL=$(grep -o 'http://[0-9.:]*' "$WORK/mock.out")
-}
-stop_mock() { kill "$MOCK"; wait "$MOCK" 2>/dev/null || true; MOCK=""; }
+source bench/lib.sh
+bench_replies Stream 4096 "$PIECES"
 
 cat >"$WORK/aio.py" <<'PY'
 # What vLLM's bench serve does per request: POST with stream=true, read the body's
@@ -115,7 +97,7 @@ row() {  # row STREAMS CLIENT LAG_JSON CPU_S
 other() {
   local n="$1" name="$2" args=()
   shift 2
-  start_mock "$WORK/$name-$n.log"
+  start_mock "$WORK/$name-$n.log" "$RATE" 1100
   for a in "$@"; do a="${a//@URL@/$URL}"; args+=("${a//@HOST@/${URL#http://}}"); done
   if ! "${args[@]}" 2>"$WORK/$name-$n.err"; then
     stop_mock
@@ -132,7 +114,7 @@ for n in "${streams[@]}"; do
   # Four replies per stream (at full speed at least 256 in all, for enough tokens).
   total=$(( RATE == 0 && n * 4 < 256 ? 256 : n * 4 ))
   if [[ "$CLIENTS" == *" ipw "* ]]; then
-    start_mock "$WORK/ipw-$n.log"
+    start_mock "$WORK/ipw-$n.log" "$RATE" 1100
     /usr/bin/time -f "%U %S" -o "$WORK/ipw-$n.time" "$BIN/ipw" profile --server "$URL" --model mock \
       --dataset "$WORK/ds.jsonl" --max-queries "$total" --concurrency "$n" --max-tokens 100000 \
       --telemetry "replay:$WORK/const.csv" --idle-seconds 0 --warmup 0 --out "$WORK/runs-$n" >"$WORK/ipw-$n.out" 2>&1

@@ -17,32 +17,14 @@ BIN="${IPW_BENCH_BIN:-build/bin}"
 [ -x "$BIN/ipw" ] && [ -x "$BIN/ipw-mock-server" ] || { echo "build first (scripts/setup.sh)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/ipw-proxy-latency.XXXXXX)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+trap '[ -z "${MOCK:-}" ] || kill "$MOCK" 2>/dev/null; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 streams=("$@")
 [ ${#streams[@]} -gt 0 ] || streams=(1 64)
 PIECES=100  # tokens per reply
 RATE=100    # tokens/s per stream, a small model's pace
 
-python3 - "$WORK" "$PIECES" <<'PY'
-import json, sys
-work, pieces = sys.argv[1], int(sys.argv[2])
-with open(f"{work}/ds.jsonl", "w") as ds, open(f"{work}/answers.jsonl", "w") as ans:
-    for i in range(1024):
-        prompt = f"Proxy question {i:05d}"
-        ds.write(json.dumps({"id": f"p{i:05d}", "prompt": prompt, "answer": "x", "kind": "exact"}) + "\n")
-        ans.write(json.dumps({"prompt": prompt, "answer": " ".join(f"w{k}" for k in range(pieces))}) + "\n")
-PY
-printf 't_s,power_w\n0,100\n360000,100\n' >"$WORK/const.csv"
-
-start_mock() {  # start_mock LOG: sets URL
-  "$BIN/ipw-mock-server" --port 0 --answers "$WORK/answers.jsonl" --ttft-ms 0 --tokens-per-s "$RATE" \
-    --threads 300 --token-log "$1" >"$WORK/mock.out" 2>&1 &
-  MOCK=$!
-  PIDS+=("$MOCK")
-  until grep -q listening "$WORK/mock.out"; do sleep 0.05; done
-  URL=$(grep -o 'http://[0-9.:]*' "$WORK/mock.out")
-}
-stop_mock() { kill "$MOCK"; wait "$MOCK" 2>/dev/null || true; }
+source bench/lib.sh
+bench_replies Proxy 1024 "$PIECES"
 
 cat >"$WORK/measure.py" <<'PY'
 import json, sqlite3, sys
@@ -78,10 +60,10 @@ row() {  # row STREAMS PATH JSON [CPU_US]
   python3 -c "import json,sys; d=json.loads(sys.argv[3]); print('%-8s %-7s %9d %8d %14.3f %14.3f %14.3f %14.3f %16s' % (sys.argv[1], sys.argv[2], d['requests'], d['tokens'], d['ttft_p50_ms'], d['ttft_p99_ms'], d['lag_p50_ms'], d['lag_p99_ms'], sys.argv[4]))" "$@"
 }
 for n in "${streams[@]}"; do
-  start_mock "$WORK/direct-$n.log"
+  start_mock "$WORK/direct-$n.log" "$RATE" 300
   row "$n" direct "$(profile "$n" "$URL" "direct-$n")" "-"
   stop_mock
-  start_mock "$WORK/proxy-$n.log"
+  start_mock "$WORK/proxy-$n.log" "$RATE" 300
   /usr/bin/time -f "%U %S" -o "$WORK/proxy-$n.time" "$BIN/ipw" proxy --upstream "$URL" --listen 127.0.0.1:0 \
     --telemetry "replay:$WORK/const.csv" --idle-seconds 0 --out "$WORK/proxy-runs-$n" >"$WORK/proxy-$n.out" 2>&1 &
   PROXY=$!

@@ -18,6 +18,7 @@
 #include <iterator>
 
 #include "engine_test_gguf.h"
+#include "loopback_socket.h"
 
 namespace ipw::inference {
 namespace {
@@ -151,16 +152,11 @@ TEST_F(EngineLauncher, HungServerTimesOutAndIsKilledEvenIfItIgnoresSigterm) {
 }
 
 TEST_F(EngineLauncher, ExplicitPortInUseIsAClearError) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const auto [fd, port] = nettest::bind_loopback();
+  ASSERT_GE(fd, 0);
   ASSERT_EQ(::listen(fd, 1), 0);
   auto o = opts(fake_server("never", "exit 99"));
-  o.port = ntohs(addr.sin_port);
+  o.port = port;
   Engine e(o);
   EXPECT_THAT(start_error(e), HasSubstr(std::to_string(o.port) + " on 127.0.0.1 is already in use"));
   ::close(fd);

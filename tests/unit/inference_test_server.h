@@ -19,6 +19,8 @@
 
 #include <httplib.h>
 
+#include "loopback_socket.h"
+
 namespace ipw::inference::testing {
 
 struct Step {
@@ -134,16 +136,9 @@ class TestServer {
 
 // A loopback port nothing listens on: bind an ephemeral one, then let it go.
 inline int refused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  const ipw::nettest::LoopbackSocket s = ipw::nettest::bind_loopback();
+  if (s.fd >= 0) ::close(s.fd);
+  return s.port;
 }
 
 }  // namespace ipw::inference::testing

@@ -8,19 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include "loopback_socket.h"
+
 namespace ipw {
 namespace {
 
 TEST(ListenBacklog, WidensTheListeningSocketOnThePortOnly) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const auto [fd, port] = nettest::bind_loopback();
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const int port = ntohs(addr.sin_port);
   EXPECT_EQ(widen_listen_backlog(port), 0);  // bound, not listening yet: nothing to widen
   ASSERT_EQ(::listen(fd, 5), 0);
   EXPECT_EQ(widen_listen_backlog(port), 1);

@@ -45,11 +45,6 @@ std::string error_text(const json& err) {
   return err.dump();
 }
 
-std::optional<int> count_field(const json& obj, const char* key) {
-  if (auto it = obj.find(key); it != obj.end() && it->is_number_integer()) return it->get<int>();
-  return std::nullopt;
-}
-
 }  // namespace
 
 void OpenAiChoice::clear() {
@@ -191,11 +186,10 @@ std::string OpenAiChunkReader::read_dom(std::string_view data) {
       }
     }
     if (auto it = j.find("usage"); it != j.end() && it->is_object()) {
-      chunk_.prompt_tokens = count_field(*it, "prompt_tokens");
-      chunk_.completion_tokens = count_field(*it, "completion_tokens");
-      if (auto d = it->find("completion_tokens_details"); d != it->end() && d->is_object()) {
-        chunk_.reasoning_tokens = count_field(*d, "reasoning_tokens");
-      }
+      const UsageCounts counts = usage_counts(*it);
+      chunk_.prompt_tokens = counts.prompt_tokens;
+      chunk_.completion_tokens = counts.completion_tokens;
+      chunk_.reasoning_tokens = counts.reasoning_tokens;
     }
     if (auto it = j.find("timings"); it != j.end() && it->is_object()) chunk_.server_timings = *it;
   } catch (const std::exception& e) {

@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<int> usage_count(const json& usage, const char* key) {
-  auto it = usage.find(key);
-  if (it == usage.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<int>();
-}
-
 // An OpenAI reply that was not streamed: one document, its message (chat) or text.
 std::string read_openai_whole(std::string_view body, bool chat, TokenRecorder& rec, std::int64_t t_ns) {
   const json j = json::parse(body.begin(), body.end(), nullptr, false);
@@ -37,11 +31,10 @@ std::string read_openai_whole(std::string_view body, bool chat, TokenRecorder& r
       r.finish_reason = string_field(choice, "finish_reason");
     }
     if (auto u = j.find("usage"); u != j.end() && u->is_object()) {
-      r.input_tokens = usage_count(*u, "prompt_tokens");
-      r.output_tokens = usage_count(*u, "completion_tokens");
-      if (auto d = u->find("completion_tokens_details"); d != u->end() && d->is_object()) {
-        r.reasoning_tokens = usage_count(*d, "reasoning_tokens");
-      }
+      const UsageCounts counts = usage_counts(*u);
+      r.input_tokens = counts.prompt_tokens;
+      r.output_tokens = counts.completion_tokens;
+      r.reasoning_tokens = counts.reasoning_tokens;
     }
     if (auto t = j.find("timings"); t != j.end() && t->is_object()) r.server_timings = *t;
   } catch (const std::exception& e) {

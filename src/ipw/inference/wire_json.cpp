@@ -37,6 +37,21 @@ std::string string_field(const nlohmann::json& obj, const char* key) {
   return it->get<std::string>();
 }
 
+UsageCounts usage_counts(const nlohmann::json& usage) {
+  const auto count = [](const nlohmann::json& obj, const char* key) -> std::optional<int> {
+    if (auto it = obj.find(key); it != obj.end() && it->is_number_integer()) return it->get<int>();
+    return std::nullopt;
+  };
+  UsageCounts u;
+  if (!usage.is_object()) return u;
+  u.prompt_tokens = count(usage, "prompt_tokens");
+  u.completion_tokens = count(usage, "completion_tokens");
+  if (auto d = usage.find("completion_tokens_details"); d != usage.end() && d->is_object()) {
+    u.reasoning_tokens = count(*d, "reasoning_tokens");
+  }
+  return u;
+}
+
 void merge_extra_body(nlohmann::json& body, const nlohmann::json& extra, bool override) {
   if (extra.is_null()) return;
   if (!extra.is_object()) throw UsageError(fmt::format("--extra-body must be a JSON object, got {}", wire_excerpt(extra.dump())));

@@ -3,6 +3,7 @@
 // streams that must have a type or be absent, and the excerpt of a reply an error
 // message quotes.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,12 @@ std::string wire_excerpt(std::string_view s);
 // A string field, or "" when absent or null; any other type throws std::runtime_error
 // naming the field (a protocol error).
 std::string string_field(const nlohmann::json& obj, const char* key);
+
+// The token counts of an OpenAI `usage` object; each unset when absent or not an integer.
+struct UsageCounts {
+  std::optional<int> prompt_tokens, completion_tokens, reasoning_tokens;
+};
+UsageCounts usage_counts(const nlohmann::json& usage);
 
 // Merges extra (an object, or null for none) into body at the top level. A key body
 // already has is replaced only with `override`; otherwise throws ipw::UsageError

@@ -2,21 +2,11 @@
 // task, written in parts by whoever knows each part.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "ipw/run/query_columns.h"
 #include "ipw/run/store.h"
 #include "ipw/run/store_schema.h"
 
 namespace ipw::run {
-namespace {
-
-void bind_optional(SQLite::Statement& st, int i, const std::optional<double>& v) {
-  if (v) {
-    st.bind(i, *v);
-  } else {
-    st.bind(i);
-  }
-}
-
-}  // namespace
 
 void RunStore::write_task_energies(const std::vector<TaskRecord>& tasks) {
   SQLite::Transaction tx(*db_);
@@ -25,7 +15,7 @@ void RunStore::write_task_energies(const std::vector<TaskRecord>& tasks) {
                        "ON CONFLICT (task) DO UPDATE SET between_energy_j = excluded.between_energy_j");
   for (const TaskRecord& t : tasks) {
     st.bind(1, t.task);
-    bind_optional(st, 2, t.between_energy_j);
+    bind_opt(st, 2, t.between_energy_j);
     st.exec();
     st.reset();
   }
@@ -39,12 +29,8 @@ void RunStore::write_task_outcomes(const std::vector<TaskRecord>& tasks) {
                        "ON CONFLICT (task) DO UPDATE SET success = excluded.success, score = excluded.score");
   for (const TaskRecord& t : tasks) {
     st.bind(1, t.task);
-    if (t.success) {
-      st.bind(2, *t.success ? 1 : 0);
-    } else {
-      st.bind(2);
-    }
-    bind_optional(st, 3, t.score);
+    bind_opt(st, 2, t.success ? std::optional<int>(*t.success ? 1 : 0) : std::nullopt);
+    bind_opt(st, 3, t.score);
     st.exec();
     st.reset();
   }
