@@ -182,6 +182,12 @@ assert [r["error_kind"] for r in rows] == ["connect", "connect"], rows
 assert [r["turn"] for r in rows] == [1, 2] and "cannot reach the inference server" in rows[0]["error"], rows
 PYEOF
 
+# Proxy runs are not shards: ipw merge refuses them by name and writes nothing.
+code=0
+"$IPW" merge "$run" "$(run_dir_in "$WORK/down")" -o "$WORK/merged" >"$WORK/merge.log" 2>&1 || code=$?
+[ "$code" = 2 ] && [ ! -e "$WORK/merged" ] || { cat "$WORK/merge.log"; fail "merge of proxy runs: exit $code"; }
+grep -q "is a run of ipw proxy" "$WORK/merge.log" || { cat "$WORK/merge.log"; fail "merge's message"; }
+
 # Refused before anything is written: a bad upstream, and a non-loopback address without a token.
 for args in "--upstream ftp://x" "--upstream $MOCK_URL --listen 0.0.0.0:0"; do
   # shellcheck disable=SC2086

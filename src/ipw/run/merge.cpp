@@ -234,6 +234,12 @@ MergeOutcome merge_runs(const std::vector<std::string>& run_dirs, const std::str
       if (fs::equivalent(s.dir, dir)) throw UsageError(fmt::format("cannot merge: {} is given twice", dir));
     }
     nlohmann::json manifest = store.manifest();
+    if (manifest.contains("proxy")) {
+      throw UsageError(fmt::format(
+          "cannot merge {}: it is a run of ipw proxy or ipw agent, whose requests are numbered in the order "
+          "they came; ipw merge joins the shards of one profile run (compare such runs with ipw compare)",
+          dir));
+    }
     const auto shard = workload::parse_shard(manifest.value("config", nlohmann::json::object()).value("shard", ""));
     std::vector<SessionInfo> sessions = store.sessions();
     total += store.query_count();
