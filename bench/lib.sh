@@ -25,7 +25,7 @@ start_mock() {
   "$BIN/ipw-mock-server" --port 0 --answers "$WORK/answers.jsonl" --ttft-ms 0 --tokens-per-s "$2" \
     --threads "$3" --token-log "$1" >"$WORK/mock.out" 2>&1 &
   MOCK=$!
-  until grep -q listening "$WORK/mock.out"; do sleep 0.05; done
+  until grep -qs listening "$WORK/mock.out"; do sleep 0.05; done
   URL=$(grep -o 'http://[0-9.:]*' "$WORK/mock.out")
 }
 stop_mock() { kill "$MOCK"; wait "$MOCK" 2>/dev/null || true; MOCK=""; }

@@ -68,7 +68,7 @@ for n in "${streams[@]}"; do
     --telemetry "replay:$WORK/const.csv" --idle-seconds 0 --out "$WORK/proxy-runs-$n" >"$WORK/proxy-$n.out" 2>&1 &
   PROXY=$!
   PIDS+=("$PROXY")
-  until grep -q 'ipw proxy: http' "$WORK/proxy-$n.out"; do sleep 0.05; done
+  until grep -qs 'ipw proxy: http' "$WORK/proxy-$n.out"; do sleep 0.05; done  # -s: the file may not exist yet
   PURL=$(grep -o 'ipw proxy: http://[0-9.:]*' "$WORK/proxy-$n.out" | cut -d' ' -f3)
   via=$(profile "$n" "$PURL" "proxy-$n")
   pkill -INT -P "$PROXY"  # the proxy itself, not GNU time, which ignores SIGINT while it waits
