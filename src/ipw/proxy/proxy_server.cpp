@@ -175,6 +175,11 @@ struct ProxyServer::Impl {
   std::condition_variable relays_cv;
   std::set<Relay*> relays IPW_GUARDED_BY(relays_mu);  // exchanges whose upstream thread runs
   bool stopped = false;
+  // The threads that talk to upstream, one an exchange, started with the proxy: a thread
+  // started per request was on every request's path to its first token. As many as the
+  // connections served at once, each of which has one exchange at a time. Declared
+  // last, so stop() and the destructor join them before anything they use goes.
+  std::unique_ptr<httplib::ThreadPool> exchanges;
 
   Impl(ProxyOptions o, run::ObservedQueries& f)
       : options(std::move(o)),
@@ -243,11 +248,18 @@ void ProxyServer::Impl::handle(const httplib::Request& req, httplib::Response& r
     MutexLock l(relays_mu);
     relays.insert(relay.get());
   }
-  std::thread(&Impl::exchange, this, relay, std::move(up), api, streamed, filter_usage, std::move(observed), ticket)
-      .detach();
+  // std::function wants a copyable job: the request travels in a shared holder.
+  auto job = std::make_shared<std::pair<httplib::Request, std::optional<run::ObservedQuery>>>(std::move(up),
+                                                                                              std::move(observed));
+  exchanges->enqueue([this, relay, job, api, streamed, filter_usage, ticket] {
+    exchange(relay, std::move(job->first), api, streamed, filter_usage, std::move(job->second), ticket);
+  });
 
   MutexLock l(relay->mu);
-  relay->cv.wait(l.native(), [&]() IPW_REQUIRES(relay->mu) { return relay->head || relay->done; });
+  // Woken once, when the head and the first bytes are in (or it ended): the status and
+  // headers then go out with the first chunk right behind them.
+  relay->cv.wait(l.native(),
+                 [&]() IPW_REQUIRES(relay->mu) { return relay->done || (relay->head && !relay->chunks.empty()); });
   if (!relay->head) {
     res.status = 502;
     res.set_content(error_json("upstream_unreachable",
@@ -322,7 +334,7 @@ void ProxyServer::Impl::exchange(std::shared_ptr<Relay> relay, httplib::Request 
       relay->status = r.status;
       relay->headers = r.headers;
     }
-    relay->cv.notify_all();
+    // No wake-up yet: the connection's thread waits for the first bytes too.
     return !relay->abandon;
   };
   up.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
@@ -388,6 +400,7 @@ ProxyServer::ProxyServer(ProxyOptions options, run::ObservedQueries& feed)
   Impl* impl = impl_.get();
   const int threads = impl->options.threads;
   impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  impl->exchanges = std::make_unique<httplib::ThreadPool>(static_cast<std::size_t>(threads));
   impl->server.set_tcp_nodelay(true);  // each streamed chunk goes out when it arrives
   impl->server.set_keep_alive_max_count(1'000'000);  // a client's connection serves all its requests
   const auto handler = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle(req, res); };
@@ -436,8 +449,11 @@ void ProxyServer::stop() {
   }
   m.server.stop();
   if (m.listener.joinable()) m.listener.join();
-  MutexLock l(m.relays_mu);
-  m.relays_cv.wait(l.native(), [&]() IPW_REQUIRES(m.relays_mu) { return m.relays.empty(); });
+  {
+    MutexLock l(m.relays_mu);
+    m.relays_cv.wait(l.native(), [&]() IPW_REQUIRES(m.relays_mu) { return m.relays.empty(); });
+  }
+  m.exchanges->shutdown();  // the exchanges' last steps (after leaving the set) end too
 }
 
 std::uint64_t ProxyServer::requests() const { return impl_->next_seq.load(); }
