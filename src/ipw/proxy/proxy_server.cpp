@@ -188,7 +188,7 @@ struct ProxyServer::Impl {
         pool(upstream_settings(options, upstream)) {}
 
   void handle(const httplib::Request& req, httplib::Response& res);
-  // Talks to upstream on a thread of its own until the exchange ends; records it when
+  // Talks to upstream, on one of `exchanges`, until the exchange ends; records it when
   // `observed` (a completion request).
   void exchange(std::shared_ptr<Relay> relay, httplib::Request up, std::optional<inference::WireApi> api,
                 bool streamed, bool filter_usage, std::optional<run::ObservedQuery> observed,
